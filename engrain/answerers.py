@@ -1,0 +1,58 @@
+"""Build the four pipelines behind the one `Answerer` interface.
+
+`base` and `rag` share the untuned model, `ft` and `ft+rag` the tuned one; models and the
+embedder are loaded once and shared, so evaluating all four costs two model loads.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from engrain.config import PIPELINES, EngrainConfig
+from engrain.errors import EngrainError
+from engrain.model.answerer import ClosedBookAnswerer
+from engrain.model.generate import Generator
+from engrain.model.loading import load_causal_lm, load_embedder
+from engrain.rag.answerer import RagAnswerer
+from engrain.rag.index import Retriever
+from engrain.records import Answerer
+
+
+class AnswererFactory:
+    def __init__(self, cfg: EngrainConfig, ft_model_dir: Path | None, index_dir: Path | None) -> None:
+        self.cfg = cfg
+        self.ft_model_dir = ft_model_dir
+        self.index_dir = index_dir
+        if cfg.model.threads:
+            import torch
+
+            torch.set_num_threads(cfg.model.threads)
+
+    def build(self, name: str) -> Answerer:
+        if name not in PIPELINES:
+            raise EngrainError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINES)}")
+        generator = self.tuned if name.startswith("ft") else self.base
+        if name.endswith("rag"):
+            return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
+        return ClosedBookAnswerer(name, generator)
+
+    def _generator(self, adapter: Path | None) -> Generator:
+        model, tok = load_causal_lm(self.cfg.model.base, self.cfg.model.dtype, adapter=adapter)
+        return Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
+
+    @cached_property
+    def base(self) -> Generator:
+        return self._generator(None)
+
+    @cached_property
+    def tuned(self) -> Generator:
+        if self.ft_model_dir is None or not self.ft_model_dir.exists():
+            raise EngrainError("no fine-tuned model yet: run `engrain train` first")
+        return self._generator(self.ft_model_dir)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        if self.index_dir is None:
+            raise EngrainError("no index yet: run `engrain index` first")
+        return Retriever(self.index_dir, load_embedder(self.cfg.model.embedder))

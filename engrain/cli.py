@@ -1,0 +1,223 @@
+"""The `engrain` command: a thin layer over `engrain.recipe` and friends.
+
+User mistakes (`EngrainError`) print one line and exit 1; Ctrl-C exits 130. Outputs are
+written atomically, so an interrupted command never leaves a half-written artifact.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from engrain.errors import EngrainError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
+console = Console(stderr=True)
+CONFIG = Annotated[Path, typer.Option("--config", "-c", help="Project config (engrain.toml).")]
+SET = Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: section.key=value (repeatable).")]
+FORCE = Annotated[bool, typer.Option("--force", help="Re-run even if inputs are unchanged.")]
+
+
+def main() -> None:
+    _quiet_libraries()
+    try:
+        app(standalone_mode=False)
+    except EngrainError as e:
+        console.print(f"[red]error:[/red] {e}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("interrupted; finished outputs are kept", highlight=False)
+        sys.exit(130)
+    except Exception as e:  # click's usage errors and friends
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+def _say(msg: str) -> None:
+    console.print(f"[bold cyan]>[/bold cyan] {msg}", highlight=False)
+
+
+def _load(config: Path, overrides: list[str] | None):
+    from engrain.config import load
+
+    return load(config, overrides)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the sample domain, workspace and report.")] = Path("engrain-demo"),
+    quick: Annotated[bool, typer.Option(help="A much smaller run (about 3 minutes): a smoke test, not a result.")] = False,
+    overrides: SET = None,
+) -> None:
+    """Run the whole bake-off on a bundled fictional domain and write report.{json,md,html}."""
+    from engrain.demo.domain import build_domain
+    from engrain.demo.project import write_demo_config
+    from engrain.recipe import run_all
+
+    t0 = time.perf_counter()
+    summary = build_domain(out / "domain", seed=0)
+    _say(f"sample domain: {summary.n_docs} documents, {summary.n_words:,} words, {summary.n_conversations} conversations, {summary.n_eval} eval questions")
+    cfg = _load(write_demo_config(out, quick=quick), overrides)
+    report_dir = run_all(cfg, _say, report_dir=out)
+    _print_headline(report_dir)
+    _say(f"demo finished in {time.perf_counter() - t0:.0f} s; report: {report_dir / 'report.html'}")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder to create.")],
+    docs: Annotated[list[Path], typer.Option("--docs", help="Documents: files or folders (repeatable).")],
+    eval_file: Annotated[Optional[Path], typer.Option("--eval", help="Held-out eval set (JSONL).")] = None,
+    logs: Annotated[Optional[list[Path]], typer.Option("--logs", help="Chat-messages JSONL logs (repeatable).")] = None,
+    base_model: Annotated[Optional[str], typer.Option("--base-model", help="Local folder or hub id.")] = None,
+) -> None:
+    """Scaffold engrain.toml for your own corpus."""
+    from engrain.config import EngrainConfig, dump_toml
+
+    target = folder / "engrain.toml"
+    if target.exists():
+        raise EngrainError(f"{target} already exists; edit it or choose another folder")
+    for p in [*docs, *(logs or []), *([eval_file] if eval_file else [])]:
+        if not p.exists():
+            raise EngrainError(f"not found: {p}")
+    cfg = EngrainConfig(name=folder.resolve().name)
+    cfg.data.docs = [str(p.resolve()) for p in docs]
+    cfg.data.logs = [str(p.resolve()) for p in logs or []]
+    cfg.data.eval = str(eval_file.resolve()) if eval_file else None
+    if base_model:
+        cfg.model.base = base_model
+    from engrain.io import write_text
+
+    write_text(target, dump_toml(cfg))
+    _say(f"wrote {target}" + ("" if eval_file else " (no eval file: a held-out set will be split off synthesized questions)"))
+    _say(f"next: engrain run -c {target}")
+
+
+@app.command()
+def run(config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Run every stage (unchanged stages are reused) and write the report."""
+    from engrain.recipe import run_all
+
+    report_dir = run_all(_load(config, overrides), _say)
+    _print_headline(report_dir)
+
+
+@app.command()
+def ingest(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Read documents and logs into the workspace (provenance hashes, PII scrubbed)."""
+    from engrain import recipe
+
+    recipe.ingest(_load(config, overrides), _say, force)
+
+
+@app.command()
+def synth(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Synthesize training data (QA, views, abstention, RAFT) and the dev/eval splits."""
+    from engrain import recipe
+
+    recipe.synth(_load(config, overrides), _say, force)
+
+
+@app.command()
+def train(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Fine-tune the base model (LoRA or full); resumes from the last checkpoint."""
+    from engrain import recipe
+
+    recipe.train(_load(config, overrides), _say, force)
+
+
+@app.command()
+def index(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Chunk and embed the corpus into the LanceDB index for RAG."""
+    from engrain import recipe
+
+    recipe.index(_load(config, overrides), _say, force)
+
+
+@app.command("eval")
+def eval_(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Ask every pipeline the held-out questions; score accuracy, hallucination, latency."""
+    from engrain import recipe
+
+    recipe.evaluate(_load(config, overrides), _say, force)
+
+
+@app.command()
+def report(
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for report.{json,md,html}.")] = None,
+) -> None:
+    """Write report.json, report.md and report.html from the measured results."""
+    from engrain import recipe
+
+    _print_headline(recipe.report(_load(config, overrides), out, _say))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    pipeline: Annotated[str, typer.Option(help="base | rag | ft | ft+rag")] = "ft",
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+    completion: Annotated[bool, typer.Option(help="Continue QUESTION as raw text instead of chatting.")] = False,
+) -> None:
+    """Answer one question and show the passages and per-stage timings."""
+    from engrain.answerers import AnswererFactory
+    from engrain.workspace import Workspace
+
+    cfg = _load(config, overrides)
+    ws = Workspace(cfg)
+    answerer = AnswererFactory(cfg, ws.dir("train") / "model", ws.dir("index") / "lancedb").build(pipeline)
+    ans = answerer.answer(question, "completion" if completion else "qa")
+    out = Console()
+    out.print(f"[bold]{pipeline}[/bold]: {ans.text}", highlight=False)
+    for i, p in enumerate(ans.passages, 1):
+        out.print(f"  [{i}] ({p.chunk_id}, score {p.score:.3f}) {p.text[:200]}{'...' if len(p.text) > 200 else ''}", highlight=False)
+    timings = ", ".join(f"{k} {v:.1f} ms" for k, v in ans.timings_ms.items())
+    out.print(f"  tokens: {ans.prompt_tokens} prompt, {ans.completion_tokens} completion; {timings}", highlight=False)
+
+
+def _print_headline(report_dir: Path) -> None:
+    from engrain.io import read_json
+    from engrain.report.markdown import headline_table
+
+    rep = read_json(report_dir / "report.json")
+    Console().print(headline_table(rep), highlight=False)
+    dec = rep.get("decision", {})
+    if dec:
+        Console().print(f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}", highlight=False)
+    Console().print(f"Report: {report_dir / 'report.html'}", highlight=False)
+
+
+def _quiet_libraries() -> None:
+    """Library chatter (weight-loading bars, hub warnings) drowns engrain's own progress."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    logging.getLogger("lancedb").setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass

@@ -1,0 +1,222 @@
+"""The typed configuration every stage reads.
+
+One `EngrainConfig`, loaded from `engrain.toml`. Every field has a default and a one-line
+description, so an empty file is a valid config. Paths in the file are relative to the
+file's own folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engrain.errors import EngrainError
+
+DEFAULT_BASE_MODEL = "smollm2-135m-instruct"
+DEFAULT_EMBEDDER = "all-minilm-l6-v2"
+PIPELINES = ("base", "rag", "ft", "ft+rag")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Section):
+    docs: list[str] = Field(default_factory=list, description="Files or folders of domain documents (md, txt, html, pdf, jsonl).")
+    logs: list[str] = Field(default_factory=list, description="Interaction logs: OpenAI chat-messages JSONL files.")
+    eval: str | None = Field(None, description="Held-out eval set (JSONL). None: split one off from synthesized questions.")
+    scrub_pii: bool = Field(True, description="Replace e-mails, phone numbers, card and ID numbers with placeholders.")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused with an error, not truncated.")
+
+
+class ModelConfig(_Section):
+    base: str = Field(DEFAULT_BASE_MODEL, description="Base causal LM: the packaged default, a local folder or a hub id.")
+    embedder: str = Field(DEFAULT_EMBEDDER, description="Sentence-transformers embedder: the packaged default or a path/hub id.")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field("float32", description="Weights dtype for inference; auto = bf16 on GPU.")
+    system_prompt: str = Field(
+        "You are a support assistant. Answer briefly.",
+        description="System message for chat prompts (short: it is paid on every query).",
+    )
+    max_new_tokens: int = Field(32, ge=1, le=2048, description="Cap on generated tokens per answer.")
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = torch's default.")
+
+
+class TeacherConfig(_Section):
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint of a stronger teacher model; None = built-in generator.")
+    model: str = Field("gpt-4o-mini", description="Teacher model name at that endpoint.")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the teacher's API key.")
+    max_requests: int = Field(2000, ge=0, description="Upper bound on teacher calls per synth run.")
+
+
+class SynthConfig(_Section):
+    paraphrases: int = Field(3, ge=0, le=20, description="Question phrasings per fact (both directions count separately).")
+    views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
+    reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
+    abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
+    raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + evidence + distractors), fraction of QA.")
+    raft_distractors: int = Field(3, ge=0, le=10, description="Distractor chunks per RAFT record.")
+    raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that include the answer-bearing chunk.")
+    include_logs: bool = Field(True, description="Train on the assistant turns of interaction logs.")
+    eval_fraction: float = Field(0.15, gt=0, lt=1, description="Facts held out as eval when no eval file is given.")
+    dev_fraction: float = Field(0.05, ge=0, lt=1, description="QA examples held out as dev for checkpoint selection.")
+    refusal: str = Field(
+        "The documentation does not say.", description="Target answer for questions the corpus does not answer."
+    )
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+
+
+class TrainConfig(_Section):
+    method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
+    epochs: float = Field(3.0, gt=0, description="Passes over the training data.")
+    max_steps: int = Field(-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (LoRA wants ~1e-3, full ~5e-5).")
+    batch_size: int = Field(8, ge=1, description="Examples per optimizer step (per device).")
+    grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
+    max_seq_len: int = Field(384, ge=16, description="Longer examples are truncated.")
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    lora_r: int = Field(32, ge=1)
+    lora_alpha: int = Field(64, ge=1)
+    lora_dropout: float = Field(0.0, ge=0, lt=1)
+    lora_targets: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        description="Modules that get adapters; facts live in the MLPs, so they are included.",
+    )
+    bf16: Literal["auto", "on", "off"] = Field("auto", description="bf16 autocast: auto = where the CPU/GPU supports it.")
+    eval_every: int = Field(0, ge=0, description="Score the dev split every N steps and keep the best (0: once per epoch).")
+    dev_max: int = Field(48, ge=0, description="Dev questions scored per selection round (generation is slow on CPU).")
+    save_every: int = Field(200, ge=1, description="Resumable checkpoint every N steps.")
+    logging_steps: int = Field(5, ge=1)
+
+
+class RagConfig(_Section):
+    chunk_words: int = Field(120, ge=16, description="Chunk size in words.")
+    chunk_overlap: int = Field(30, ge=0, description="Words shared by consecutive chunks.")
+    top_k: int = Field(3, ge=1, le=50, description="Passages put into the prompt.")
+    batch_size: int = Field(32, ge=1, description="Embedding batch size.")
+
+
+class EvalConfig(_Section):
+    pipelines: list[Literal["base", "rag", "ft", "ft+rag"]] = Field(default_factory=lambda: list(PIPELINES))
+    limit: int = Field(0, ge=0, description="Questions per category to evaluate (0: all). Stratified, seeded.")
+    warmup: int = Field(2, ge=0, description="Untimed queries per pipeline before measuring.")
+
+
+class CostConfig(_Section):
+    pricebook: str | None = Field(None, description="Price book TOML (see `engrain pricebook`); None = documented defaults.")
+    monthly_queries: int = Field(1_000_000, ge=0, description="Expected query volume, for monthly cost and break-even.")
+    horizon_months: int = Field(36, ge=1, le=240, description="Months the cost curves cover.")
+    change_rate: Literal["monthly", "quarterly", "yearly"] = Field("quarterly", description="How often the knowledge changes.")
+    log_months: int = Field(6, ge=0, description="Months of interaction logs available for retraining.")
+
+
+class EngrainConfig(_Section):
+    name: str = Field("engrain-project", description="Project name, shown in reports.")
+    workspace: str = Field("workspace", description="Folder for every stage's outputs (relative to the config file).")
+    seed: int = Field(0, description="Seeds synthesis, splits and training.")
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    synth: SynthConfig = Field(default_factory=SynthConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    rag: RagConfig = Field(default_factory=RagConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
+
+    # Set by `load`: the folder relative paths are resolved against. Not part of the TOML.
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def path(self, p: str) -> Path:
+        """Resolve a path from the config against the config file's folder."""
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else (self.root / q)
+
+    @property
+    def workspace_dir(self) -> Path:
+        return self.path(self.workspace)
+
+    def section_hash(self, *sections: str) -> dict:
+        """The settings a stage depends on, for its cache key."""
+        return {s: getattr(self, s).model_dump(mode="json") if s != "seed" else self.seed for s in sections}
+
+
+def load(path: str | Path, overrides: list[str] | None = None) -> EngrainConfig:
+    """Load and validate a TOML config; `overrides` are `section.key=value` strings."""
+    path = Path(path)
+    if not path.is_file():
+        raise EngrainError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise EngrainError(f"{path}: not valid TOML ({e})") from None
+    for item in overrides or []:
+        _apply_override(raw, item)
+    cfg = validate(raw, where=str(path))
+    cfg.root = path.resolve().parent
+    return cfg
+
+
+def validate(raw: dict, where: str = "config") -> EngrainConfig:
+    try:
+        return EngrainConfig.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise EngrainError(f"{where}: invalid value for {loc}: {err['msg']}") from None
+
+
+def _apply_override(raw: dict, item: str) -> None:
+    """`train.epochs=2` -> raw['train']['epochs'] = 2 (value parsed as TOML, else as a string)."""
+    if "=" not in item:
+        raise EngrainError(f"override must look like section.key=value, got {item!r}")
+    key, value = item.split("=", 1)
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    node = raw
+    *parents, leaf = key.strip().split(".")
+    for p in parents:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise EngrainError(f"override {item!r}: {p} is not a section")
+    node[leaf] = parsed
+
+
+def dump_toml(cfg: EngrainConfig) -> str:
+    """A complete, commented TOML rendering: the scaffold users edit."""
+    lines = [f"# engrain project config. Every field is optional; defaults shown.", ""]
+    top = cfg.model_dump(mode="json")
+    for key in ("name", "workspace", "seed"):
+        lines.append(f"{key} = {_toml_value(top[key])}")
+    for section in ("data", "model", "synth", "train", "rag", "eval", "cost"):
+        lines += ["", f"[{section}]"]
+        _dump_section(lines, getattr(cfg, section), top[section], section)
+    return "\n".join(lines) + "\n"
+
+
+def _dump_section(lines: list[str], model: BaseModel, values: dict, prefix: str) -> None:
+    nested = []
+    for name, field in type(model).model_fields.items():
+        value = values[name]
+        if isinstance(value, dict):
+            nested.append(name)
+            continue
+        if field.description:
+            lines.append(f"# {field.description}")
+        lines.append(f"{name} = {_toml_value(value)}" if value is not None else f"# {name} =")
+    for name in nested:
+        lines += ["", f"[{prefix}.{name}]"]
+        _dump_section(lines, getattr(model, name), values[name], f"{prefix}.{name}")
+
+
+def _toml_value(v: object) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(v)

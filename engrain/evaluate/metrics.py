@@ -1,0 +1,108 @@
+"""Answer scoring: SQuAD-style EM/F1, a containment check, and an abstention detector.
+
+Small generative models pad answers ("The limit is 85 °C."), so the headline `correct`
+is containment of a normalised reference, not exact match. Unanswerable items (no
+references) are correct only when the model abstains; any other answer to them is a
+hallucination.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = set(string.punctuation)
+
+
+def normalize(s: str) -> str:
+    """Lowercase, drop punctuation and articles, collapse whitespace.
+
+    "°" becomes a space first, so "85 °C", "85°C" and "85 C" all normalise to "85 c".
+    Unicode punctuation (curly quotes, dashes) is dropped like ASCII punctuation.
+    """
+    s = unicodedata.normalize("NFKC", s).replace("°", " ").lower()
+    s = "".join(ch for ch in s if ch not in _PUNCT and not unicodedata.category(ch).startswith("P"))
+    s = _ARTICLES.sub(" ", s)
+    return " ".join(s.split())
+
+
+def exact_match(pred: str, answers: Sequence[str]) -> float:
+    """1.0 if the normalised prediction equals any normalised reference (0.0 for no references)."""
+    p = normalize(pred)
+    return float(any(p == normalize(a) for a in answers))
+
+
+def _f1_one(pred_toks: list[str], ref_toks: list[str]) -> float:
+    common = Counter(pred_toks) & Counter(ref_toks)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred_toks), same / len(ref_toks)
+    return 2 * precision * recall / (precision + recall)
+
+
+def f1(pred: str, answers: Sequence[str]) -> float:
+    """Token-overlap F1, the best over references (0.0 for no references)."""
+    p = normalize(pred).split()
+    return max((_f1_one(p, normalize(a).split()) for a in answers), default=0.0)
+
+
+def contains(pred: str, answers: Sequence[str]) -> bool:
+    """True if some normalised reference occurs in the normalised prediction as whole words."""
+    p = f" {normalize(pred)} "
+    return any((r := normalize(a)) and f" {r} " in p for a in answers)
+
+
+# Refusal phrasings. Bare "does not" is deliberately absent: "It does not support Wi-Fi"
+# is an answer. Verbs about *information* (say/mention/state/specify) count after any
+# subject; verbs that also describe products (contain/include/cover/provide) count only
+# after a subject that is the documentation itself.
+_ABSTAIN = re.compile(
+    r"|".join(
+        [
+            r"\b(?:does|do|did)\s*(?:not|n't)\s+(?:say|mention|state|specify)\b",
+            r"\b(?:documentation|documents?|docs|manuals?|context|text|passages?|sources?|corpus|guides?)\s+"
+            r"(?:does|do|did)\s*(?:not|n't)\s+(?:contain|include|cover|provide|have|answer)\b",
+            r"\bi\s+(?:do\s*not|don't|dont)\s+know\b",
+            r"\bi\s+(?:do\s*not|don't)\s+have\s+(?:any\s+|enough\s+)?(?:information|details|data)\b",
+            r"\b(?:i'?m|i\s+am)\s+not\s+(?:sure|certain)\b",
+            r"\bnot\s+(?:mentioned|specified|stated|documented|covered)\s+in\b",
+            r"\b(?:is|are|was|were)\s*(?:not|n't)\s+(?:mentioned|specified|stated|documented)\b",
+            r"\bnot\s+specified\b",
+            r"\bno\s+(?:information|mention|details)\b",
+            r"\bnot\s+(?:enough|sufficient)\s+information\b",
+            r"\b(?:cannot|can\s*not|can't|could\s*not|couldn't|unable\s+to)\s+(?:find|locate|determine|answer)\b",
+        ]
+    )
+)
+
+
+def is_abstention(pred: str) -> bool:
+    """True if the prediction declines to answer ("The documentation does not say.")."""
+    text = unicodedata.normalize("NFKC", pred).replace("\u2019", "'").lower()
+    return _ABSTAIN.search(text) is not None
+
+
+def score(pred: str, answers: Sequence[str]) -> dict:
+    """Score one prediction.
+
+    Answerable items: correct = `contains`. Unanswerable items (`answers == []`): correct =
+    abstained, and EM/F1 follow the SQuAD-v2 convention (1.0 for abstaining, else 0.0).
+    hallucinated = neither correct nor an abstention.
+    """
+    abstained = is_abstention(pred)
+    if answers:
+        correct, em, f = contains(pred, answers), exact_match(pred, answers), f1(pred, answers)
+    else:
+        correct, em, f = abstained, float(abstained), float(abstained)
+    return {
+        "correct": bool(correct),
+        "exact_match": em,
+        "f1": f,
+        "abstained": abstained,
+        "hallucinated": not correct and not abstained,
+    }

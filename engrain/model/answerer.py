@@ -1,0 +1,27 @@
+"""Closed-book answering: the `base` and `ft` pipelines (they differ only in weights)."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from engrain.model.generate import Generator
+from engrain.records import Answer
+
+
+class ClosedBookAnswerer:
+    """Answers from the model's weights alone."""
+
+    def __init__(self, name: str, generator: Generator) -> None:
+        self.name = name
+        self.generator = generator
+
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+        t0 = time.perf_counter()
+        ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
+        t1 = time.perf_counter()
+        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
+        timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
+        timings["ttft"] = timings["prompt"] + g.prefill_ms
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings)

@@ -1,0 +1,80 @@
+"""Greedy generation with the timings the bake-off reports.
+
+A hand-written KV-cache loop instead of `model.generate`, because it lets us time prefill
+(time to first token) and decode separately, the same way for every pipeline.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    prefill_ms: float
+    decode_ms: float
+
+
+class Generator:
+    """Wraps a causal LM and its tokenizer; builds prompts and decodes greedily."""
+
+    def __init__(self, model, tokenizer, system_prompt: str = "", max_new_tokens: int = 32) -> None:
+        self.model = model
+        self.tok = tokenizer
+        self.system_prompt = system_prompt
+        self.max_new_tokens = max_new_tokens
+        self.device = next(model.parameters()).device
+        self._stop = {t for t in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")) if isinstance(t, int) and t >= 0}
+
+    def chat_ids(self, user: str) -> list[int]:
+        return chat_prompt_ids(self.tok, user, self.system_prompt)
+
+    def text_ids(self, text: str) -> list[int]:
+        return self.tok(text, add_special_tokens=False)["input_ids"]
+
+    @torch.inference_mode()
+    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None) -> Generation:
+        limit = max_new_tokens or self.max_new_tokens
+        ids = torch.tensor([input_ids], device=self.device)
+        t0 = time.perf_counter()
+        out = self.model(input_ids=ids, use_cache=True)
+        token = int(out.logits[0, -1].argmax())
+        _sync(self.device)
+        t1 = time.perf_counter()
+        past, generated = out.past_key_values, []
+        while token not in self._stop:
+            generated.append(token)
+            if len(generated) >= limit or (stop_at_newline and "\n" in self.tok.decode([token])):
+                break
+            out = self.model(input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True)
+            past, token = out.past_key_values, int(out.logits[0, -1].argmax())
+        _sync(self.device)
+        t2 = time.perf_counter()
+        text = self.tok.decode(generated, skip_special_tokens=True).strip()
+        if stop_at_newline:
+            text = text.split("\n")[0].strip()
+        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+
+
+def chat_prompt_ids(tokenizer, user: str, system_prompt: str = "") -> list[int]:
+    """Token ids of a one-turn chat prompt, ending where the assistant starts; shared with training."""
+    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [{"role": "user", "content": user}]
+    return _as_ids(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+
+
+def _as_ids(out) -> list[int]:
+    # transformers 5 returns a BatchEncoding from apply_chat_template(tokenize=True)
+    if hasattr(out, "keys") and "input_ids" in out:
+        out = out["input_ids"]
+    return list(out)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()

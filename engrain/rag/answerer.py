@@ -1,0 +1,37 @@
+"""Retrieval-augmented answering: the `rag` and `ft+rag` pipelines."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from engrain.model.generate import Generator
+from engrain.rag.index import Retriever
+from engrain.rag.prompt import completion_prompt, rag_prompt
+from engrain.records import Answer
+
+
+class RagAnswerer:
+    """Retrieve top-k passages, put them in the prompt, generate with the same base (or tuned) model."""
+
+    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str) -> None:
+        self.name = name
+        self.generator = generator
+        self.retriever = retriever
+        self.top_k = top_k
+        self.refusal = refusal
+
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+        t0 = time.perf_counter()
+        passages, timings = self.retriever.search(question, self.top_k)
+        t1 = time.perf_counter()
+        if kind == "qa":
+            ids = self.generator.chat_ids(rag_prompt(question, passages, self.refusal))
+        else:
+            ids = self.generator.text_ids(completion_prompt(question, passages))
+        t2 = time.perf_counter()
+        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
+        timings.update(prompt=(t2 - t1) * 1e3, prefill=g.prefill_ms, decode=g.decode_ms)
+        timings["ttft"] = (t2 - t0) * 1e3 + g.prefill_ms
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, passages)

@@ -1,0 +1,57 @@
+"""Embed chunks into an on-disk LanceDB table (embedded, no server) and search it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engrain.errors import EngrainError
+from engrain.io import atomic_path
+from engrain.rag.chunk import Chunk
+from engrain.records import Passage
+
+TABLE = "chunks"
+
+
+def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: int = 32, progress: bool = True) -> int:
+    """Write the index atomically: a failed build leaves the previous index in place."""
+    import lancedb
+
+    if not chunks:
+        raise EngrainError("nothing to index: the corpus produced no chunks")
+    vectors = embedder.encode(
+        [c.text for c in chunks], batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress
+    )
+    rows = [
+        {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "text": c.text, "vector": v.astype(np.float32).tolist()}
+        for c, v in zip(chunks, vectors)
+    ]
+    with atomic_path(out_dir, is_dir=True) as tmp:
+        lancedb.connect(str(tmp)).create_table(TABLE, data=rows, mode="overwrite")
+    return len(rows)
+
+
+class Retriever:
+    """Query embedding + vector search, timed separately for the latency breakdown."""
+
+    def __init__(self, index_dir: str | Path, embedder) -> None:
+        import lancedb
+
+        if not (Path(index_dir) / f"{TABLE}.lance").exists():
+            raise EngrainError(f"no index at {index_dir}: run `engrain index` first")
+        self.table = lancedb.connect(str(index_dir)).open_table(TABLE)
+        self.embedder = embedder
+
+    def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
+        t0 = time.perf_counter()
+        vec = self.embedder.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]
+        t1 = time.perf_counter()
+        rows = self.table.search(vec.astype(np.float32)).distance_type("cosine").limit(k).to_list()
+        t2 = time.perf_counter()
+        passages = [Passage(r["doc_id"], r["chunk_id"], r["text"], 1.0 - float(r["_distance"])) for r in rows]
+        return passages, {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3}
+
+    def embed_tokens(self, query: str) -> int:
+        return len(self.embedder.tokenizer(query)["input_ids"])

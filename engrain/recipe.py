@@ -1,0 +1,233 @@
+"""The bake-off recipe: ingest -> synth -> train -> index -> eval -> report.
+
+Each stage reads the config and the workspace, skips itself when its inputs are unchanged
+(see `workspace.py`), and writes its outputs atomically. `run_all` is the whole recipe;
+the CLI exposes each stage on its own too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from engrain.config import EngrainConfig
+from engrain.errors import EngrainError
+from engrain.io import read_json, read_jsonl, sha256_file, write_json, write_jsonl
+from engrain.records import Conversation, Document, EvalItem, Example
+from engrain.workspace import Workspace, stage_key
+
+log = logging.getLogger(__name__)
+Say = Callable[[str], None]
+
+
+def _quiet(msg: str) -> None:
+    log.info(msg)
+
+
+# -- ingest -------------------------------------------------------------------------------
+def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
+    from engrain.ingest import load_documents, load_logs
+
+    ws = Workspace(cfg)
+    if not cfg.data.docs:
+        raise EngrainError("no documents configured: set data.docs in the config (files or folders)")
+    doc_paths = [cfg.path(p) for p in cfg.data.docs]
+    log_paths = [cfg.path(p) for p in cfg.data.logs]
+    key = stage_key("ingest", _files_fingerprint(doc_paths + log_paths), cfg.data.model_dump())
+    if not force and ws.fresh("ingest", key, ["documents.jsonl", "logs.jsonl"]):
+        say("ingest: unchanged, reusing")
+        return key
+    docs = load_documents(doc_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
+    logs = load_logs(log_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
+    out = ws.dir("ingest")
+    write_jsonl(out / "documents.jsonl", docs)
+    write_jsonl(out / "logs.jsonl", logs)
+    words = sum(len(d.text.split()) for d in docs)
+    ws.mark("ingest", key, documents=len(docs), words=words, conversations=len(logs),
+            sources={d.id: d.sha256 for d in docs})
+    say(f"ingest: {len(docs)} documents ({words:,} words), {len(logs)} conversations")
+    return key
+
+
+def load_corpus(cfg: EngrainConfig) -> tuple[list[Document], list[Conversation]]:
+    d = Workspace(cfg).dir("ingest")
+    if not (d / "documents.jsonl").exists():
+        raise EngrainError("no ingested corpus: run `engrain ingest` first")
+    return [Document(**r) for r in read_jsonl(d / "documents.jsonl")], [Conversation(**r) for r in read_jsonl(d / "logs.jsonl")]
+
+
+def load_eval_file(path: Path) -> list[EvalItem]:
+    items = []
+    for i, r in enumerate(read_jsonl(path), 1):
+        if "question" not in r or not isinstance(r.get("answers", []), list):
+            raise EngrainError(f"{path}: item {i} needs 'question' and a list 'answers'")
+        items.append(EvalItem(str(r.get("id", i)), r["question"], [str(a) for a in r.get("answers", [])],
+                              r.get("category", "lookup"), r.get("kind", "qa")))
+    if not items:
+        raise EngrainError(f"{path}: eval file is empty")
+    return items
+
+
+# -- synth --------------------------------------------------------------------------------
+def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
+    from engrain.rag.chunk import chunk_corpus
+    from engrain.synth.build import synthesize
+
+    ws = Workspace(cfg)
+    eval_path = cfg.path(cfg.data.eval) if cfg.data.eval else None
+    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), cfg.rag.chunk_words, cfg.rag.chunk_overlap,
+                    cfg.seed, sha256_file(eval_path) if eval_path and eval_path.exists() else None)
+    if not force and ws.fresh("synth", key, ["train.jsonl", "dev.jsonl", "eval.jsonl"]):
+        say("synth: unchanged, reusing")
+        return key
+    docs, logs = load_corpus(cfg)
+    eval_items = load_eval_file(eval_path) if eval_path else None
+    chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
+    result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items)
+    out = ws.dir("synth")
+    write_jsonl(out / "train.jsonl", result.train)
+    write_jsonl(out / "dev.jsonl", result.dev)
+    write_jsonl(out / "eval.jsonl", result.eval if result.eval is not None else eval_items)
+    write_json(out / "stats.json", result.stats)
+    ws.mark("synth", key, **result.stats)
+    by_kind = ", ".join(f"{k} {v}" for k, v in result.stats["by_kind"].items())
+    say(f"synth: {result.stats['examples']} training examples ({by_kind}); {result.stats['facts_found']} facts found")
+    return key
+
+
+def load_split(cfg: EngrainConfig, name: str) -> list:
+    path = Workspace(cfg).dir("synth") / f"{name}.jsonl"
+    if not path.exists():
+        raise EngrainError("no synthesized data: run `engrain synth` first")
+    cls = Example if name == "train" else EvalItem
+    return [cls(**r) for r in read_jsonl(path)]
+
+
+# -- train --------------------------------------------------------------------------------
+def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
+    from engrain.train.trainer import train as run_training
+
+    ws = Workspace(cfg)
+    key = stage_key("train", ws.key("synth"), cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt,
+                    cfg.model.max_new_tokens, cfg.seed)
+    if not force and ws.fresh("train", key, ["model", "train_result.json"]):
+        say("train: unchanged, reusing")
+        return key
+    examples, dev = load_split(cfg, "train"), load_split(cfg, "dev")
+    say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
+    result = run_training(cfg, examples, dev, ws.dir("train"), progress=progress)
+    ws.mark("train", key, **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
+    say(f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), best dev step {result.best_step}")
+    return key
+
+
+# -- index --------------------------------------------------------------------------------
+def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
+    from engrain.model.loading import load_embedder
+    from engrain.rag.chunk import chunk_corpus
+    from engrain.rag.index import build_index
+
+    ws = Workspace(cfg)
+    key = stage_key("index", ws.key("ingest"), cfg.rag.model_dump(), cfg.model.embedder)
+    if not force and ws.fresh("index", key, ["lancedb"]):
+        say("index: unchanged, reusing")
+        return key
+    docs, _ = load_corpus(cfg)
+    chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
+    t0 = time.perf_counter()
+    n = build_index(chunks, load_embedder(cfg.model.embedder), ws.dir("index") / "lancedb", cfg.rag.batch_size, progress)
+    seconds = time.perf_counter() - t0
+    corpus_tokens = sum(len(c.text.split()) for c in chunks) * 4 // 3  # ~tokens; for the cost model only
+    ws.mark("index", key, chunks=n, seconds=round(seconds, 2), corpus_tokens_approx=corpus_tokens)
+    say(f"index: {n} chunks embedded into LanceDB in {seconds:.1f} s")
+    return key
+
+
+# -- eval ---------------------------------------------------------------------------------
+def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
+    from engrain.answerers import AnswererFactory
+    from engrain.evaluate import runner
+
+    ws = Workspace(cfg)
+    key = stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
+                    cfg.model.model_dump(), cfg.rag.top_k, cfg.synth.refusal, cfg.seed)
+    if not force and ws.fresh("eval", key, ["results.jsonl", "metrics.json"]):
+        say("eval: unchanged, reusing")
+        return key
+    items = runner.sample_items(load_split(cfg, "eval"), cfg.eval.limit, cfg.seed)
+    factory = AnswererFactory(cfg, ws.dir("train") / "model", ws.dir("index") / "lancedb")
+    rows: list[dict] = []
+    with _progress(progress) as bar:
+        for name in cfg.eval.pipelines:
+            answerer = factory.build(name)
+            task = bar.add_task(f"eval {name}", total=len(items)) if bar else None
+            rows += runner.run(answerer, items, cfg.eval.warmup, (lambda t=task: bar.advance(t)) if bar else None)
+    summary = runner.summarise(rows)
+    summary["questions"] = len(items)
+    summary["questions_total"] = len(load_split(cfg, "eval"))
+    out = ws.dir("eval")
+    write_jsonl(out / "results.jsonl", rows)
+    write_json(out / "metrics.json", summary)
+    ws.mark("eval", key, questions=len(items))
+    say(f"eval: {len(items)} questions x {len(cfg.eval.pipelines)} pipelines")
+    return key
+
+
+# -- report -------------------------------------------------------------------------------
+def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -> Path:
+    from engrain.report.build import build_report, write_report
+
+    ws = Workspace(cfg)
+    for stage in ("synth", "train", "eval"):
+        if ws.key(stage) is None:
+            raise EngrainError(f"nothing to report yet: run `engrain {stage}` first")
+    rep = build_report(cfg, ws)
+    dest = out_dir or ws.dir("report")
+    write_report(rep, dest)
+    ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
+    say(f"report: {dest / 'report.html'}")
+    return dest
+
+
+def run_all(cfg: EngrainConfig, say: Say = _quiet, report_dir: Path | None = None, progress: bool = True) -> Path:
+    ingest(cfg, say)
+    synth(cfg, say)
+    index(cfg, say, progress=progress)
+    train(cfg, say, progress=progress)
+    evaluate(cfg, say, progress=progress)
+    return report(cfg, report_dir, say)
+
+
+def _files_fingerprint(paths: list[Path]) -> list:
+    """Content hashes of every input file (folders walked), so edits invalidate ingest."""
+    out = []
+    for p in paths:
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        out += [(str(f), sha256_file(f)) for f in files if f.exists()]
+    return out
+
+
+class _progress:
+    """A rich progress bar, or nothing when progress is off (tests, CI logs)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+        self.bar.__enter__()
+        return self.bar
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.__exit__(*exc)
+
+
+def read_train_result(cfg: EngrainConfig) -> dict:
+    return read_json(Workspace(cfg).dir("train") / "train_result.json")

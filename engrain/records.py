@@ -1,0 +1,94 @@
+"""The records that flow between stages, and the one `Answerer` interface.
+
+Plain dataclasses: every stage reads and writes them as JSONL, so a user can open any
+intermediate file and see exactly what the next stage will see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
+ExampleKind = Literal["view", "qa", "reverse", "probe", "abstain", "raft", "log"]
+
+
+@dataclass
+class Document:
+    """A normalised domain document; `sha256` is of the raw file bytes (provenance)."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    sha256: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Conversation:
+    """One logged interaction: OpenAI chat messages [{role, content}, ...]."""
+
+    id: str
+    messages: list[dict]
+    source: str
+    sha256: str
+
+
+@dataclass
+class EvalItem:
+    """A held-out question. `answers` empty means the corpus does not answer it."""
+
+    id: str
+    question: str
+    answers: list[str]
+    category: Category = "lookup"
+    kind: Literal["qa", "completion"] = "qa"
+
+
+@dataclass
+class Example:
+    """One training example.
+
+    Chat examples (`messages`) train only on the last assistant turn; text examples
+    (`text`, continued pre-training on document views) train on every token.
+    """
+
+    kind: ExampleKind
+    messages: list[dict] | None = None
+    text: str | None = None
+    source: str = ""  # document id or log id it came from
+    fact: str = ""  # the fact-group key, so splits never separate paraphrases of one fact
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk."""
+
+    doc_id: str
+    chunk_id: str
+    text: str
+    score: float
+
+
+@dataclass
+class Answer:
+    """What every pipeline returns, so evaluation and serving treat them alike."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    timings_ms: dict[str, float]  # stage -> ms: embed, search, prompt, prefill, decode; plus ttft, total
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Base, fine-tuned, RAG and hybrid pipelines all answer through this."""
+
+    name: str
+
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer: ...

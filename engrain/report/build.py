@@ -1,0 +1,89 @@
+"""Assemble `report.json` from the workspace, then render it as Markdown and HTML.
+
+Everything in the report is read from what the stages measured; nothing is estimated here
+except the cost model, whose every price comes from the (editable) price book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib.metadata import version
+from pathlib import Path
+
+from engrain.config import EngrainConfig
+from engrain.cost.model import break_even, pipeline_costs, query_cost, training_cost
+from engrain.cost.pricebook import load_pricebook
+from engrain.io import read_json, write_json, write_text
+from engrain.report.decide import DecisionInputs, decide
+from engrain.workspace import Workspace
+
+
+def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInputs | None = None) -> dict:
+    metrics = read_json(ws.dir("eval") / "metrics.json")
+    trained = read_json(ws.dir("train") / "train_result.json")
+    synth_stats = read_json(ws.dir("synth") / "stats.json")
+    ingest = ws.manifest("ingest") or {}
+    index = ws.manifest("index") or {}
+    pipes = metrics["pipelines"]
+
+    rep: dict = {
+        "name": cfg.name,
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "engrain_version": version("engrain"),
+        "models": {"base": cfg.model.base, "embedder": cfg.model.embedder, "method": cfg.train.method},
+        "corpus": {k: ingest.get(k) for k in ("documents", "words", "conversations")} | {"chunks": index.get("chunks")},
+        "data": synth_stats,
+        "eval": {
+            "questions": metrics["questions"],
+            "questions_total": metrics["questions_total"],
+            "source": synth_stats.get("eval_source"),
+            "sampled_per_category": cfg.eval.limit or None,
+        },
+        "pipelines": pipes,
+        "significance": metrics["significance"],
+        "training": {k: trained[k] for k in (
+            "method", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
+            "best_step", "truncated", "loss_curve", "dev_curve")},
+        "latency": _latency_ratios(pipes),
+    }
+    rep["cost"] = _costs(cfg, pipes, trained, index)
+    inputs = decision_inputs or DecisionInputs(
+        change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries
+    )
+    rep["decision"] = decide(pipes, rep["cost"].get("break_even"), inputs) | {"inputs": inputs.model_dump()}
+    return rep
+
+
+def _latency_ratios(pipes: dict) -> dict:
+    out: dict = {}
+    if "ft" in pipes and "rag" in pipes:
+        ft, rag = pipes["ft"]["latency_ms"], pipes["rag"]["latency_ms"]
+        out["ft_over_rag"] = {k: round(ft[k] / rag[k], 3) for k in ("mean", "p50", "p95") if rag[k]}
+        out["rag_speedup_of_ft"] = {k: round(rag[k] / ft[k], 2) for k in ("mean", "p95") if ft[k]}
+    return out
+
+
+def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
+    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
+    per_query = {
+        name: query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
+                         retrieved=name.endswith("rag"), embed_tokens=16 if name.endswith("rag") else 0)
+        for name, m in pipes.items()
+    }
+    train_usd = training_cost(prices, trained["tokens"], trained["seconds"])
+    out: dict = {"currency": prices.currency, "per_query": per_query, "training": train_usd, "prices": prices.model_dump()}
+    if "ft" in per_query and "rag" in per_query:
+        ft_cost, rag_cost = pipeline_costs(prices, per_query["ft"], per_query["rag"], train_usd,
+                                           index=index.get("corpus_tokens_approx", 0) / 1000 * prices.embedding_per_1k)
+        out["break_even"] = break_even(ft_cost, rag_cost, cfg.cost.monthly_queries, cfg.cost.horizon_months).to_dict()
+    return out
+
+
+def write_report(rep: dict, out_dir: Path) -> None:
+    from engrain.report.html import render_html
+    from engrain.report.markdown import render_markdown
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / "report.json", rep)
+    write_text(out_dir / "report.md", render_markdown(rep))
+    write_text(out_dir / "report.html", render_html(rep))

@@ -1,0 +1,151 @@
+"""Turn measured results into a recommendation: fine-tune, RAG, or hybrid.
+
+Rules, checked in order (first match wins); every threshold is a `DecisionInputs` field:
+  1. hybrid     if ft+rag was measured and is clearly best: accuracy at least
+                `hybrid_margin` above both ft and rag, hallucination no more than
+                `max_hallucination_gap` above the lower of the two.
+  2. rag        if ft's quality is not within bounds of rag's: accuracy more than
+                `max_accuracy_gap` below rag, or hallucination rate more than
+                `max_hallucination_gap` above rag.
+  3. rag        if fewer than `min_log_months` of logs: the real question mix is unknown,
+                so keep RAG and collect logs before baking knowledge into weights.
+  4. hybrid     if knowledge changes more often than every `min_change_months`: ft holds
+                up on quality, but retraining cannot keep pace, so serve the fine-tuned
+                model with retrieval over the fast-changing sources.
+  5. rag        if costs were given and fine-tuning is not cheaper per month at the
+                stated volume (steady state, retraining amortised).
+  6. fine-tune  otherwise.
+Significance (McNemar) and latency are quoted in the reasons but do not change the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engrain.errors import EngrainError
+
+CHANGE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+class DecisionInputs(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    change_rate: Literal["monthly", "quarterly", "yearly"] = Field(
+        "quarterly", description="How often the domain knowledge changes."
+    )
+    log_months: int = Field(0, ge=0, description="Months of real interaction logs available.")
+    monthly_queries: int = Field(0, ge=0, description="Expected queries per month (for the cost rule).")
+    min_change_months: int = Field(3, ge=1, description="Fine-tune alone only if knowledge changes at most this often (months).")
+    min_log_months: int = Field(6, ge=0, description="Fine-tune only with at least this many months of logs.")
+    max_accuracy_gap: float = Field(0.02, ge=0, description="ft accuracy may be at most this far below rag (0.02 = 2 pts).")
+    max_hallucination_gap: float = Field(0.02, ge=0, description="ft hallucination rate may exceed rag's by at most this.")
+    hybrid_margin: float = Field(0.02, ge=0, description="ft+rag must beat both ft and rag accuracy by this to win outright.")
+
+    def thresholds(self) -> dict:
+        return self.model_dump(exclude={"change_rate", "log_months", "monthly_queries"})
+
+
+def _pts(a: float, b: float) -> str:
+    return f"{(a - b) * 100:+.1f} pts"
+
+
+def _cmp(metrics: dict, key: str, label: str, x: str, y: str) -> str:
+    a, b = metrics[x][key], metrics[y][key]
+    return f"{x} {label} {a:.2f} vs {y} {b:.2f} ({_pts(a, b)})"
+
+
+def _significance(metrics: dict, x: str, y: str) -> str | None:
+    sig = (metrics[x].get("significant_vs") or {}).get(y)
+    if sig is None:
+        return None
+    if isinstance(sig, dict):
+        p = sig.get("p_value")
+        flag = sig.get("significant", p is not None and p < 0.05)
+        pv = f" p={p:.3g}" if p is not None else ""
+        return f"{x} vs {y}: McNemar{pv} ({'significant' if flag else 'not significant; treat as a tie'})"
+    return f"{x} vs {y}: {'significant' if sig else 'not significant; treat as a tie'} (McNemar, 0.05)"
+
+
+def _latency(metrics: dict, x: str, y: str) -> str | None:
+    a, b = ((metrics[p].get("latency_ms") or {}).get("p95") for p in (x, y))
+    return None if a is None or b is None else f"{x} p95 latency {a:.0f} ms vs {y} {b:.0f} ms"
+
+
+def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
+    """Recommend "fine-tune", "rag" or "hybrid" from per-pipeline metrics.
+
+    `metrics[name]` = {"accuracy", "hallucination_rate", "latency_ms": {"mean", "p95"},
+    "significant_vs": {other: bool | {"p_value", "significant"}}} (last two optional), for
+    names among "base", "rag", "ft", "ft+rag"; "ft" and "rag" are required. `costs` is
+    `BreakEven.to_dict()` (uses ft_monthly, rag_monthly, break_even_month,
+    crossover_queries, ft_cheaper_when; optional "currency") or None to skip the cost rule.
+    """
+    missing = [p for p in ("ft", "rag") if p not in metrics]
+    if missing:
+        raise EngrainError(f"decision needs results for 'ft' and 'rag'; missing {', '.join(missing)}")
+    t = inputs
+    ft, rag = metrics["ft"], metrics["rag"]
+    acc_gap = ft["accuracy"] - rag["accuracy"]
+    hal_gap = ft["hallucination_rate"] - rag["hallucination_rate"]
+    quality_ok = acc_gap >= -t.max_accuracy_gap and hal_gap <= t.max_hallucination_gap
+    change_months = CHANGE_MONTHS[t.change_rate]
+    reasons = [_cmp(metrics, "accuracy", "accuracy", "ft", "rag"), _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag")]
+    reasons += [s for s in (_significance(metrics, "ft", "rag"), _latency(metrics, "ft", "rag")) if s]
+    change: list[str] = []
+
+    hyb = metrics.get("ft+rag")
+    hybrid_best = hyb is not None and (
+        hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
+        and hyb["hallucination_rate"] <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
+    )
+    cost_ok = True
+    if costs is not None:
+        cost_ok = costs["ft_monthly"] <= costs["rag_monthly"]
+        cur = costs.get("currency", "USD")
+        be = costs.get("break_even_month")
+        reasons.append(
+            f"at {t.monthly_queries:,} queries/month ft costs {costs['ft_monthly']:,.2f} {cur}/month vs rag "
+            f"{costs['rag_monthly']:,.2f} {cur}/month; "
+            + (f"break-even in month {be}" if be is not None else "no break-even within the horizon")
+        )
+
+    if hybrid_best:
+        rec = "hybrid"
+        reasons.insert(0, _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"))
+        reasons.insert(1, f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts")
+        change.append(f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop the extra component")
+    elif not quality_ok:
+        rec = "rag"
+        reasons.insert(0, f"ft is outside the quality bounds (accuracy at most {t.max_accuracy_gap * 100:.1f} pts below rag, "
+                       f"hallucination at most {t.max_hallucination_gap * 100:.1f} pts above)")
+        change.append(f"fine-tuning becomes a candidate once ft accuracy is within {t.max_accuracy_gap * 100:.1f} pts of rag "
+                      f"(now {_pts(ft['accuracy'], rag['accuracy'])}) and hallucination within "
+                      f"{t.max_hallucination_gap * 100:.1f} pts (now {_pts(ft['hallucination_rate'], rag['hallucination_rate'])})")
+    elif t.log_months < t.min_log_months:
+        rec = "rag"
+        reasons.insert(0, f"only {t.log_months} months of logs (< {t.min_log_months}): the real question mix is not yet known")
+        change.append(f"with at least {t.min_log_months} months of logs, fine-tuning would be reconsidered")
+    elif change_months < t.min_change_months:
+        rec = "hybrid"
+        reasons.insert(0, f"knowledge changes {t.change_rate} (every {change_months} month(s) < {t.min_change_months}): "
+                       "retraining cannot keep pace, so keep retrieval for the fast-changing sources")
+        change.append(f"if knowledge changed at most every {t.min_change_months} months, fine-tune alone")
+    elif not cost_ok:
+        rec = "rag"
+        reasons.insert(0, "fine-tuning is not cheaper per month at the stated volume")
+    else:
+        rec = "fine-tune"
+        reasons.insert(0, f"ft is within quality bounds, knowledge changes {t.change_rate}, "
+                       f"{t.log_months} months of logs (>= {t.min_log_months})")
+        change.append(f"if knowledge started changing more often than every {t.min_change_months} months, switch to hybrid")
+        change.append(f"if ft accuracy fell more than {t.max_accuracy_gap * 100:.1f} pts below rag "
+                      f"(now {_pts(ft['accuracy'], rag['accuracy'])}), switch to rag")
+    if costs is not None and rec != "hybrid":
+        when, q = costs.get("ft_cheaper_when"), costs.get("crossover_queries")
+        if when == "above" and q is not None:
+            change.append(f"fine-tuning is cheaper per month above {q:,.0f} queries/month (now {t.monthly_queries:,})")
+        elif when == "below" and q is not None:
+            change.append(f"fine-tuning is cheaper per month only below {q:,.0f} queries/month (now {t.monthly_queries:,})")
+    return {"recommendation": rec, "reasons": reasons, "thresholds": t.thresholds(), "what_would_change": change}

@@ -1,0 +1,145 @@
+"""Turn a corpus (and logs) into the training mix, a dev split and, if needed, an eval split.
+
+Everything is seeded, so the same inputs and config give byte-identical outputs. Fact
+groups (all phrasings of one fact) never straddle a split, and no training example may
+repeat an eval question: those that do are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from engrain.config import SynthConfig
+from engrain.evaluate.metrics import normalize
+from engrain.rag.chunk import Chunk
+from engrain.records import Conversation, Document, EvalItem, Example
+from engrain.synth.abstain import abstain_questions
+from engrain.synth.facts import Fact, extract_facts
+from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
+from engrain.synth.raft import raft_example
+from engrain.synth.views import document_views
+
+
+@dataclass
+class SynthResult:
+    train: list[Example]
+    dev: list[EvalItem]
+    eval: list[EvalItem] | None  # only when the user gave no eval file
+    stats: dict = field(default_factory=dict)
+
+
+def synthesize(
+    docs: list[Document],
+    logs: list[Conversation],
+    chunks: list[Chunk],
+    cfg: SynthConfig,
+    seed: int,
+    eval_items: list[EvalItem] | None = None,
+) -> SynthResult:
+    rng = random.Random(seed)
+    facts = extract_facts(docs)
+    groups = sorted({f.key for f in facts})
+    rng.shuffle(groups)
+
+    # Splits are by fact group: an eval fact's phrasings never reach training QA.
+    n_eval = 0 if eval_items is not None else max(1, round(len(groups) * cfg.eval_fraction)) if groups else 0
+    n_dev = round(len(groups) * cfg.dev_fraction)
+    eval_groups = set(groups[:n_eval])
+    dev_groups = set(groups[n_eval : n_eval + n_dev])
+
+    train: list[Example] = []
+    dev: list[EvalItem] = []
+    made_eval: list[EvalItem] = []
+
+    for doc in docs:
+        for text in document_views(doc, cfg.views, rng):
+            train.append(Example("view", text=text, source=doc.id))
+
+    for fact in facts:
+        n_ask = cfg.paraphrases + (1 if fact.key in dev_groups | eval_groups else 0)
+        questions = forward_questions(fact, n_ask, rng)
+        if fact.key in eval_groups:
+            made_eval.append(EvalItem(f"synth-{len(made_eval)}", questions[-1], [fact.value], "lookup", "qa"))
+            continue
+        if fact.key in dev_groups:
+            dev.append(EvalItem(f"dev-{len(dev)}", questions.pop(), [fact.value], "lookup", "qa"))
+        for q in questions:
+            train.append(_chat("qa", q, forward_answer(fact), fact))
+        if cfg.reverse:
+            for q in reverse_questions(fact, max(1, cfg.paraphrases // 3), rng):
+                train.append(_chat("reverse", q, reverse_answer(fact), fact))
+        train.append(Example("probe", text=forward_answer(fact), source=fact.doc_id, fact=fact.key))
+
+    n_qa = sum(e.kind == "qa" for e in train)
+    corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
+    abstain = abstain_questions(facts, corpus_text, round(n_qa * cfg.abstain_fraction) + n_dev + 8, rng)
+    n_hold = max(1, len(abstain) // 10) if abstain else 0
+    for q, key in abstain[:n_hold]:
+        target = made_eval if eval_items is None else dev
+        target.append(EvalItem(f"abstain-{len(target)}", q, [], "unanswerable", "qa"))
+    for q, key in abstain[n_hold:]:
+        train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
+
+    trainable = [f for f in facts if f.key not in eval_groups | dev_groups]
+    for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
+        q = forward_questions(fact, 1, rng)[0]
+        ex = raft_example(q, fact, chunks, cfg.raft_distractors, rng.random() < cfg.raft_oracle_fraction, cfg.refusal, rng, fact.key)
+        if ex:
+            train.append(ex)
+    for q, key in abstain[n_hold : n_hold + max(1, round(n_qa * cfg.raft_fraction * 0.2))]:
+        ex = raft_example(q, None, chunks, cfg.raft_distractors, False, cfg.refusal, rng, key)
+        if ex:
+            train.append(ex)
+
+    if cfg.include_logs:
+        train += log_examples(logs)
+
+    held_out = (eval_items if eval_items is not None else made_eval) + dev
+    train, dropped = decontaminate(train, held_out)
+    rng.shuffle(train)
+    stats = {
+        "facts_found": len(facts),
+        "fact_groups": len(groups),
+        "examples": len(train),
+        "by_kind": dict(sorted(Counter(e.kind for e in train).items())),
+        "dev_questions": len(dev),
+        "eval_source": "file" if eval_items is not None else "split from synthesized questions",
+        "eval_questions": len(eval_items) if eval_items is not None else len(made_eval),
+        "decontaminated": dropped,
+    }
+    return SynthResult(train, dev, None if eval_items is not None else made_eval, stats)
+
+
+def log_examples(logs: list[Conversation]) -> list[Example]:
+    """One example per assistant turn, with the conversation so far as context."""
+    out = []
+    for conv in logs:
+        msgs = [m for m in conv.messages if m["role"] != "system"]
+        for i, m in enumerate(msgs):
+            if m["role"] == "assistant" and i > 0:
+                out.append(Example("log", messages=msgs[: i + 1], source=conv.id, fact=conv.id))
+    return out
+
+
+def decontaminate(train: list[Example], held_out: list[EvalItem]) -> tuple[list[Example], int]:
+    """Drop examples whose question, or any user turn, equals a held-out question."""
+    banned = {normalize(e.question) for e in held_out}
+    kept = []
+    for ex in train:
+        asked = [normalize(m["content"]) for m in ex.messages or [] if m["role"] == "user"]
+        if ex.kind == "raft" and ex.messages:
+            asked.append(normalize(ex.messages[0]["content"].rsplit("Question:", 1)[-1]))
+        if any(a in banned for a in asked) or (ex.text and normalize(ex.text) in banned):
+            continue
+        kept.append(ex)
+    return kept, len(train) - len(kept)
+
+
+def _msgs(question: str, answer: str) -> list[dict]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def _chat(kind: str, question: str, answer: str, fact: Fact) -> Example:
+    return Example(kind, messages=_msgs(question, answer), source=fact.doc_id, fact=fact.key)  # type: ignore[arg-type]

@@ -1,0 +1,42 @@
+"""Tokenise training examples: chat examples learn only the answer, views learn everything."""
+
+from __future__ import annotations
+
+import torch
+
+from engrain.records import Example
+
+IGNORE = -100
+
+
+def encode(example: Example, tok, system_prompt: str, max_len: int) -> dict:
+    if example.messages:
+        context, target = example.messages[:-1], example.messages[-1]["content"]
+        messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + context
+        prompt = _ids(tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+        answer = tok(target + tok.eos_token, add_special_tokens=False)["input_ids"]
+        ids, labels = prompt + answer, [IGNORE] * len(prompt) + answer
+    else:
+        ids = tok(example.text + tok.eos_token, add_special_tokens=False)["input_ids"]
+        labels = list(ids)
+    return {"input_ids": ids[:max_len], "labels": labels[:max_len], "truncated": len(ids) > max_len}
+
+
+def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad to the longest example in the batch (length-grouped batches keep this small)."""
+    n = max(len(b["input_ids"]) for b in batch)
+    ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), n), dtype=torch.long)
+    for i, b in enumerate(batch):
+        k = len(b["input_ids"])
+        ids[i, :k] = torch.tensor(b["input_ids"])
+        labels[i, :k] = torch.tensor(b["labels"])
+        mask[i, :k] = 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+def _ids(out) -> list[int]:
+    if hasattr(out, "keys") and "input_ids" in out:
+        out = out["input_ids"]
+    return list(out)

@@ -1,0 +1,27 @@
+import pytest
+
+from engrain.errors import EngrainError
+from engrain.model.answerer import ClosedBookAnswerer
+from engrain.model.generate import Generator
+from engrain.model.loading import load_causal_lm, resolve_base_model
+from engrain.records import Answerer
+
+
+def test_closed_book_answer_reports_tokens_and_stage_timings(tiny_model):
+    model, tok = load_causal_lm(str(tiny_model))
+    a = ClosedBookAnswerer("base", Generator(model, tok, "Be brief.", max_new_tokens=5))
+    assert isinstance(a, Answerer)
+    ans = a.answer("What port?")
+    assert ans.prompt_tokens > 3 and 0 < ans.completion_tokens <= 5
+    assert {"prompt", "prefill", "decode", "ttft", "total"} <= set(ans.timings_ms)
+    assert ans.timings_ms["total"] >= ans.timings_ms["prefill"]
+    # greedy decoding is deterministic
+    assert a.answer("What port?").text == ans.text
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(EngrainError, match="not found"):
+        resolve_base_model(str(tmp_path / "nope"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EngrainError, match="config.json"):
+        resolve_base_model(str(tmp_path / "empty"))

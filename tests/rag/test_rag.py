@@ -1,0 +1,49 @@
+import pytest
+
+from engrain.errors import EngrainError
+from engrain.model.loading import load_embedder
+from engrain.rag.chunk import chunk_document
+from engrain.rag.index import Retriever, build_index
+from engrain.rag.prompt import rag_prompt
+from engrain.records import Document, Passage
+
+
+def _doc(n: int) -> Document:
+    text = " ".join(f"Sentence number {i} talks about widget {i}." for i in range(n))
+    return Document("d.md", "Widgets", text, "d.md", "h")
+
+
+def test_chunks_respect_size_and_overlap():
+    chunks = chunk_document(_doc(60), size=30, overlap=10)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert c.text.startswith("Widgets: ")
+        assert len(c.text.split()) <= 30 + 8  # whole sentences, plus the title
+    # consecutive chunks share their boundary sentence
+    first_tail = chunks[0].text.split(". ")[-1]
+    assert first_tail.rstrip(".") in chunks[1].text
+
+
+def test_index_round_trip_returns_the_right_chunk(tmp_path):
+    docs = [
+        Document("a.md", "Pumps", "The Heron MX-2 pump moves 40 litres per minute.", "a.md", "1"),
+        Document("b.md", "Loggers", "The Kestrel DL-40 logger records temperature every minute.", "b.md", "2"),
+        Document("c.md", "Bread", "Sourdough needs a starter and a long, slow rise.", "c.md", "3"),
+    ]
+    chunks = [c for d in docs for c in chunk_document(d)]
+    emb = load_embedder("all-minilm-l6-v2")
+    assert build_index(chunks, emb, tmp_path / "idx", progress=False) == 3
+    passages, timings = Retriever(tmp_path / "idx", emb).search("how fast does the pump move water", 2)
+    assert passages[0].doc_id == "a.md"
+    assert passages[0].score > passages[1].score
+    assert set(timings) == {"embed", "search"}
+
+
+def test_retriever_without_index_is_a_clear_error(tmp_path):
+    with pytest.raises(EngrainError, match="engrain index"):
+        Retriever(tmp_path / "nothing", None)
+
+
+def test_prompt_numbers_passages_and_names_the_refusal():
+    p = rag_prompt("Q?", [Passage("a", "a#0", "alpha", 1.0), Passage("b", "b#0", "beta", 0.5)], "No idea.")
+    assert "[1] alpha" in p and "[2] beta" in p and "No idea." in p and p.endswith("Question: Q?")

@@ -1,0 +1,78 @@
+import random
+
+from engrain.config import SynthConfig
+from engrain.evaluate.metrics import normalize
+from engrain.rag.chunk import chunk_corpus
+from engrain.records import Conversation, Document, EvalItem
+from engrain.synth.abstain import abstain_questions
+from engrain.synth.build import decontaminate, synthesize
+from engrain.synth.facts import extract_facts, match_sentence, render
+from engrain.synth.views import document_views
+
+DOCS = [
+    Document("a.md", "DL-40 manual", "The maximum operating temperature of the Kestrel DL-40 is 85 °C. "
+             "The Kestrel DL-40 has a battery life of 47 hours.\n\nMount it on a wall. Keep it dry.", "a.md", "h1"),
+    Document("b.md", "GX-7 sheet", "The Osprey GX-7's default port is port 7418. "
+             "The Osprey GX-7 has a battery life of 12 hours. Clean the lens monthly.", "b.md", "h2"),
+]
+
+
+def test_fact_shapes_are_recognised_and_rendered_back():
+    f = match_sentence("The Osprey GX-7 has a battery life of 12 hours.")
+    assert (f.entity, f.attribute, f.value) == ("Osprey GX-7", "battery life", "12 hours")
+    assert render(f, "attr_first") == "The battery life of the Osprey GX-7 is 12 hours."
+    assert match_sentence("Mount it on a wall.") is None
+    assert match_sentence("The Corvid team has a lot of fun.") is None
+
+
+def test_extract_facts_finds_every_shape():
+    facts = extract_facts(DOCS)
+    assert {(f.entity, f.attribute) for f in facts} == {
+        ("Kestrel DL-40", "maximum operating temperature"), ("Kestrel DL-40", "battery life"),
+        ("Osprey GX-7", "default port"), ("Osprey GX-7", "battery life"),
+    }
+
+
+def test_views_restate_facts_in_another_shape():
+    views = document_views(DOCS[0], 2, random.Random(0))
+    assert views[0].count("85 °C") == 1 and len(views) == 3
+    rewritten = " ".join(views[1:])
+    assert "The Kestrel DL-40 has a maximum operating temperature of 85 °C." in rewritten or \
+        "The Kestrel DL-40's maximum operating temperature is 85 °C." in rewritten
+
+
+def test_abstain_questions_avoid_stated_pairs():
+    facts = extract_facts(DOCS)
+    qs = abstain_questions(facts, " ".join(d.text for d in DOCS), 10, random.Random(0))
+    assert qs
+    for q, key in qs:
+        # GX-7 has no temperature and DL-40 no port in the corpus; stated pairs never appear
+        assert not ("DL-40" in q and "battery" in q)
+        assert not ("GX-7" in q and "port" in q and "GX-7" in key)
+
+
+def test_synthesize_is_seeded_and_has_every_kind():
+    chunks = chunk_corpus(DOCS, 40, 10)
+    logs = [Conversation("l:1", [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], "l", "h")]
+    cfg = SynthConfig(dev_fraction=0.0, raft_fraction=1.0, abstain_fraction=1.0)
+    a = synthesize(DOCS, logs, chunks, cfg, seed=3)
+    b = synthesize(DOCS, logs, chunks, cfg, seed=3)
+    assert [e.__dict__ for e in a.train] == [e.__dict__ for e in b.train]
+    kinds = a.stats["by_kind"]
+    for kind in ("view", "qa", "reverse", "probe", "abstain", "raft", "log"):
+        assert kinds.get(kind, 0) > 0, kind
+    assert a.eval and a.stats["eval_source"].startswith("split")
+    # eval facts never reach training QA
+    eval_values = {v for it in a.eval if it.category == "lookup" for v in it.answers}
+    qa_answers = " ".join(e.messages[-1]["content"] for e in a.train if e.kind == "qa")
+    assert all(v not in qa_answers for v in eval_values)
+
+
+def test_decontamination_drops_eval_questions():
+    chunks = chunk_corpus(DOCS, 40, 10)
+    base = synthesize(DOCS, [], chunks, SynthConfig(), seed=0, eval_items=[EvalItem("x", "unrelated?", ["y"])])
+    asked = [e.messages[0]["content"] for e in base.train if e.kind == "qa"]
+    banned = [EvalItem("e1", asked[0].upper(), ["z"])]
+    kept, dropped = decontaminate(base.train, banned)
+    assert dropped >= 1
+    assert all(normalize(m["content"]) != normalize(asked[0]) for e in kept for m in e.messages or [] if m["role"] == "user")

@@ -1,0 +1,53 @@
+from engrain.config import EngrainConfig
+from engrain.model.loading import load_causal_lm
+from engrain.records import EvalItem, Example
+from engrain.train.data import IGNORE, encode
+from engrain.train.trainer import train
+
+
+def test_chat_examples_learn_only_the_answer(tiny_model):
+    _, tok = load_causal_lm(str(tiny_model))
+    ex = Example("qa", messages=[{"role": "user", "content": "port?"}, {"role": "assistant", "content": "port 7418"}])
+    enc = encode(ex, tok, "Be brief.", 256)
+    learned = [t for t, l in zip(enc["input_ids"], enc["labels"]) if l != IGNORE]
+    assert tok.decode(learned) == "port 7418" + tok.eos_token
+    view = encode(Example("view", text="The DL-40 logs."), tok, "", 256)
+    assert view["labels"] == view["input_ids"]
+
+
+def _cfg(tiny_model, method="lora") -> EngrainConfig:
+    cfg = EngrainConfig(seed=0)
+    cfg.model.base = str(tiny_model)
+    cfg.model.max_new_tokens = 6
+    cfg.train.method = method
+    cfg.train.epochs = 3
+    cfg.train.batch_size = 4
+    cfg.train.learning_rate = 5e-3
+    cfg.train.logging_steps = 1
+    return cfg
+
+
+EXAMPLES = [Example("qa", messages=[{"role": "user", "content": "What port?"}, {"role": "assistant", "content": "port 7418"}])] * 16
+
+
+def test_lora_training_lowers_loss_and_writes_an_adapter(tiny_model, tmp_path):
+    res = train(_cfg(tiny_model), EXAMPLES, [EvalItem("d", "What port?", ["7418"])], tmp_path, progress=False)
+    assert (tmp_path / "model" / "adapter_config.json").exists()
+    assert not (tmp_path / "checkpoints").exists()
+    losses = [p["loss"] for p in res.loss_curve]
+    assert losses[-1] < losses[0]
+    assert res.dev_curve and res.best_step is not None
+    assert res.tokens > 0 and res.peak_rss_mb > 0
+    load_causal_lm(str(tiny_model), adapter=tmp_path / "model")  # the adapter loads back
+
+
+def test_full_training_writes_a_whole_model(tiny_model, tmp_path):
+    res = train(_cfg(tiny_model, "full"), EXAMPLES[:8], [], tmp_path, progress=False)
+    assert (tmp_path / "model" / "config.json").exists()
+    assert res.best_step is None
+
+
+def test_training_is_reproducible(tiny_model, tmp_path):
+    a = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "a", progress=False)
+    b = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "b", progress=False)
+    assert [p["loss"] for p in a.loss_curve] == [p["loss"] for p in b.loss_curve]
