@@ -1,0 +1,1 @@
+"""The bundled sample domain: a fictional hardware vendor no pretrained model has seen."""

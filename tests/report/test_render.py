@@ -1,0 +1,166 @@
+import copy
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from engrain.report.html import render_html
+from engrain.report.markdown import headline_table, render_markdown
+
+PNG = '<img src="data:image/png;base64,'
+
+
+def _rates(acc: float, hal: float, n: int = 40) -> dict:
+    out: dict = {"n": n}
+    for key, v in (("accuracy", acc), ("exact_match", acc - 0.1), ("f1", acc + 0.05),
+                   ("hallucination_rate", hal), ("abstention_rate", 0.04)):
+        out[key], out[f"{key}_ci"] = round(v, 4), [round(v - 0.06, 4), round(v + 0.06, 4)]
+    return out
+
+
+def _pipe(acc: float, hal: float, mean_ms: float) -> dict:
+    return _rates(acc, hal, 120) | {
+        "latency_ms": {"mean": mean_ms, "p50": mean_ms * 0.9, "p95": mean_ms * 1.6, "p99": mean_ms * 2.1},
+        "ttft_ms": {"mean": mean_ms / 4, "p50": mean_ms / 5, "p95": mean_ms / 2, "p99": mean_ms / 1.5},
+        "stage_ms_mean": {"embed": 4.0 if mean_ms > 300 else 0.0, "search": 1.5 if mean_ms > 300 else 0.0,
+                          "prompt": 0.4, "prefill": mean_ms / 5, "decode": mean_ms * 0.7},
+        "prompt_tokens_mean": 640.0 if mean_ms > 300 else 80.0,
+        "completion_tokens_mean": 18.5,
+        "decode_tokens_per_second": 52.3,
+        "by_category": {"specs": _rates(acc + 0.05, hal), "procedures": _rates(acc - 0.05, hal),
+                        "specs (completion)": _rates(acc, hal)},
+    }
+
+
+def sample_report() -> dict:
+    """A report as build_report writes it, every key filled in."""
+    ft_c = [12.0 + 9.5 * m for m in range(37)]
+    rag_c = [0.5 + 14.0 * m for m in range(37)]
+    return {
+        "name": "kestrel-manuals",
+        "generated_at": "2025-01-01T00:00:00+00:00",
+        "engrain_version": "0.1.0",
+        "models": {"base": "HuggingFaceTB/SmolLM2-360M-Instruct", "embedder": "all-MiniLM-L6-v2", "method": "lora"},
+        "corpus": {"documents": 42, "words": 51234, "conversations": 120, "chunks": 610},
+        "data": {"facts_found": 380, "examples": 1450, "by_kind": {"completion": 450, "qa": 1000},
+                 "dev_questions": 40, "eval_source": "split from synthesized questions", "eval_questions": 200,
+                 "decontaminated": 7},
+        "eval": {"questions": 120, "questions_total": 200, "source": "split from synthesized questions",
+                 "sampled_per_category": 20},
+        "pipelines": {"base": _pipe(0.21, 0.55, 180.0), "rag": _pipe(0.74, 0.06, 420.0),
+                      "ft": _pipe(0.713, 0.05, 190.0), "ft+rag": _pipe(0.78, 0.04, 440.0)},
+        "significance": [{"a": "ft", "b": "rag", "n": 120, "b01": 9, "b10": 6, "p_value": 0.607,
+                          "significant": False, "test": "exact", "statistic": 6.0},
+                         {"a": "base", "b": "ft", "n": 120, "b01": 70, "b10": 10, "p_value": 1.2e-11,
+                          "significant": True, "test": "chi2", "statistic": 43.5}],
+        "training": {"method": "lora", "examples": 1450, "tokens": 210_000, "seconds": 812.4,
+                     "tokens_per_second": 258.5, "peak_rss_mb": 5120.0, "bf16": True, "steps": 270,
+                     "best_step": 180, "truncated": 3,
+                     "loss_curve": [{"step": s, "epoch": s / 90, "loss": 2.5 / (1 + s / 50)} for s in range(10, 271, 10)],
+                     "dev_curve": [{"step": s, "accuracy": min(0.8, s / 250), "abstained": 0.05} for s in (90, 180, 270)]},
+        "latency": {"ft_over_rag": {"mean": 0.452, "p50": 0.452, "p95": 0.452},
+                    "rag_speedup_of_ft": {"mean": 2.21, "p95": 2.21}},
+        "cost": {"currency": "USD",
+                 "per_query": {"base": 2.1e-5, "rag": 5.3e-5, "ft": 7.7e-6, "ft+rag": 5.4e-5},
+                 "training": 0.56,
+                 "prices": {"currency": "USD", "serving_input_per_1k": 5e-05, "gpu_hour_price": 2.5, "retrain_months": 3},
+                 "break_even": {"monthly_queries": 1_000_000, "horizon_months": 36, "ft_cumulative": ft_c,
+                                "rag_cumulative": rag_c, "break_even_month": 3, "ft_monthly": 9.5, "rag_monthly": 14.0,
+                                "crossover_queries": 0.0, "ft_cheaper_when": "always", "notes": []}},
+        "decision": {"recommendation": "fine-tune",
+                     "reasons": ["ft is within quality bounds, knowledge changes quarterly, 6 months of logs (>= 6)",
+                                 "ft accuracy 0.71 vs rag 0.74 (-2.7 pts)"],
+                     "thresholds": {"min_change_months": 3, "max_accuracy_gap": 0.02},
+                     "what_would_change": ["if knowledge started changing more often than every 3 months, switch to hybrid"],
+                     "inputs": {"change_rate": "quarterly", "log_months": 6, "monthly_queries": 1_000_000}},
+        "forgetting": {"base_ppl": 12.3, "ft_ppl": 13.1, "ratio": 1.065},
+        "throughput": [{"concurrency": 1, "qps": 5.2, "p95_ms": 250.0}, {"concurrency": 8, "qps": 21.7, "p95_ms": 610.0}],
+    }
+
+
+class _Strict(HTMLParser):
+    """html.parser never raises on bad markup, so check that every tag is closed in order."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def check(self, text: str) -> None:
+        self.feed(text)
+        self.close()
+        assert self.stack == [], f"unclosed tags: {self.stack}"
+
+
+def test_markdown_headline_recommendation_and_provenance():
+    md = render_markdown(sample_report())
+    for name, acc in (("base", "21.0%"), ("rag", "74.0%"), ("ft", "71.3%"), ("ft+rag", "78.0%")):
+        assert re.search(rf"^\| {re.escape(name)} \| {re.escape(acc)} \[", md, re.M), name
+    assert "| ft | 71.3% [65.3, 77.3] | 5.0% | 4.0% | 190 | 304 | 0.0077 USD |" in md
+    assert "Recommendation: fine-tune — ft is within quality bounds" in md
+    assert "split off from synthesized questions" in md
+    assert "7 training examples dropped" in md and "up to 20 questions per category" in md
+    assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
+    assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
+    assert headline_table(sample_report()) in md
+
+
+def test_markdown_file_eval_source_is_not_called_split():
+    rep = sample_report()
+    rep["eval"]["source"] = rep["data"]["eval_source"] = "file"
+    assert "split off" not in render_markdown(rep)
+
+
+def test_html_is_self_contained_and_parses():
+    out = render_html(sample_report())
+    _Strict().check(out)
+    assert out.count(PNG) >= 4
+    assert out.count(PNG) == 6  # rates, categories, 2 latency, training, cost
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", out, re.I)
+    assert "@import" not in out and "url(" not in out
+    assert "fine-tune" in out and "71.3%" in out
+
+
+def test_html_escapes_text():
+    rep = sample_report()
+    rep["name"] = "<script>alert(1)</script>"
+    rep["decision"]["reasons"][0] = "a < b & c"
+    out = render_html(rep)
+    assert "<script>" not in out and "&lt;script&gt;" in out and "a &lt; b &amp; c" in out
+
+
+@pytest.mark.parametrize("drop", ["ft", "ft+rag", "base"])
+def test_missing_pipeline_does_not_crash(drop):
+    rep = sample_report()
+    del rep["pipelines"][drop]
+    md, out = render_markdown(rep), render_html(rep)
+    assert f"| {drop} |" not in headline_table(rep)
+    assert out.count(PNG) >= 4 and "rag" in md
+
+
+def test_sparse_report_does_not_crash():
+    rep = sample_report()
+    rep["pipelines"] = {k: rep["pipelines"][k] for k in ("base", "rag")}
+    rep["significance"] = rep["significance"][:0]
+    rep["training"]["loss_curve"] = rep["training"]["dev_curve"] = []
+    rep["latency"] = {}
+    del rep["cost"]["break_even"], rep["forgetting"], rep["throughput"]
+    md, out = render_markdown(rep), render_html(rep)
+    assert "No break-even analysis" in md and "| base | 21.0%" in md
+    _Strict().check(out)
+    assert out.count(PNG) == 4  # rates, categories, 2 latency; no training or cost curve
+
+
+def test_minimal_report_does_not_crash():
+    rep = {k: copy.deepcopy(v) for k, v in sample_report().items() if k in ("name", "pipelines")}
+    rep["pipelines"] = {}
+    assert "Recommendation: none" in render_markdown(rep)
+    _Strict().check(render_html(rep))
