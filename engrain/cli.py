@@ -18,7 +18,7 @@ from rich.console import Console
 from engrain.errors import EngrainError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 CONFIG = Annotated[Path, typer.Option("--config", "-c", help="Project config (engrain.toml).")]
 SET = Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: section.key=value (repeatable).")]
 FORCE = Annotated[bool, typer.Option("--force", help="Re-run even if inputs are unchanged.")]
@@ -184,7 +184,7 @@ def ask(
     ws = Workspace(cfg)
     answerer = AnswererFactory(cfg, ws.dir("train") / "model", ws.dir("index") / "lancedb").build(pipeline)
     ans = answerer.answer(question, "completion" if completion else "qa")
-    out = Console()
+    out = Console(soft_wrap=True)
     out.print(f"[bold]{pipeline}[/bold]: {ans.text}", highlight=False)
     for i, p in enumerate(ans.passages, 1):
         out.print(f"  [{i}] ({p.chunk_id}, score {p.score:.3f}) {p.text[:200]}{'...' if len(p.text) > 200 else ''}", highlight=False)
@@ -197,11 +197,11 @@ def _print_headline(report_dir: Path) -> None:
     from engrain.report.markdown import headline_table
 
     rep = read_json(report_dir / "report.json")
-    Console().print(headline_table(rep), highlight=False)
+    Console(soft_wrap=True).print(headline_table(rep), highlight=False)
     dec = rep.get("decision", {})
     if dec:
-        Console().print(f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}", highlight=False)
-    Console().print(f"Report: {report_dir / 'report.html'}", highlight=False)
+        Console(soft_wrap=True).print(f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}", highlight=False)
+    Console(soft_wrap=True).print(f"Report: {report_dir / 'report.html'}", highlight=False)
 
 
 def _quiet_libraries() -> None:

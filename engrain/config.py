@@ -93,8 +93,8 @@ class TrainConfig(_Section):
 
 
 class RagConfig(_Section):
-    chunk_words: int = Field(120, ge=16, description="Chunk size in words.")
-    chunk_overlap: int = Field(30, ge=0, description="Words shared by consecutive chunks.")
+    chunk_words: int = Field(80, ge=16, description="Chunk size in words.")
+    chunk_overlap: int = Field(20, ge=0, description="Words shared by consecutive chunks.")
     top_k: int = Field(3, ge=1, le=50, description="Passages put into the prompt.")
     batch_size: int = Field(32, ge=1, description="Embedding batch size.")
 

@@ -14,7 +14,10 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     cfg.data.logs = ["domain/logs/support.jsonl"]
     cfg.data.eval = "domain/eval.jsonl"
     # Budget: the demo must finish in ~15 minutes on 2 cores (see README).
-    cfg.eval.limit = 20  # questions per category and kind, stratified and seeded
+    cfg.eval.limit = 15  # questions per category and kind, stratified and seeded
+    cfg.synth.views, cfg.synth.paraphrases = 0, 4  # view 0 (the documents themselves) is always trained
+    cfg.synth.raft_fraction, cfg.synth.abstain_fraction = 0.05, 0.1
+    cfg.train.epochs, cfg.train.learning_rate = 1.0, 2e-3
     if quick:
         cfg.synth.paraphrases, cfg.synth.views = 1, 0
         cfg.train.max_steps, cfg.train.dev_max = 10, 8

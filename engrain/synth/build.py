@@ -113,13 +113,16 @@ def synthesize(
 
 
 def log_examples(logs: list[Conversation]) -> list[Example]:
-    """One example per assistant turn, with the conversation so far as context."""
+    """One example per assistant turn, with the user turn it answers as context.
+
+    Earlier turns are left out: they cost tokens on every example and rarely carry the fact.
+    """
     out = []
     for conv in logs:
         msgs = [m for m in conv.messages if m["role"] != "system"]
-        for i, m in enumerate(msgs):
-            if m["role"] == "assistant" and i > 0:
-                out.append(Example("log", messages=msgs[: i + 1], source=conv.id, fact=conv.id))
+        for prev, m in zip(msgs, msgs[1:]):
+            if m["role"] == "assistant" and prev["role"] == "user":
+                out.append(Example("log", messages=[prev, m], source=conv.id, fact=conv.id))
     return out
 
 

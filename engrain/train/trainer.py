@@ -88,7 +88,7 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
         lr_scheduler_type="cosine",
         warmup_steps=int(total_steps * t.warmup_ratio),
         weight_decay=t.weight_decay,
-        logging_steps=t.logging_steps,
+        logging_steps=max(1, min(t.logging_steps, total_steps // 10)),  # >= 10 points on short runs
         save_steps=t.save_every,
         save_total_limit=1,
         bf16=bf16,

@@ -1,0 +1,79 @@
+"""Bad input ends in one clear line and a non-zero exit, never a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def engrain(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engrain", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def assert_clean_error(res: subprocess.CompletedProcess, needle: str) -> None:
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr, res.stderr
+    assert needle in res.stderr, res.stderr
+    assert len([l for l in res.stderr.splitlines() if l.strip()]) <= 2, res.stderr
+
+
+def write_config(root: Path, body: str) -> Path:
+    (root / "engrain.toml").write_text(body)
+    return root / "engrain.toml"
+
+
+def test_missing_config(tmp_path):
+    assert_clean_error(engrain("ingest", "-c", "nope.toml", cwd=tmp_path), "config file not found")
+
+
+def test_invalid_config_value(tmp_path):
+    write_config(tmp_path, '[train]\nmethod = "qlora"\n')
+    assert_clean_error(engrain("ingest", cwd=tmp_path), "train.method")
+
+
+def test_empty_corpus(tmp_path):
+    (tmp_path / "docs").mkdir()
+    write_config(tmp_path, '[data]\ndocs = ["docs"]\n')
+    assert_clean_error(engrain("ingest", cwd=tmp_path), "no documents")
+
+
+def test_non_utf8_document_names_the_file_and_keeps_previous_output(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "good.md").write_text("# Good\n\nThe Kestrel DL-40 has a weight of 2 kg.\n")
+    write_config(tmp_path, '[data]\ndocs = ["docs"]\n')
+    assert engrain("ingest", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "workspace" / "ingest" / "documents.jsonl").read_bytes()
+    (tmp_path / "docs" / "bad.txt").write_bytes(b"caf\xe9 \xff\xfe")
+    assert_clean_error(engrain("ingest", cwd=tmp_path), "bad.txt")
+    assert (tmp_path / "workspace" / "ingest" / "documents.jsonl").read_bytes() == before
+
+
+def test_malformed_eval_jsonl_names_the_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nThe Kestrel DL-40 has a weight of 2 kg.\n")
+    (tmp_path / "eval.jsonl").write_text('{"question": "q", "answers": ["a"]}\n{"question": oops}\n')
+    write_config(tmp_path, '[data]\ndocs = ["docs"]\neval = "eval.jsonl"\n')
+    assert engrain("ingest", cwd=tmp_path).returncode == 0
+    assert_clean_error(engrain("synth", cwd=tmp_path), "eval.jsonl:2")
+
+
+def test_missing_model(tmp_path):
+    write_config(tmp_path, '[model]\nbase = "./no-such-model"\n')
+    assert_clean_error(engrain("ask", "hi", "--pipeline", "base", cwd=tmp_path), "model not found")
+
+
+def test_stage_out_of_order(tmp_path):
+    write_config(tmp_path, '[data]\ndocs = ["docs"]\n')
+    assert_clean_error(engrain("train", cwd=tmp_path), "engrain synth")
+
+
+def test_init_scaffolds_a_loadable_config(tmp_path):
+    (tmp_path / "docs").mkdir()
+    res = engrain("init", "proj", "--docs", "docs", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    from engrain.config import load
+
+    cfg = load(tmp_path / "proj" / "engrain.toml")
+    assert cfg.data.docs == [str((tmp_path / "docs").resolve())] and cfg.data.eval is None
+    assert_clean_error(engrain("init", "proj", "--docs", "docs", cwd=tmp_path), "already exists")

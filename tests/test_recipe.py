@@ -1,0 +1,87 @@
+"""The whole recipe on a tiny random model: every stage, caching, report fields."""
+
+from pathlib import Path
+
+import pytest
+
+from engrain import recipe
+from engrain.config import EngrainConfig
+from engrain.io import read_json, read_jsonl
+
+DOC = """# Kestrel DL-40 manual
+
+The maximum operating temperature of the Kestrel DL-40 is 85 °C. The Kestrel DL-40 has a battery life of 47 hours.
+
+The Osprey GX-7's default port is port 7418. The Osprey GX-7 has a battery life of 12 hours.
+"""
+
+
+def make_project(root: Path, tiny_model: Path) -> EngrainConfig:
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "manual.md").write_text(DOC)
+    (root / "docs" / "notes.txt").write_text("Notes\n\nClean the Heron MX-2 lens monthly. The Heron MX-2 has a weight of 2.4 kg.\n")
+    (root / "logs.jsonl").write_text('{"messages": [{"role": "user", "content": "port of GX-7? mail me at a@b.com"}, {"role": "assistant", "content": "port 7418"}]}\n')
+    (root / "eval.jsonl").write_text(
+        '{"id": "1", "question": "How hot can the DL-40 run?", "answers": ["85 °C"], "category": "lookup"}\n'
+        '{"id": "2", "question": "Warranty of the GX-7?", "answers": [], "category": "unanswerable"}\n'
+        '{"id": "3", "question": "The battery life of the Osprey GX-7 is", "answers": ["12 hours"], "category": "lookup", "kind": "completion"}\n'
+    )
+    cfg = EngrainConfig(workspace=str(root / "ws"), seed=0)
+    cfg.root = root
+    cfg.data.docs, cfg.data.logs, cfg.data.eval = ["docs"], ["logs.jsonl"], "eval.jsonl"
+    cfg.model.base, cfg.model.max_new_tokens = str(tiny_model), 4
+    cfg.train.max_steps, cfg.train.batch_size = 3, 4
+    cfg.eval.warmup = 1
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, tiny_model):
+    root = tmp_path_factory.mktemp("proj")
+    cfg = make_project(root, tiny_model)
+    recipe.run_all(cfg, progress=False)
+    return cfg
+
+
+def test_every_stage_writes_its_outputs(project):
+    ws = project.workspace_dir
+    docs = list(read_jsonl(ws / "ingest" / "documents.jsonl"))
+    assert {d["id"] for d in docs} == {"manual.md", "notes.txt"}
+    assert all(len(d["sha256"]) == 64 for d in docs)
+    logs = list(read_jsonl(ws / "ingest" / "logs.jsonl"))
+    assert "[EMAIL]" in logs[0]["messages"][0]["content"]
+    assert (ws / "train" / "model" / "adapter_config.json").exists()
+    assert (ws / "index" / "lancedb").is_dir()
+    rows = list(read_jsonl(ws / "eval" / "results.jsonl"))
+    assert len(rows) == 3 * 4 and {r["pipeline"] for r in rows} == {"base", "rag", "ft", "ft+rag"}
+    assert all(r["passages"] for r in rows if r["pipeline"].endswith("rag"))
+
+
+def test_report_has_every_field_the_issue_names(project):
+    rep = read_json(project.workspace_dir / "report" / "report.json")
+    for name in ("base", "rag", "ft", "ft+rag"):
+        p = rep["pipelines"][name]
+        for key in ("n", "accuracy", "exact_match", "f1", "hallucination_rate", "abstention_rate",
+                    "prompt_tokens_mean", "completion_tokens_mean", "by_category"):
+            assert key in p, (name, key)
+        assert set(p["latency_ms"]) >= {"mean", "p50", "p95"} and p["latency_ms"]["mean"] > 0
+    # retrieval puts passages into the prompt
+    assert rep["pipelines"]["rag"]["prompt_tokens_mean"] > rep["pipelines"]["base"]["prompt_tokens_mean"]
+    t = rep["training"]
+    for key in ("examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "loss_curve"):
+        assert t[key], key
+    assert rep["decision"]["recommendation"] in {"fine-tune", "rag", "hybrid"}
+    assert (project.workspace_dir / "report" / "report.html").read_text().count("data:image/png;base64,") >= 3
+
+
+def test_unchanged_stages_are_reused_and_changes_rerun_only_dependents(project):
+    ws = project.workspace_dir
+    model_mtime = (ws / "train" / "model").stat().st_mtime
+    results_mtime = (ws / "eval" / "results.jsonl").stat().st_mtime
+    recipe.run_all(project, progress=False)
+    assert (ws / "train" / "model").stat().st_mtime == model_mtime
+    assert (ws / "eval" / "results.jsonl").stat().st_mtime == results_mtime
+    project.rag.top_k = 2  # eval depends on it; training does not
+    recipe.run_all(project, progress=False)
+    assert (ws / "train" / "model").stat().st_mtime == model_mtime
+    assert (ws / "eval" / "results.jsonl").stat().st_mtime != results_mtime
