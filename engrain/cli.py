@@ -192,6 +192,87 @@ def ask(
     out.print(f"  tokens: {ans.prompt_tokens} prompt, {ans.completion_tokens} completion; {timings}", highlight=False)
 
 
+@app.command()
+def decide(
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+    change_rate: Annotated[Optional[str], typer.Option(help="monthly | quarterly | yearly")] = None,
+    log_months: Annotated[Optional[int], typer.Option(help="Months of interaction logs available.")] = None,
+    monthly_queries: Annotated[Optional[int], typer.Option(help="Expected queries per month.")] = None,
+) -> None:
+    """Recommend fine-tune, RAG or hybrid from the measurements and your situation."""
+    from engrain.report.build import build_report
+    from engrain.workspace import Workspace
+
+    cfg = _load(config, overrides)
+    if change_rate is not None:
+        if change_rate not in ("monthly", "quarterly", "yearly"):
+            raise EngrainError(f"--change-rate must be monthly, quarterly or yearly, got {change_rate!r}")
+        cfg.cost.change_rate = change_rate  # type: ignore[assignment]
+    if log_months is not None:
+        cfg.cost.log_months = log_months
+    if monthly_queries is not None:
+        cfg.cost.monthly_queries = monthly_queries
+    ws = Workspace(cfg)
+    if ws.key("eval") is None:
+        raise EngrainError("no measurements yet: run `engrain run` (or `engrain eval`) first")
+    dec = build_report(cfg, ws)["decision"]
+    out = Console(soft_wrap=True)
+    out.print(f"[bold]Recommendation: {dec['recommendation']}[/bold]", highlight=False)
+    for r in dec["reasons"]:
+        out.print(f"  - {r}", highlight=False)
+    out.print("Thresholds: " + ", ".join(f"{k}={v}" for k, v in dec["thresholds"].items()), highlight=False)
+    for w in dec["what_would_change"]:
+        out.print(f"  would change: {w}", highlight=False)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="First run: a report folder (with report.json).")],
+    run_b: Annotated[Path, typer.Argument(help="Second run.")],
+    out: Annotated[Optional[Path], typer.Option(help="Also write the comparison as Markdown here.")] = None,
+) -> None:
+    """Two runs side by side, per-question flips, significant regressions flagged (exit 2 if any)."""
+    from engrain.io import write_text
+    from engrain.report.compare import compare_runs, render_comparison
+
+    cmp = compare_runs(run_a, run_b)
+    text = render_comparison(cmp)
+    Console(soft_wrap=True).print(text, highlight=False, markup=False)
+    if out:
+        write_text(out, text)
+    if cmp["regressions"]:
+        raise typer.Exit(2)
+
+
+@app.command()
+def ablate(
+    config: CONFIG = Path("engrain.toml"),
+    vary: Annotated[list[str], typer.Option("--vary", help="section.key=v1,v2,... (repeatable: a grid).")] = [],  # noqa: B006
+    overrides: SET = None,
+) -> None:
+    """Run the bake-off over a grid of settings; table and plot of accuracy and hallucination."""
+    from engrain.evaluate.ablate import ablate as run_ablation
+    from engrain.evaluate.ablate import parse_vary
+
+    if not vary:
+        raise EngrainError("give at least one --vary section.key=v1,v2,...")
+    out_dir = run_ablation(_load(config, overrides), parse_vary(vary), _say)
+    Console(soft_wrap=True).print((out_dir / "ablation.md").read_text(), highlight=False, markup=False)
+    _say(f"ablation: {out_dir / 'ablation.md'}, plot {out_dir / 'ablation.png'}")
+
+
+@app.command()
+def pricebook(path: Annotated[Path, typer.Argument(help="Where to write the price book TOML.")] = Path("prices.toml")) -> None:
+    """Write the default price book (every price documented) for you to edit; set cost.pricebook to use it."""
+    from engrain.cost.pricebook import write_default_pricebook
+
+    if path.exists():
+        raise EngrainError(f"{path} already exists")
+    write_default_pricebook(path)
+    _say(f"wrote {path}; point cost.pricebook at it in engrain.toml")
+
+
 def _print_headline(report_dir: Path) -> None:
     from engrain.io import read_json
     from engrain.report.markdown import headline_table

@@ -89,6 +89,7 @@ class TrainConfig(_Section):
     eval_every: int = Field(0, ge=0, description="Score the dev split every N steps and keep the best (0: once per epoch).")
     dev_max: int = Field(48, ge=0, description="Dev questions scored per selection round (generation is slow on CPU).")
     save_every: int = Field(200, ge=1, description="Resumable checkpoint every N steps.")
+    patience: int = Field(0, ge=0, description="Stop after this many dev rounds without improvement (0: never stop early).")
     logging_steps: int = Field(5, ge=1)
 
 
@@ -103,6 +104,9 @@ class EvalConfig(_Section):
     pipelines: list[Literal["base", "rag", "ft", "ft+rag"]] = Field(default_factory=lambda: list(PIPELINES))
     limit: int = Field(0, ge=0, description="Questions per category to evaluate (0: all). Stratified, seeded.")
     warmup: int = Field(2, ge=0, description="Untimed queries per pipeline before measuring.")
+    throughput_concurrency: list[int] = Field(default_factory=lambda: [1, 2, 4], description="Requests in flight for the throughput figure.")
+    throughput_queries: int = Field(8, ge=0, description="Queries per concurrency level (0: skip throughput).")
+    forgetting: bool = Field(True, description="Perplexity of a shipped general-text sample, base vs fine-tuned.")
 
 
 class CostConfig(_Section):

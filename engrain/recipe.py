@@ -165,6 +165,8 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
             task = bar.add_task(f"eval {name}", total=len(items)) if bar else None
             rows += runner.run(answerer, items, cfg.eval.warmup, (lambda t=task: bar.advance(t)) if bar else None)
     summary = runner.summarise(rows)
+    summary["throughput"] = _throughput(cfg, factory, items, say)
+    summary["forgetting"] = _forgetting(cfg, factory, say)
     summary["questions"] = len(items)
     summary["questions_total"] = len(load_split(cfg, "eval"))
     out = ws.dir("eval")
@@ -173,6 +175,29 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     ws.mark("eval", key, questions=len(items))
     say(f"eval: {len(items)} questions x {len(cfg.eval.pipelines)} pipelines")
     return key
+
+
+def _throughput(cfg: EngrainConfig, factory, items: list[EvalItem], say: Say) -> list[dict]:
+    from engrain.evaluate.runner import throughput
+
+    if not cfg.eval.throughput_queries:
+        return []
+    out = []
+    for name in [p for p in ("ft", "rag") if p in cfg.eval.pipelines]:
+        say(f"throughput: {name} at concurrency {cfg.eval.throughput_concurrency}")
+        out += throughput(factory.build(name), items, cfg.eval.throughput_concurrency, cfg.eval.throughput_queries)
+    return out
+
+
+def _forgetting(cfg: EngrainConfig, factory, say: Say) -> dict | None:
+    """What specialisation cost: general-text perplexity, base vs fine-tuned."""
+    if not cfg.eval.forgetting or not {"base", "ft"} <= {p.split("+")[0] for p in cfg.eval.pipelines}:
+        return None
+    from engrain.evaluate.forgetting import forgetting_check
+
+    result = forgetting_check(factory.base.model, factory.tuned.model, factory.base.tok)
+    say(f"forgetting: general-text perplexity {result['base_ppl']:.2f} (base) -> {result['ft_ppl']:.2f} (fine-tuned)")
+    return result
 
 
 # -- report -------------------------------------------------------------------------------
@@ -185,7 +210,7 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
             raise EngrainError(f"nothing to report yet: run `engrain {stage}` first")
     rep = build_report(cfg, ws)
     dest = out_dir or ws.dir("report")
-    write_report(rep, dest)
+    write_report(rep, dest, ws.dir("eval") / "results.jsonl")
     ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
     say(f"report: {dest / 'report.html'}")
     return dest

@@ -104,3 +104,28 @@ def _pairwise(by_pipe: dict[str, list[dict]]) -> list[dict]:
         test = mcnemar([ra[i] for i in ids], [rb[i] for i in ids])
         out.append({"a": a, "b": b, "n": len(ids), **test})
     return out
+
+
+def throughput(answerer: Answerer, items: list[EvalItem], levels: list[int], n_queries: int) -> list[dict]:
+    """Queries per second with `c` requests in flight against one loaded model.
+
+    Threads are enough here: torch releases the GIL inside its kernels, which is also how a
+    single-process server would share one model between requests.
+    """
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [items[i % len(items)] for i in range(n_queries)]
+    out = []
+    for c in levels:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=c) as pool:
+            answers = list(pool.map(lambda it: answerer.answer(it.question, it.kind), questions))
+        wall = time.perf_counter() - t0
+        lat = [a.timings_ms["total"] for a in answers]
+        out.append({
+            "pipeline": answerer.name, "concurrency": c, "queries": n_queries,
+            "qps": round(n_queries / wall, 3), "latency_mean_ms": round(sum(lat) / len(lat), 1),
+            "latency_p95_ms": round(percentiles(lat)["p95"], 1),
+        })
+    return out

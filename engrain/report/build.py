@@ -7,6 +7,8 @@ except the cost model, whose every price comes from the (editable) price book.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from importlib.metadata import version
 from pathlib import Path
 
@@ -45,7 +47,10 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
             "method", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
             "best_step", "truncated", "loss_curve", "dev_curve")},
         "latency": _latency_ratios(pipes),
+        "throughput": metrics.get("throughput") or [],
     }
+    if metrics.get("forgetting"):
+        rep["forgetting"] = metrics["forgetting"]
     rep["cost"] = _costs(cfg, pipes, trained, index)
     inputs = decision_inputs or DecisionInputs(
         change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries
@@ -79,11 +84,14 @@ def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
     return out
 
 
-def write_report(rep: dict, out_dir: Path) -> None:
+def write_report(rep: dict, out_dir: Path, results: Path | None = None) -> None:
     from engrain.report.html import render_html
     from engrain.report.markdown import render_markdown
 
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / "report.json", rep)
+    if results is not None:  # per-question rows travel with the report, for `engrain compare`
+        shutil.copyfile(results, out_dir / "results.jsonl.tmp")
+        os.replace(out_dir / "results.jsonl.tmp", out_dir / "results.jsonl")
     write_text(out_dir / "report.md", render_markdown(rep))
     write_text(out_dir / "report.html", render_html(rep))

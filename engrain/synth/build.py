@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engrain.config import SynthConfig
 from engrain.evaluate.metrics import normalize
@@ -20,6 +21,9 @@ from engrain.synth.facts import Fact, extract_facts
 from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
 from engrain.synth.raft import raft_example
 from engrain.synth.views import document_views
+
+if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
+    from engrain.synth.teacher import Teacher
 
 
 @dataclass
@@ -37,6 +41,8 @@ def synthesize(
     cfg: SynthConfig,
     seed: int,
     eval_items: list[EvalItem] | None = None,
+    *,
+    teacher: Teacher | None = None,
 ) -> SynthResult:
     rng = random.Random(seed)
     facts = extract_facts(docs)
@@ -71,6 +77,9 @@ def synthesize(
             for q in reverse_questions(fact, max(1, cfg.paraphrases // 3), rng):
                 train.append(_chat("reverse", q, reverse_answer(fact), fact))
         train.append(Example("probe", text=forward_answer(fact), source=fact.doc_id, fact=fact.key))
+
+    if teacher is not None:
+        train += teacher_examples(teacher, docs, facts, eval_groups | dev_groups, cfg)
 
     n_qa = sum(e.kind == "qa" for e in train)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
@@ -109,7 +118,34 @@ def synthesize(
         "eval_questions": len(eval_items) if eval_items is not None else len(made_eval),
         "decontaminated": dropped,
     }
+    if teacher is not None:
+        stats["teacher"] = teacher.stats
     return SynthResult(train, dev, None if eval_items is not None else made_eval, stats)
+
+
+def teacher_examples(
+    teacher: Teacher, docs: list[Document], facts: list[Fact], held_out: set[str], cfg: SynthConfig
+) -> list[Example]:
+    """Teacher paraphrases of trainable facts (held-out groups are never asked about, so
+    their answers cannot reach training QA) and a checked rewrite of each original piece.
+
+    Draws nothing from the seeded rng: the built-in views and QA made before it are unchanged.
+    """
+    out = [
+        _chat("qa", q, forward_answer(f), f)
+        for f in facts
+        if f.key not in held_out
+        for q in teacher.paraphrase_questions(f, cfg.paraphrases)
+    ]
+    for doc in docs:
+        doc_facts = [f for f in facts if f.doc_id == doc.id]  # all of them: a rewrite must keep every value
+        header = f"{doc.title}\n\n"
+        for piece in document_views(doc, 0, random.Random(0)):  # view 0 only: the original text
+            body = piece.removeprefix(header)
+            rewritten = teacher.rewrite(body, doc_facts)
+            if rewritten is not None:
+                out.append(Example("view", text=header + rewritten, source=doc.id))
+    return out
 
 
 def log_examples(logs: list[Conversation]) -> list[Example]:

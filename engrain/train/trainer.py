@@ -101,7 +101,7 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
         disable_tqdm=not progress,
         dataloader_num_workers=0,
     )
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], eval_every, out_dir / "best", t.method)
+    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], eval_every, out_dir / "best", t.method, t.patience)
     trainer = Trainer(
         model=model,
         args=args,
@@ -172,8 +172,9 @@ def _save(model, tok, path: Path, method: str) -> None:
 class _DevSelector(TrainerCallback):
     """Trainer callback: score dev answers every N steps, keep the most accurate weights."""
 
-    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], every: int, best_dir: Path, method: str) -> None:
-        self.model, self.tok, self.dev, self.every = model, tok, dev, every
+    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], every: int, best_dir: Path, method: str,
+                 patience: int = 0) -> None:
+        self.model, self.tok, self.dev, self.every, self.patience = model, tok, dev, every, patience
         self.best_dir, self.method = best_dir, method
         self.generator = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
         self.best_acc = -1.0
@@ -184,6 +185,9 @@ class _DevSelector(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if state.global_step % self.every == 0:
             self.evaluate(state.global_step)
+            rounds_since_best = sum(1 for c in self.curve if c["step"] > (self.best_step or 0))
+            if self.patience and rounds_since_best >= self.patience:
+                control.should_training_stop = True  # early stopping on dev answer accuracy
         return control
 
     def evaluate(self, step: int) -> None:

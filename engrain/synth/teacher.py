@@ -1,0 +1,210 @@
+"""An optional teacher: a stronger model behind any OpenAI-compatible endpoint.
+
+The built-in generator only restates facts in fixed templates. A teacher adds phrasings a
+template would never produce (more paraphrases teach more robust recall) and freer document
+rewrites. A teacher can also invent or garble facts, so every output is checked against the
+extracted facts before it is used: a question must name the entity and not leak its answer,
+and a rewrite must keep every fact value, entity name and number verbatim.
+
+Only imported when `synth.teacher.base_url` is set. Responses are cached on disk, keyed by
+the request body, so a re-run costs no calls and gives the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import httpx
+
+from engrain.config import TeacherConfig
+from engrain.errors import EngrainError
+from engrain.io import sha256_json
+from engrain.synth.facts import Fact, short_name
+
+TIMEOUT_S = 60.0
+RETRIES = 2  # on 5xx, 429 and timeouts
+FATAL_STATUS = {401: "check the API key", 403: "check the API key", 404: "check base_url and model"}
+_BULLET = re.compile(r"^\s*(?:[-*•·]+\s*|\(?(?:\d+|[a-z])[.):]\s+)", re.IGNORECASE)
+_QUOTES = "\"'“”‘’`"
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Openings of a request that has no question mark ("Tell me the ... of the DL-40.").
+_ASKING = re.compile(r"^(?:what|which|how|who|where|when|is|are|does|do|can|could|would|tell|give|"
+                     r"i need|i'd like|please|look up|show|find|list)\b")
+SYSTEM = "You help build training data for a technical support assistant. Follow the format exactly."
+
+
+class Teacher:
+    """Asks the teacher model for paraphrases and rewrites; caches and checks every answer."""
+
+    backoff_s = 1.0  # first retry wait, doubled per retry; tests set 0
+
+    def __init__(self, cfg: TeacherConfig, cache_path: Path, client: httpx.Client | None = None) -> None:
+        if not cfg.base_url:
+            raise EngrainError("teacher: synth.teacher.base_url is not set")
+        self.cfg = cfg
+        # Used exactly as given ("http://host:8000/v1" or ".../v1/"): servers differ on the prefix.
+        self.url = cfg.base_url.rstrip("/") + "/chat/completions"
+        self.cache_path = Path(cache_path)
+        self._client = client or httpx.Client(timeout=TIMEOUT_S)
+        self._own_client = client is None
+        self._stats = {"requests": 0, "cache_hits": 0, "rejected": 0, "failures": 0, "over_budget": 0}
+        self._cache, self._needs_newline = _load_cache(self.cache_path)
+
+    @property
+    def stats(self) -> dict:
+        """requests: network calls made; over_budget: calls skipped after `max_requests`."""
+        return dict(self._stats)
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+    # -- tasks -----------------------------------------------------------------------------
+    def paraphrase_questions(self, fact: Fact, n: int) -> list[str]:
+        """Up to `n` distinct questions that name the entity and do not contain the answer."""
+        if n <= 0:
+            return []
+        prompt = (
+            f"Write {n} different ways a user might ask for the {fact.attribute} of the {fact.entity}. "
+            "Vary the wording; some may be casual. One question per line, no numbering, "
+            "no answers, nothing else."
+        )
+        reply = self._complete(prompt)
+        if reply is None:
+            return []
+        names = [fact.entity.lower()] + ([s.lower()] if (s := short_name(fact.entity)) else [])
+        out: list[str] = []
+        seen: set[str] = set()
+        for line in reply.splitlines():
+            q = _BULLET.sub("", line.strip()).strip().strip(_QUOTES).strip()
+            low = q.lower()
+            if not q or len(q) > 300 or low in seen:
+                continue
+            if not _is_question(low) or not any(name in low for name in names) or _leaks(q, fact):
+                self._stats["rejected"] += 1
+                continue
+            seen.add(low)
+            out.append(q)
+            if len(out) == n:
+                break
+        return out
+
+    def rewrite(self, text: str, facts: list[Fact]) -> str | None:
+        """The passage in other words, or None if it lost or changed a fact, a name or a number."""
+        prompt = (
+            "Rewrite the passage below in different words and a different sentence order. Keep every "
+            "fact exactly: product and entity names, numbers and units must appear verbatim. Do not add "
+            "information. Reply with the rewritten passage only.\n\n" + text
+        )
+        reply = self._complete(prompt)
+        if reply is None:
+            return None
+        out = reply.strip()
+        must_keep = {s for f in facts for s in (f.value, f.entity) if s in text}
+        numbers_kept = set(_NUMBER.findall(text)) <= set(_NUMBER.findall(out))
+        if not out or not numbers_kept or any(s not in out for s in must_keep):
+            self._stats["rejected"] += 1
+            return None
+        return out
+
+    # -- transport -------------------------------------------------------------------------
+    def _complete(self, prompt: str) -> str | None:
+        """The reply text: from the cache, else from the endpoint; None on a skipped or failed call."""
+        body = {
+            "model": self.cfg.model,
+            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
+            "temperature": 0.7,
+            "seed": 0,
+        }
+        key = sha256_json(body)
+        if key in self._cache:
+            self._stats["cache_hits"] += 1
+            return self._cache[key]
+        content = self._post(body)
+        if content is not None:
+            self._cache[key] = content
+            self._append_cache(key, content)
+        return content
+
+    def _post(self, body: dict) -> str | None:
+        """POST with retries. Misconfiguration (auth, wrong URL, nothing listening) is fatal:
+        every later call would fail the same way. A transient failure only skips this item."""
+        api_key = os.environ.get(self.cfg.api_key_env)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        for attempt in range(RETRIES + 1):
+            if self._stats["requests"] >= self.cfg.max_requests:
+                self._stats["over_budget"] += 1
+                return None
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            self._stats["requests"] += 1
+            try:
+                r = self._client.post(self.url, json=body, headers=headers, timeout=TIMEOUT_S)
+            except httpx.ConnectError as e:
+                raise EngrainError(f"teacher at {self.url}: cannot connect ({_one_line(e)})") from None
+            except (httpx.TimeoutException, httpx.TransportError):
+                continue
+            if r.status_code in FATAL_STATUS:
+                hint = FATAL_STATUS[r.status_code]
+                if r.status_code in (401, 403):
+                    hint += f" in ${self.cfg.api_key_env}"
+                raise EngrainError(f"teacher at {self.url}: HTTP {r.status_code} {r.reason_phrase} ({hint})")
+            if r.status_code >= 500 or r.status_code == 429:
+                continue
+            if r.status_code >= 400:
+                break
+            try:
+                content = r.json()["choices"][0]["message"]["content"]
+            except (ValueError, KeyError, IndexError, TypeError):
+                break
+            if isinstance(content, str):
+                return content
+            break
+        self._stats["failures"] += 1
+        return None
+
+    def _append_cache(self, key: str, content: str) -> None:
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.cache_path.open("a", encoding="utf-8") as f:
+            if self._needs_newline:  # a crash left a half line: do not glue the next entry to it
+                f.write("\n")
+                self._needs_newline = False
+            f.write(json.dumps({"key": key, "content": content}, ensure_ascii=False) + "\n")
+            f.flush()
+
+
+def _load_cache(path: Path) -> tuple[dict[str, str], bool]:
+    """Entries by key, and whether the file ends mid-line. Corrupt lines are skipped: the
+    cache only saves calls, so losing an entry costs one request, never the run."""
+    if not path.is_file():
+        return {}, False
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    cache: dict[str, str] = {}
+    for line in raw.splitlines():
+        try:
+            row = json.loads(line)
+            if isinstance(row["key"], str) and isinstance(row["content"], str):
+                cache[row["key"]] = row["content"]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return cache, bool(raw) and not raw.endswith("\n")
+
+
+def _is_question(low: str) -> bool:
+    return low.endswith("?") or bool(_ASKING.match(low))
+
+
+def _leaks(question: str, fact: Fact) -> bool:
+    """The answer is in the question: the value itself, or one of its numbers not in the name."""
+    if fact.value.lower() in question.lower():
+        return True
+    value_numbers = set(_NUMBER.findall(fact.value)) - set(_NUMBER.findall(fact.entity))
+    return bool(value_numbers & set(_NUMBER.findall(question)))
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split()) or type(e).__name__

@@ -1,0 +1,60 @@
+import pytest
+
+from engrain.errors import EngrainError
+from engrain.evaluate.ablate import _set, parse_vary, render_table
+from engrain.evaluate.runner import sample_items, summarise, throughput
+from engrain.records import Answer, EvalItem
+
+
+def test_parse_vary_reads_typed_values():
+    assert parse_vary(["synth.paraphrases=0,2,5", "train.method=lora,full"]) == {
+        "synth.paraphrases": [0, 2, 5], "train.method": ["lora", "full"]}
+    with pytest.raises(EngrainError):
+        parse_vary(["synth.paraphrases"])
+    with pytest.raises(EngrainError, match="unknown setting"):
+        _set({"synth": {"paraphrases": 1}}, "synth.nope", 2)
+
+
+def test_render_table_lists_every_point():
+    rows = [{"setting": {"synth.paraphrases": p}, "examples": 10 * p, "train_seconds": 1.0,
+             "pipelines": {"ft": {"accuracy": p / 10, "hallucination_rate": 0.5}}} for p in (0, 2)]
+    table = render_table({"rows": rows})
+    assert "paraphrases=0" in table and "20.0%" in table and table.count("\n") == 4
+
+
+def test_sample_items_is_stratified_and_seeded():
+    items = [EvalItem(str(i), f"q{i}", ["a"], "lookup" if i % 2 else "synthesis") for i in range(40)]
+    a, b = sample_items(items, 5, seed=1), sample_items(items, 5, seed=1)
+    assert [i.id for i in a] == [i.id for i in b] and len(a) == 10
+    assert sum(i.category == "lookup" for i in a) == 5
+    assert sample_items(items, 0, seed=1) == items
+
+
+class _Echo:
+    name = "echo"
+
+    def answer(self, question, kind="qa"):
+        return Answer("85 °C" if "temp" in question else "The documentation does not say.", 10, 2,
+                      {"total": 5.0, "ttft": 1.0, "prefill": 1.0, "decode": 3.0})
+
+
+def test_summarise_scores_and_tests_pairs():
+    rows = []
+    for name in ("a", "b"):
+        for i in range(10):
+            ok = name == "a" or i < 2
+            rows.append({"pipeline": name, "id": str(i), "category": "lookup", "kind": "qa", "correct": ok,
+                         "exact_match": float(ok), "f1": float(ok), "hallucinated": not ok, "abstained": False,
+                         "prompt_tokens": 10, "completion_tokens": 2,
+                         "timings_ms": {"total": 10.0 + i, "ttft": 2.0, "prefill": 2.0, "decode": 5.0}})
+    s = summarise(rows)
+    assert s["pipelines"]["a"]["accuracy"] == 1.0 and s["pipelines"]["b"]["accuracy"] == 0.2
+    lo, hi = s["pipelines"]["b"]["accuracy_ci"]
+    assert lo <= 0.2 <= hi
+    assert s["significance"][0]["b10"] + s["significance"][0]["b01"] == 8
+
+
+def test_throughput_reports_every_level():
+    items = [EvalItem("1", "temp?", ["85 °C"])]
+    out = throughput(_Echo(), items, [1, 2], 4)
+    assert [r["concurrency"] for r in out] == [1, 2] and all(r["qps"] > 0 for r in out)

@@ -1,0 +1,33 @@
+"""The real packaged model (SmolLM2-135M-Instruct) and embedder through every stage, on a tiny corpus."""
+
+import pytest
+
+from engrain import recipe
+from engrain.io import read_json
+from engrain.report.build import build_report
+from engrain.workspace import Workspace
+from test_recipe import make_project
+
+pytestmark = pytest.mark.integration
+
+
+def test_real_model_through_every_stage(tmp_path, tiny_model):
+    cfg = make_project(tmp_path, tiny_model)
+    cfg.model.base = "smollm2-135m-instruct"  # the packaged default, converted once into the cache
+    cfg.model.max_new_tokens = 12
+    cfg.train.max_steps, cfg.train.batch_size = 2, 2
+    cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 2
+    recipe.run_all(cfg, progress=False)
+
+    rep = read_json(cfg.workspace_dir / "report" / "report.json")
+    assert set(rep["pipelines"]) == {"base", "rag", "ft", "ft+rag"}
+    assert rep["pipelines"]["rag"]["stage_ms_mean"]["embed"] > 0
+    # the real model produces real text for every question
+    rows = [r for r in (cfg.workspace_dir / "eval" / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 12 and all('"answer": ""' not in r for r in rows)
+    fg = rep["forgetting"]
+    assert 1.0 < fg["base_ppl"] < 1000 and fg["ft_ppl"] > 1.0
+    assert {r["concurrency"] for r in rep["throughput"]} == {1, 2}
+    # without months of logs the decision never says "fine-tune" alone
+    cfg.cost.log_months = 0
+    assert build_report(cfg, Workspace(cfg))["decision"]["recommendation"] in {"rag", "hybrid"}
