@@ -85,7 +85,17 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
     docs, logs = load_corpus(cfg)
     eval_items = load_eval_file(eval_path) if eval_path else None
     chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
-    result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items)
+    teacher = None
+    if cfg.synth.teacher.base_url:
+        from engrain.synth.teacher import Teacher
+
+        teacher = Teacher(cfg.synth.teacher, ws.root / "cache" / "teacher.jsonl")
+        say(f"synth: teacher {cfg.synth.teacher.model} at {cfg.synth.teacher.base_url}")
+    try:
+        result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items, teacher=teacher)
+    finally:
+        if teacher is not None:
+            teacher.close()
     out = ws.dir("synth")
     write_jsonl(out / "train.jsonl", result.train)
     write_jsonl(out / "dev.jsonl", result.dev)
@@ -94,6 +104,8 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
     ws.mark("synth", key, **result.stats)
     by_kind = ", ".join(f"{k} {v}" for k, v in result.stats["by_kind"].items())
     say(f"synth: {result.stats['examples']} training examples ({by_kind}); {result.stats['facts_found']} facts found")
+    if "teacher" in result.stats:
+        say(f"synth: teacher {result.stats['teacher']}")
     return key
 
 

@@ -56,7 +56,9 @@ class Teacher:
 
     @property
     def stats(self) -> dict:
-        """requests: network calls made; over_budget: calls skipped after `max_requests`."""
+        """requests: network calls made (retries included); rejected: lines and rewrites that failed
+        the checks; failures: calls that gave no usable reply; over_budget: calls skipped after
+        `max_requests`."""
         return dict(self._stats)
 
     def close(self) -> None:
