@@ -53,6 +53,7 @@ class TeacherConfig(_Section):
 
 class SynthConfig(_Section):
     paraphrases: int = Field(3, ge=0, le=20, description="Question phrasings per fact (both directions count separately).")
+    documents: bool = Field(True, description="Train on the documents themselves (continued pre-training, view 0).")
     views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
@@ -61,7 +62,7 @@ class SynthConfig(_Section):
     raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that include the answer-bearing chunk.")
     include_logs: bool = Field(True, description="Train on the assistant turns of interaction logs.")
     eval_fraction: float = Field(0.15, gt=0, lt=1, description="Facts held out as eval when no eval file is given.")
-    dev_fraction: float = Field(0.05, ge=0, lt=1, description="QA examples held out as dev for checkpoint selection.")
+    dev_fraction: float = Field(0.3, ge=0, le=1, description="Facts that get one extra, held-out phrasing as a dev question (training keeps the others).")
     refusal: str = Field(
         "The documentation does not say.", description="Target answer for questions the corpus does not answer."
     )

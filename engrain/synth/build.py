@@ -60,7 +60,7 @@ def synthesize(
     made_eval: list[EvalItem] = []
 
     for doc in docs:
-        for text in document_views(doc, cfg.views, rng):
+        for text in document_views(doc, cfg.views, rng, original=cfg.documents):
             train.append(Example("view", text=text, source=doc.id))
 
     for fact in facts:
@@ -91,7 +91,7 @@ def synthesize(
     for q, key in abstain[n_hold:]:
         train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
 
-    trainable = [f for f in facts if f.key not in eval_groups | dev_groups]
+    trainable = [f for f in facts if f.key not in eval_groups]  # dev facts are trained, only one phrasing is held out
     for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
         q = forward_questions(fact, 1, rng)[0]
         ex = raft_example(q, fact, chunks, cfg.raft_distractors, rng.random() < cfg.raft_oracle_fraction, cfg.refusal, rng, fact.key)
@@ -105,6 +105,7 @@ def synthesize(
     if cfg.include_logs:
         train += log_examples(logs)
 
+    rng.shuffle(dev)  # lookups and abstentions mixed, so train.dev_max keeps both
     held_out = (eval_items if eval_items is not None else made_eval) + dev
     train, dropped = decontaminate(train, held_out)
     rng.shuffle(train)

@@ -17,10 +17,10 @@ _FORM_NAMES = list(FORMS)
 MAX_PIECE_WORDS = 160  # keeps each training text well under max_seq_len
 
 
-def document_views(doc: Document, n_views: int, rng: random.Random) -> list[str]:
+def document_views(doc: Document, n_views: int, rng: random.Random, original: bool = True) -> list[str]:
     """The original (view 0) plus `n_views` rewrites, each cut into paragraph-sized pieces."""
     paras = [sentences(p) for p in paragraphs(doc.text)]
-    pieces = _pieces(doc.title, [" ".join(s) for s in paras])
+    pieces = _pieces(doc.title, [" ".join(s) for s in paras]) if original else []
     for k in range(1, n_views + 1):
         rewritten = []
         for sents in paras:
