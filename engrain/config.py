@@ -59,6 +59,7 @@ class SynthConfig(_Section):
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
     raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + evidence + distractors), fraction of QA.")
     raft_distractors: int = Field(3, ge=0, le=10, description="Distractor chunks per RAFT record.")
+    raft_abstain_share: float = Field(0.25, ge=0, le=1, description="Extra RAFT records whose passages lack the answer: target is the refusal.")
     raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that include the answer-bearing chunk.")
     include_logs: bool = Field(True, description="Train on the assistant turns of interaction logs.")
     eval_fraction: float = Field(0.15, gt=0, lt=1, description="Facts held out as eval when no eval file is given.")

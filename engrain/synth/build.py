@@ -84,7 +84,8 @@ def synthesize(
     n_qa = sum(e.kind == "qa" for e in train)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
     abstain = abstain_questions(facts, corpus_text, round(n_qa * cfg.abstain_fraction) + n_dev + 8, rng)
-    n_hold = max(1, len(abstain) // 10) if abstain else 0
+    # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).
+    n_hold = min(len(abstain) // 3, max(n_dev, len(abstain) // 10)) if abstain else 0
     for q, key in abstain[:n_hold]:
         target = made_eval if eval_items is None else dev
         target.append(EvalItem(f"abstain-{len(target)}", q, [], "unanswerable", "qa"))
@@ -97,7 +98,8 @@ def synthesize(
         ex = raft_example(q, fact, chunks, cfg.raft_distractors, rng.random() < cfg.raft_oracle_fraction, cfg.refusal, rng, fact.key)
         if ex:
             train.append(ex)
-    for q, key in abstain[n_hold : n_hold + max(1, round(n_qa * cfg.raft_fraction * 0.2))]:
+    n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
+    for q, key in abstain[n_hold : n_hold + n_raft_abstain]:
         ex = raft_example(q, None, chunks, cfg.raft_distractors, False, cfg.refusal, rng, key)
         if ex:
             train.append(ex)

@@ -198,8 +198,15 @@ class _DevSelector(TrainerCallback):
         self.model.eval()
         scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers) for d in self.dev]
         self.model.train(was_training)
-        acc = sum(s["correct"] for s in scores) / len(scores)
-        self.curve.append({"step": step, "accuracy": round(acc, 4), "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
+        # Macro-average over categories: otherwise a dev set heavy in unanswerables would
+        # crown a model that refuses everything.
+        by_cat: dict[str, list[bool]] = {}
+        for d, s in zip(self.dev, scores):
+            by_cat.setdefault(d.category, []).append(s["correct"])
+        per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
+        acc = sum(per_cat.values()) / len(per_cat)
+        self.curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
+                           "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
         if acc > self.best_acc:
             self.best_acc, self.best_step = acc, step
             with atomic_path(self.best_dir, is_dir=True) as tmp:
