@@ -55,7 +55,11 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
     inputs = decision_inputs or DecisionInputs(
         change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries
     )
-    rep["decision"] = decide(pipes, rep["cost"].get("break_even"), inputs) | {"inputs": inputs.model_dump()}
+    if "ft" in pipes and "rag" in pipes:
+        rep["decision"] = decide(pipes, rep["cost"].get("break_even"), inputs) | {"inputs": inputs.model_dump()}
+    else:
+        rep["decision"] = {"recommendation": "undecided", "reasons": ["the decision needs both ft and rag measured (eval.pipelines)"],
+                           "thresholds": inputs.thresholds(), "what_would_change": [], "inputs": inputs.model_dump()}
     return rep
 
 

@@ -18,7 +18,7 @@ def test_demo_training_data_never_contains_an_eval_question(tmp_path):
     assert len(questions) >= 300
     train = list(read_jsonl(ws / "train.jsonl"))
     kinds = {r["kind"] for r in train}
-    assert {"qa", "reverse", "abstain", "raft", "view", "log"} <= kinds
+    assert {"qa", "reverse", "abstain", "raft"} <= kinds
     for r in train:
         texts = [m["content"] for m in r["messages"] or [] if m["role"] == "user"] + ([r["text"]] if r["text"] else [])
         for t in texts:
