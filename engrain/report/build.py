@@ -85,6 +85,10 @@ def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
         ft_cost, rag_cost = pipeline_costs(prices, per_query["ft"], per_query["rag"], train_usd,
                                            index=index.get("corpus_tokens_approx", 0) / 1000 * prices.embedding_per_1k)
         out["break_even"] = break_even(ft_cost, rag_cost, cfg.cost.monthly_queries, cfg.cost.horizon_months).to_dict()
+        out["volume_curve"] = [
+            {"monthly_queries": q, "ft": round(ft_cost.steady_monthly(q), 6), "rag": round(rag_cost.steady_monthly(q), 6)}
+            for q in (10 ** (e / 4) for e in range(8, 41))  # 100 .. 10^10 queries/month
+        ]
     return out
 
 

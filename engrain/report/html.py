@@ -37,7 +37,8 @@ PLOTS: dict[str, tuple[tuple[str, Callable[[dict], str | None]], ...]] = {
     "latency": (("latency percentiles per pipeline", plots.latency_percentiles),
                 ("mean latency by stage per pipeline", plots.latency_stages)),
     "training": (("training loss and dev accuracy", plots.training_curves),),
-    "cost": (("cumulative cost, fine-tuned vs RAG", plots.cost_curves),),
+    "cost": (("cumulative cost, fine-tuned vs RAG", plots.cost_curves),
+             ("monthly cost by query volume", plots.cost_by_volume)),
 }
 
 

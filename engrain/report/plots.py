@@ -179,3 +179,29 @@ def cost_curves(rep: dict) -> str | None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _uri(fig)
+
+
+def cost_by_volume(rep: dict) -> str | None:
+    """Steady-state monthly cost against monthly query volume: where fine-tuning pays."""
+    curve = (rep.get("cost") or {}).get("volume_curve") or []
+    if not curve:
+        return None
+    cur = (rep.get("cost") or {}).get("currency", "USD")
+    q = [p["monthly_queries"] for p in curve]
+    fig = Figure(figsize=(6.5, 3.6))
+    ax = fig.add_subplot()
+    ax.plot(q, [p["ft"] for p in curve], color=COLORS["ft"], label="fine-tuned (ft)")
+    ax.plot(q, [p["rag"] for p in curve], color=COLORS["rag"], label="RAG")
+    cross = ((rep.get("cost") or {}).get("break_even") or {}).get("crossover_queries")
+    if cross:
+        ax.axvline(cross, color="grey", ls="--")
+        ax.annotate(f"crossover: {cross:,.0f}/month", (cross, max(p["rag"] for p in curve) / 10), xytext=(6, 0),
+                    textcoords="offset points", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("queries per month")
+    ax.set_ylabel(f"monthly cost ({cur}), retraining amortised")
+    ax.set_title("Monthly cost by query volume")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return _uri(fig)

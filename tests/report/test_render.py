@@ -164,3 +164,20 @@ def test_minimal_report_does_not_crash():
     rep["pipelines"] = {}
     assert "Recommendation: none" in render_markdown(rep)
     _Strict().check(render_html(rep))
+
+
+def test_html_renders_in_a_real_browser_without_network(tmp_path):
+    """Headless Chromium (when installed) renders the report offline to a non-trivial PNG."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no headless browser installed")
+    page = tmp_path / "report.html"
+    page.write_text(render_html(sample_report()))
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--proxy-server=127.0.0.1:9", "--window-size=1000,1400", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
