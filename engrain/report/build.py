@@ -56,11 +56,33 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries
     )
     if "ft" in pipes and "rag" in pipes:
-        rep["decision"] = decide(pipes, rep["cost"].get("break_even"), inputs) | {"inputs": inputs.model_dump()}
+        rep["decision"] = decide(_with_significance(pipes, metrics["significance"]), rep["cost"].get("break_even"), inputs)
+        rep["decision"]["reasons"] += _category_caveats(pipes, inputs.max_accuracy_gap)
+        rep["decision"]["inputs"] = inputs.model_dump()
     else:
         rep["decision"] = {"recommendation": "undecided", "reasons": ["the decision needs both ft and rag measured (eval.pipelines)"],
                            "thresholds": inputs.thresholds(), "what_would_change": [], "inputs": inputs.model_dump()}
     return rep
+
+
+def _with_significance(pipes: dict, tests: list[dict]) -> dict:
+    """Attach each pair's McNemar result, so the decision can say which gaps are real."""
+    out = {name: dict(m, significant_vs={}) for name, m in pipes.items()}
+    for t in tests:
+        out[t["a"]]["significant_vs"][t["b"]] = t
+        out[t["b"]]["significant_vs"][t["a"]] = t
+    return out
+
+
+def _category_caveats(pipes: dict, gap: float) -> list[str]:
+    """An overall win can hide a loss where it matters (e.g. won on abstention, lost on lookups)."""
+    ft, rag = pipes["ft"].get("by_category", {}), pipes["rag"].get("by_category", {})
+    out = []
+    for cat in sorted(set(ft) & set(rag)):
+        a, b = ft[cat]["accuracy"], rag[cat]["accuracy"]
+        if b - a > gap:
+            out.append(f"caveat: ft trails rag on {cat} ({a:.2f} vs {b:.2f}, n={ft[cat]['n']})")
+    return out
 
 
 def _latency_ratios(pipes: dict) -> dict:
