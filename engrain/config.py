@@ -77,7 +77,7 @@ class TrainConfig(_Section):
     learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (LoRA wants ~1e-3, full ~5e-5).")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step (per device).")
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
-    max_seq_len: int = Field(384, ge=16, description="Longer examples are truncated.")
+    max_seq_len: int = Field(1024, ge=16, description="Longer examples are truncated (chat examples keep their answer).")
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
     lora_r: int = Field(32, ge=1)

@@ -20,11 +20,11 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     # and are left to `engrain run` with the default config.
     cfg.synth.documents, cfg.synth.views, cfg.synth.include_logs = False, 0, False
     cfg.synth.paraphrases, cfg.synth.abstain_fraction = 4, 0.2
-    cfg.synth.raft_fraction, cfg.synth.raft_abstain_share = 0.08, 0.25
+    cfg.synth.raft_fraction, cfg.synth.raft_abstain_share = 0.06, 0.25
     # 2e-3 diverged once (loss 0.6 -> 9 mid-run); 1.5e-3 with a longer warm-up is the stable setting.
-    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 24
-    cfg.eval.limit = 12  # questions per category and kind, stratified and seeded
-    cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 4
+    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 16
+    cfg.eval.limit = 10  # questions per category and kind, stratified and seeded
+    cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3
     if quick:
         cfg.synth.paraphrases, cfg.synth.views = 1, 0
         cfg.train.max_steps, cfg.train.dev_max = 10, 8

@@ -15,11 +15,14 @@ def encode(example: Example, tok, system_prompt: str, max_len: int) -> dict:
         messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + context
         prompt = _ids(tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
         answer = tok(target + tok.eos_token, add_special_tokens=False)["input_ids"]
+        truncated = len(prompt) + len(answer) > max_len
+        if truncated:  # keep the answer (the only thing learned) and the end of the prompt
+            prompt = prompt[-max(max_len - len(answer), 0):] if len(answer) < max_len else []
         ids, labels = prompt + answer, [IGNORE] * len(prompt) + answer
     else:
         ids = tok(example.text + tok.eos_token, add_special_tokens=False)["input_ids"]
-        labels = list(ids)
-    return {"input_ids": ids[:max_len], "labels": labels[:max_len], "truncated": len(ids) > max_len}
+        labels, truncated = list(ids), len(ids) > max_len
+    return {"input_ids": ids[:max_len], "labels": labels[:max_len], "truncated": truncated}
 
 
 def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:

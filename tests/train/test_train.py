@@ -51,3 +51,13 @@ def test_training_is_reproducible(tiny_model, tmp_path):
     a = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "a", progress=False)
     b = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "b", progress=False)
     assert [p["loss"] for p in a.loss_curve] == [p["loss"] for p in b.loss_curve]
+
+
+def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
+    _, tok = load_causal_lm(str(tiny_model))
+    long_prompt = "passage " * 400
+    ex = Example("raft", messages=[{"role": "user", "content": long_prompt}, {"role": "assistant", "content": "port 7418"}])
+    enc = encode(ex, tok, "Be brief.", 64)
+    assert enc["truncated"] and len(enc["input_ids"]) <= 64
+    learned = [t for t, l in zip(enc["input_ids"], enc["labels"]) if l != IGNORE]
+    assert tok.decode(learned) == "port 7418" + tok.eos_token
