@@ -198,13 +198,13 @@ class _DevSelector(TrainerCallback):
         self.model.eval()
         scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers) for d in self.dev]
         self.model.train(was_training)
-        # Macro-average over categories: otherwise a dev set heavy in unanswerables would
-        # crown a model that refuses everything.
+        # Harmonic mean over categories: a model that refuses everything scores 1.0 on
+        # unanswerables and 0 on lookups, which an average would rate 0.5; this rates it 0.
         by_cat: dict[str, list[bool]] = {}
         for d, s in zip(self.dev, scores):
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
-        acc = sum(per_cat.values()) / len(per_cat)
+        acc = harmonic_mean(per_cat.values())
         self.curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
         if acc > self.best_acc:
@@ -237,6 +237,11 @@ class _PeakRss:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def harmonic_mean(values) -> float:
+    values = list(values)
+    return 0.0 if not values or min(values) <= 0 else len(values) / sum(1 / v for v in values)
 
 
 def _use_bf16(setting: str) -> bool:

@@ -61,3 +61,12 @@ def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
     assert enc["truncated"] and len(enc["input_ids"]) <= 64
     learned = [t for t, l in zip(enc["input_ids"], enc["labels"]) if l != IGNORE]
     assert tok.decode(learned) == "port 7418" + tok.eos_token
+
+
+def test_dev_selection_never_prefers_a_model_that_refuses_everything():
+    from engrain.train.trainer import harmonic_mean
+
+    refuse_all = harmonic_mean([0.0, 1.0])  # lookup 0, unanswerable 1
+    balanced = harmonic_mean([0.25, 0.5])
+    assert refuse_all == 0.0 and balanced > refuse_all
+    assert harmonic_mean([0.6]) == 0.6
