@@ -23,7 +23,7 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     cfg.synth.raft_fraction, cfg.synth.raft_abstain_share = 0.06, 0.25
     # 2e-3 diverged once (loss 0.6 -> 9 mid-run); 1.5e-3 with a longer warm-up is the stable setting.
     cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 16
-    cfg.eval.limit = 10  # questions per category and kind, stratified and seeded
+    cfg.eval.limit = 8  # questions per category and kind, stratified and seeded
     cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3
     if quick:
         cfg.synth.paraphrases, cfg.synth.views = 1, 0
