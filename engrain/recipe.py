@@ -264,7 +264,3 @@ class _progress:
     def __exit__(self, *exc) -> None:
         if self.enabled:
             self.bar.__exit__(*exc)
-
-
-def read_train_result(cfg: EngrainConfig) -> dict:
-    return read_json(Workspace(cfg).dir("train") / "train_result.json")
