@@ -289,7 +289,6 @@ def _quiet_libraries() -> None:
     """Library chatter (weight-loading bars, hub warnings) drowns engrain's own progress."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("LANCE_LOG", "error")
     import logging
     import warnings
 

@@ -63,14 +63,15 @@ class Generator:
 
 
 def chat_prompt_ids(tokenizer, user: str, system_prompt: str = "") -> list[int]:
-    """Token ids of a one-turn chat prompt, ending where the assistant starts; shared with training."""
-    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [{"role": "user", "content": user}]
-    return _as_ids(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+    """Token ids of a one-turn chat prompt, ending where the assistant starts."""
+    return chat_context_ids(tokenizer, [{"role": "user", "content": user}], system_prompt)
 
 
-def _as_ids(out) -> list[int]:
-    # transformers 5 returns a BatchEncoding from apply_chat_template(tokenize=True)
-    if hasattr(out, "keys") and "input_ids" in out:
+def chat_context_ids(tokenizer, messages: list[dict], system_prompt: str = "") -> list[int]:
+    """The prompt for the next assistant turn; training uses it too, so it learns the served prompt."""
+    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + messages
+    out = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    if hasattr(out, "keys") and "input_ids" in out:  # transformers 5 returns a BatchEncoding
         out = out["input_ids"]
     return list(out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from engrain.rag.chunk import Chunk
 from engrain.records import Passage
 
 TABLE = "chunks"
+os.environ.setdefault("LANCE_LOG", "error")  # before lancedb loads: its "creating dataset" WARN is noise
 
 
 def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: int = 32, progress: bool = True) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from engrain.model.generate import chat_context_ids
 from engrain.records import Example
 
 IGNORE = -100
@@ -12,8 +13,7 @@ IGNORE = -100
 def encode(example: Example, tok, system_prompt: str, max_len: int) -> dict:
     if example.messages:
         context, target = example.messages[:-1], example.messages[-1]["content"]
-        messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + context
-        prompt = _ids(tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+        prompt = chat_context_ids(tok, context, system_prompt)
         answer = tok(target + tok.eos_token, add_special_tokens=False)["input_ids"]
         truncated = len(prompt) + len(answer) > max_len
         if truncated:  # keep the answer (the only thing learned) and the end of the prompt
@@ -37,9 +37,3 @@ def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
         labels[i, :k] = torch.tensor(b["labels"])
         mask[i, :k] = 1
     return {"input_ids": ids, "labels": labels, "attention_mask": mask}
-
-
-def _ids(out) -> list[int]:
-    if hasattr(out, "keys") and "input_ids" in out:
-        out = out["input_ids"]
-    return list(out)

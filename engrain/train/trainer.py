@@ -101,7 +101,7 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
         disable_tqdm=not progress,
         dataloader_num_workers=0,
     )
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], eval_every, out_dir / "best", t.method, t.patience)
+    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], eval_every, out_dir / "best", t.patience)
     trainer = Trainer(
         model=model,
         args=args,
@@ -126,7 +126,7 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
             shutil.copytree(selector.best_dir, tmp, dirs_exist_ok=True)
     else:
         with atomic_path(final, is_dir=True) as tmp:
-            _save(model, tok, tmp, t.method)
+            _save(model, tok, tmp)
     shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)
     shutil.rmtree(selector.best_dir, ignore_errors=True)
 
@@ -164,7 +164,7 @@ class _LengthDataset(torch.utils.data.Dataset):
         return self.rows[i]
 
 
-def _save(model, tok, path: Path, method: str) -> None:
+def _save(model, tok, path: Path) -> None:
     model.save_pretrained(path)  # LoRA: only the adapter; full: the whole model
     tok.save_pretrained(path)
 
@@ -172,10 +172,10 @@ def _save(model, tok, path: Path, method: str) -> None:
 class _DevSelector(TrainerCallback):
     """Trainer callback: score dev answers every N steps, keep the most accurate weights."""
 
-    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], every: int, best_dir: Path, method: str,
+    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], every: int, best_dir: Path,
                  patience: int = 0) -> None:
         self.model, self.tok, self.dev, self.every, self.patience = model, tok, dev, every, patience
-        self.best_dir, self.method = best_dir, method
+        self.best_dir = best_dir
         self.generator = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
         self.best_acc = -1.0
         self.best_step: int | None = None
@@ -210,7 +210,7 @@ class _DevSelector(TrainerCallback):
         if acc > self.best_acc:
             self.best_acc, self.best_step = acc, step
             with atomic_path(self.best_dir, is_dir=True) as tmp:
-                _save(self.model, self.tok, tmp, self.method)
+                _save(self.model, self.tok, tmp)
 
 
 class _PeakRss:
