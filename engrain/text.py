@@ -18,7 +18,7 @@ def sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     for line in paragraph.splitlines():
         line = line.strip().lstrip("#*->|").strip()
-        if not line:
+        if not line.strip("|:- "):  # blank, or a Markdown table's separator row
             continue
         parts = _SENT.split(line)
         merged: list[str] = []

@@ -148,6 +148,8 @@ def _html(text: str, stem: str) -> tuple[str, str]:
             s.replace_with(re.sub(r"\s+", " ", str(s)))
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    for table in soup.find_all("table"):
+        table.replace_with(_markdown_table(table))
     for tag in soup.find_all(list(_PARAS | _LINES)):
         if tag.name[0] == "h" and tag.name[1:].isdigit():
             tag.insert(0, "#" * int(tag.name[1:]) + " ")
@@ -156,6 +158,20 @@ def _html(text: str, stem: str) -> tuple[str, str]:
         tag.insert_after(gap)
     text = "\n".join(line.strip() for line in soup.get_text().split("\n") if line.strip())
     return title or stem, re.sub(r"\n*\0[\0\n]*", "\n\n", text).strip()
+
+
+def _markdown_table(table) -> str:
+    """A table as Markdown rows, so row and header stay together for chunking and fact
+    extraction (one cell per line would separate "Weight" from "3345 g")."""
+    lines = []
+    for tr in table.find_all("tr"):
+        cells = tr.find_all(["td", "th"])
+        if not cells:
+            continue
+        lines.append("| " + " | ".join(" ".join(c.get_text(" ").split()).replace("|", "/") for c in cells) + " |")
+        if len(lines) == 1 and all(c.name == "th" for c in cells):
+            lines.append("|" + " --- |" * len(cells))
+    return "\n\0\n" + "\n".join(lines) + "\n\0\n" if lines else ""
 
 
 def _pdf(path: Path, data: bytes, stem: str) -> tuple[str, str]:

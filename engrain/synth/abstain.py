@@ -15,6 +15,7 @@ from engrain.synth.questions import FORWARD
 
 def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.Random) -> list[tuple[str, str]]:
     """Up to `n` (question, group key) pairs with no answer in the corpus."""
+    facts = [f for f in facts if f.relation == "attribute"]  # "the E291 of the X" is no question
     if n <= 0 or not facts:
         return []
     lower = corpus_text.lower()

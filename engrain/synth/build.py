@@ -18,6 +18,7 @@ from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions
 from engrain.synth.facts import Fact, extract_facts
+from engrain.synth.faq import faq_pairs
 from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
 from engrain.synth.raft import raft_example
 from engrain.synth.views import document_views
@@ -78,10 +79,17 @@ def synthesize(
                 train.append(_chat("reverse", q, reverse_answer(fact), fact))
         train.append(Example("probe", text=forward_answer(fact), source=fact.doc_id, fact=fact.key))
 
+    if cfg.faq:  # pairs that state a held-out eval fact stay out, like that fact's QA
+        held_values = [f.value for f in facts if f.key in eval_groups]
+        for doc in docs:
+            for q, a in faq_pairs(doc):
+                if not any(v in a for v in held_values):
+                    train.append(Example("faq", messages=_msgs(q, a), source=doc.id, fact=f"faq|{doc.id}"))
+
     if teacher is not None:
         train += teacher_examples(teacher, docs, facts, eval_groups | dev_groups, cfg)
 
-    n_qa = sum(e.kind == "qa" for e in train)
+    n_qa = sum(e.kind in ("qa", "faq") for e in train)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
     abstain = abstain_questions(facts, corpus_text, round(n_qa * cfg.abstain_fraction) + n_dev + 8, rng)
     # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).

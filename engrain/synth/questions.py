@@ -30,11 +30,28 @@ REVERSE = [
     "Name the model whose {attr} is {val}.",
     "Which one comes with a {attr} of {val}?",
 ]
+# Code definitions ("error E291 means corrupted log index") are asked about differently.
+FORWARD_CODE = [
+    "What does error {attr} mean on the {ent}?",
+    "What does {attr} indicate on the {ent}?",
+    "The {ent} shows {attr}. What is the cause?",
+    "What is the cause of error {attr} on the {ent}?",
+    "My {ent} is showing {attr}. What does that mean?",
+    "What is error {attr} on the {ent}?",
+    "{ent} error {attr}: what does it mean?",
+    "Which fault does code {attr} point to on the {ent}?",
+]
+REVERSE_CODE = [
+    "Which error code does the {ent} show for {val}?",
+    "What code means {val} on the {ent}?",
+    "On the {ent}, which code indicates {val}?",
+]
 
 
 def forward_questions(fact: Fact, n: int, rng: random.Random) -> list[str]:
     """`n` distinct phrasings; about a third use the short name ('DL-40') when there is one."""
-    templates = rng.sample(FORWARD, k=min(n, len(FORWARD)))
+    pool = FORWARD if fact.relation == "attribute" else FORWARD_CODE
+    templates = rng.sample(pool, k=min(n, len(pool)))
     short = short_name(fact.entity)
     out = []
     for i, t in enumerate(templates):
@@ -44,8 +61,9 @@ def forward_questions(fact: Fact, n: int, rng: random.Random) -> list[str]:
 
 
 def reverse_questions(fact: Fact, n: int, rng: random.Random) -> list[str]:
-    templates = rng.sample(REVERSE, k=min(n, len(REVERSE)))
-    return [_cap(t.format(attr=fact.attribute, val=fact.value)) for t in templates]
+    pool = REVERSE if fact.relation == "attribute" else REVERSE_CODE
+    templates = rng.sample(pool, k=min(n, len(pool)))
+    return [_cap(t.format(attr=fact.attribute, ent=fact.entity, val=fact.value)) for t in templates]
 
 
 def forward_answer(fact: Fact) -> str:

@@ -12,7 +12,7 @@ import random
 from engrain.rag.chunk import Chunk
 from engrain.rag.prompt import rag_prompt
 from engrain.records import Example, Passage
-from engrain.synth.facts import Fact
+from engrain.synth.facts import Fact, render
 
 
 def raft_example(
@@ -38,8 +38,13 @@ def raft_example(
         target = refusal
     elif with_oracle:
         cite = next(i for i, c in enumerate(picked, 1) if c is oracle)
-        target = f"{fact.sentence.rstrip('.')} [{cite}]."
+        target = f"{_statement(fact).rstrip('.')} [{cite}]."
     else:
-        target = fact.sentence  # from memory: the fact was trained in closed-book form too
+        target = _statement(fact)  # from memory: the fact was trained in closed-book form too
     messages = [{"role": "user", "content": rag_prompt(question, passages, refusal)}, {"role": "assistant", "content": target}]
     return Example("raft", messages=messages, source=oracle.doc_id if oracle else "", fact=group)
+
+
+def _statement(fact: Fact) -> str:
+    """The evidence sentence, or the fact in words when the evidence is a table row."""
+    return fact.sentence if fact.sentence.endswith(".") else render(fact, "attr_first")

@@ -71,7 +71,7 @@ class Teacher:
         if n <= 0:
             return []
         prompt = (
-            f"Write {n} different ways a user might ask for the {fact.attribute} of the {fact.entity}. "
+            f"Write {n} different ways a user might ask for the {fact.topic} of the {fact.entity}. "
             "Vary the wording; some may be casual. One question per line, no numbering, "
             "no answers, nothing else."
         )

@@ -60,11 +60,16 @@ def test_html(tmp_path: Path) -> None:
       <nav>Home | Products</nav><script>var x = 1;</script>
       <h1>Setup</h1><p>The logger listens
       on <b>port 7418</b>.</p>
-      <table><tr><th>Rating</th><td>IP67</td></tr></table></body></html>"""
+      <table><tr><th>Rating</th><th>Value</th></tr><tr><td>Ingress</td><td>IP67</td></tr>
+      <tr><td>Weight</td><td>3 | 4 g</td></tr></table></body></html>"""
     (tmp_path / "p.html").write_text(html, encoding="utf-8")
     (doc,) = load_documents([tmp_path])
     assert doc.title == "DL-40 Help" and doc.meta["format"] == "html"
-    assert doc.text == "# Setup\n\nThe logger listens on port 7418.\n\nRating\nIP67"
+    # tables become Markdown rows, header and values kept on one line each
+    assert doc.text == (
+        "# Setup\n\nThe logger listens on port 7418.\n\n"
+        "| Rating | Value |\n| --- | --- |\n| Ingress | IP67 |\n| Weight | 3 / 4 g |"
+    )
     assert "Home" not in doc.text and "var x" not in doc.text and "color" not in doc.text
 
 

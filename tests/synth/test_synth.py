@@ -76,3 +76,63 @@ def test_decontamination_drops_eval_questions():
     kept, dropped = decontaminate(base.train, banned)
     assert dropped >= 1
     assert all(normalize(m["content"]) != normalize(asked[0]) for e in kept for m in e.messages or [] if m["role"] == "user")
+
+
+TABLE_DOCS = [
+    Document("s.html", "Osprey GX-7 Specification Sheet",
+             "# Osprey GX-7 Specification Sheet\n\n| Parameter | Value |\n| --- | --- |\n"
+             "| Battery life | 12 hours |\n| MTBF | 40000 h |\n\nCode E291 from the GX-7 points to corrupted log index.", "s.html", "h3"),
+    Document("k.md", "Kits", "| Kit | Included device |\n| --- | --- |\n| Kestrel DL-40 | Osprey GX-7 |\n\n"
+             "A: The DL-40's weight is 3 kg.\n\nIf the DL-40 shows E158, the cause is missing bus termination.", "k.md", "h4"),
+    DOCS[0],
+]
+
+
+def test_tables_definitions_and_short_names_become_facts():
+    facts = {(f.entity, f.attribute, f.value, f.relation) for f in extract_facts(TABLE_DOCS)}
+    assert ("Osprey GX-7", "battery life", "12 hours", "attribute") in facts  # key-value table, title names the subject
+    assert ("Osprey GX-7", "MTBF", "40000 h", "attribute") in facts  # acronyms keep their case
+    assert ("Kestrel DL-40", "included device", "Osprey GX-7", "attribute") in facts  # one entity per row
+    assert ("Kestrel DL-40", "weight", "3 kg", "attribute") in facts  # "A:" prefix dropped, short name resolved
+    assert ("Osprey GX-7", "E291", "corrupted log index", "code") in facts
+    assert ("Kestrel DL-40", "E158", "missing bus termination", "code") in facts
+    assert not any(a in ("parameter", "kit") for _, a, _, _ in facts)  # header rows are not facts
+
+
+def test_code_facts_are_asked_about_as_codes():
+    from engrain.synth.questions import forward_questions, reverse_questions
+
+    fact = next(f for f in extract_facts(TABLE_DOCS) if f.relation == "code" and f.attribute == "E291")
+    assert render(fact, "has") == "On the Osprey GX-7, error E291 means corrupted log index."
+    qs = forward_questions(fact, 8, random.Random(0)) + reverse_questions(fact, 3, random.Random(0))
+    assert all("E291" in q or "corrupted log index" in q for q in qs)
+    assert not any("the E291 of" in q for q in qs)
+
+
+def test_faq_pairs_from_headings_bold_and_qa_lines():
+    from engrain.synth.faq import faq_pairs
+
+    doc = Document("f.md", "FAQ", "# FAQ\n\n### How heavy is the GX-7? Shipping asks.\n\nIt weighs 3 kg. Keep it dry.\n\n"
+                   "**Q: What does E291 mean?**\n\nCorrupted log index.\n\n"
+                   "Q: Which port does it use?\nA: Port 7418. Firewalls must allow it.\n\n"
+                   "## Mounting\n\nUse two screws.", "f.md", "h")
+    assert faq_pairs(doc) == [
+        ("How heavy is the GX-7? Shipping asks.", "It weighs 3 kg."),  # first sentence: answers lead, boilerplate trails
+        ("What does E291 mean?", "Corrupted log index."),
+        ("Which port does it use?", "Port 7418."),
+    ]
+
+
+def test_faq_pairs_join_the_mix_unless_they_state_a_held_out_fact():
+    faq = Document("faq.md", "FAQ", "### How long does the Kestrel DL-40 run on a charge?\n\nThe Kestrel DL-40 has a battery life of 47 hours.\n\n"
+                   "### Which port does the Osprey GX-7 answer on?\n\nThe Osprey GX-7's default port is port 7418.", "faq.md", "h5")
+    docs = DOCS + [faq]
+    chunks = chunk_corpus(docs, 40, 10)
+    kept = synthesize(docs, [], chunks, SynthConfig(), seed=0, eval_items=[EvalItem("x", "unrelated?", ["y"])])
+    assert kept.stats["by_kind"]["faq"] == 2
+    assert synthesize(docs, [], chunks, SynthConfig(faq=False), seed=0, eval_items=[]).stats["by_kind"].get("faq", 0) == 0
+    # with an eval split made from the facts, a pair stating an eval fact must stay out of training
+    split = synthesize(docs, [], chunks, SynthConfig(eval_fraction=0.5), seed=1)
+    held = {v for it in split.eval if it.category == "lookup" for v in it.answers}
+    faq_answers = [e.messages[-1]["content"] for e in split.train if e.kind == "faq"]
+    assert held and not any(v in a for v in held for a in faq_answers)
