@@ -17,7 +17,7 @@ from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions
-from engrain.synth.facts import Fact, extract_facts
+from engrain.synth.facts import Fact, extract_facts, restatements
 from engrain.synth.faq import faq_pairs
 from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
 from engrain.synth.raft import raft_example
@@ -78,6 +78,11 @@ def synthesize(
             for q in reverse_questions(fact, max(1, cfg.paraphrases // 3), rng):
                 train.append(_chat("reverse", q, reverse_answer(fact), fact))
         train.append(Example("probe", text=forward_answer(fact), source=fact.doc_id, fact=fact.key))
+
+    if cfg.restatements:  # the corpus's own wording of trained facts, as text to continue
+        for fact, sent in restatements(facts, docs):
+            if fact.key not in eval_groups:
+                train.append(Example("restated", text=sent, source=fact.doc_id, fact=fact.key))
 
     if cfg.faq:  # pairs that state a held-out eval fact stay out, like that fact's QA
         held_values = [f.value for f in facts if f.key in eval_groups]

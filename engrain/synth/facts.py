@@ -102,6 +102,32 @@ def short_name(entity: str) -> str | None:
     return None
 
 
+def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, str]]:
+    """Other sentences that state a found fact in their own words: the entity (or its short
+    name) and the exact value in one sentence, e.g. "On a fresh pack the QX-72 runs for
+    1883 hours". They carry the corpus's other names for an attribute ("runtime per charge")."""
+    by_value: dict[str, list[Fact]] = {}
+    for f in facts:
+        by_value.setdefault(f.value, []).append(f)
+    out, seen = [], {f.sentence for f in facts}
+    for doc in docs:
+        for para in paragraphs(doc.text):
+            for sent in sentences(para):
+                sent = _PREFIX.sub("", sent)
+                if sent in seen or "|" in sent or match_sentence(sent) or any(p.search(sent) for p in DEFINITIONS):
+                    continue  # already a fact's evidence, a table row, or the same shape again
+                for value, group in by_value.items():
+                    if value not in sent:
+                        continue
+                    names = lambda f: [f.entity] + ([s] if (s := short_name(f.entity)) else [])  # noqa: E731
+                    hits = [f for f in group if any(re.search(rf"\b{re.escape(n)}\b", sent) for n in names(f))]
+                    if len(hits) == 1:
+                        seen.add(sent)
+                        out.append((hits[0], sent))
+                        break
+    return out
+
+
 # --- the three shapes ------------------------------------------------------------------
 
 

@@ -136,3 +136,14 @@ def test_faq_pairs_join_the_mix_unless_they_state_a_held_out_fact():
     held = {v for it in split.eval if it.category == "lookup" for v in it.answers}
     faq_answers = [e.messages[-1]["content"] for e in split.train if e.kind == "faq"]
     assert held and not any(v in a for v in held for a in faq_answers)
+
+
+def test_restatements_are_other_sentences_naming_entity_and_value():
+    from engrain.synth.facts import restatements
+
+    docs = DOCS + [Document("c.md", "Care", "On a fresh pack the DL-40 runs for 47 hours before it needs charging. "
+                            "Some loggers run for 47 hours too. The Kestrel DL-40 has a battery life of 47 hours.", "c.md", "h6")]
+    found = restatements(extract_facts(docs), docs)
+    assert [(f.key, s) for f, s in found] == [
+        ("kestrel dl-40|battery life", "On a fresh pack the DL-40 runs for 47 hours before it needs charging.")
+    ]  # no entity -> not a restatement; the same shape again -> already a fact's evidence
