@@ -289,7 +289,7 @@ def _quiet_libraries() -> None:
     """Library chatter (weight-loading bars, hub warnings) drowns engrain's own progress."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("LANCE_LOG", "error")  # read once, when lance first loads: its "creating dataset" WARN is noise
+    os.environ.setdefault("LANCEDB_LOG", "error")  # read once, when lancedb loads: its "creating dataset" WARN is noise
     import logging
     import warnings
 

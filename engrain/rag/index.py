@@ -14,7 +14,7 @@ from engrain.rag.chunk import Chunk
 from engrain.records import Passage
 
 TABLE = "chunks"
-os.environ.setdefault("LANCE_LOG", "error")  # before lancedb loads: its "creating dataset" WARN is noise
+os.environ.setdefault("LANCEDB_LOG", "error")  # before lancedb loads: its "creating dataset" WARN is noise
 
 
 def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: int = 32, progress: bool = True) -> int:

@@ -47,3 +47,21 @@ def test_retriever_without_index_is_a_clear_error(tmp_path):
 def test_prompt_numbers_passages_and_names_the_refusal():
     p = rag_prompt("Q?", [Passage("a", "a#0", "alpha", 1.0), Passage("b", "b#0", "beta", 0.5)], "No idea.")
     assert "[1] alpha" in p and "[2] beta" in p and "No idea." in p and p.endswith("Question: Q?")
+
+
+def test_building_an_index_prints_no_lancedb_chatter(tmp_path):
+    # lancedb reads LANCEDB_LOG once, when it loads: a fresh interpreter shows what users see
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from engrain.rag.chunk import Chunk\n"
+        "from engrain.rag.index import build_index\n"
+        "class E:\n"
+        "    def encode(self, texts, **kw): return np.ones((len(texts), 4), dtype='float32')\n"
+        f"build_index([Chunk('a#0', 'a', 'x')], E(), {str(tmp_path / 'idx')!r}, progress=False)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "WARN" not in run.stderr
