@@ -35,7 +35,7 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
         raise EngrainError("no documents configured: set data.docs in the config (files or folders)")
     doc_paths = [cfg.path(p) for p in cfg.data.docs]
     log_paths = [cfg.path(p) for p in cfg.data.logs]
-    key = stage_key("ingest", _files_fingerprint(doc_paths + log_paths), cfg.data.model_dump())
+    key = stage_key("ingest", _files_fingerprint(doc_paths + log_paths, cfg.root), cfg.data.model_dump())
     if not force and ws.fresh("ingest", key, ["documents.jsonl", "logs.jsonl"]):
         say("ingest: unchanged, reusing")
         return key
@@ -237,12 +237,13 @@ def run_all(cfg: EngrainConfig, say: Say = _quiet, report_dir: Path | None = Non
     return report(cfg, report_dir, say)
 
 
-def _files_fingerprint(paths: list[Path]) -> list:
-    """Content hashes of every input file (folders walked), so edits invalidate ingest."""
+def _files_fingerprint(paths: list[Path], root: Path) -> list:
+    """Content hashes of every input file (folders walked), so edits invalidate ingest.
+    Paths are taken relative to the project root: a moved or copied project stays cached."""
     out = []
     for p in paths:
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-        out += [(str(f), sha256_file(f)) for f in files if f.exists()]
+        out += [(str(f.relative_to(root)) if f.is_relative_to(root) else str(f), sha256_file(f)) for f in files if f.exists()]
     return out
 
 

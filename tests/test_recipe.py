@@ -85,3 +85,19 @@ def test_unchanged_stages_are_reused_and_changes_rerun_only_dependents(project):
     recipe.run_all(project, progress=False)
     assert (ws / "train" / "model").stat().st_mtime == model_mtime
     assert (ws / "eval" / "results.jsonl").stat().st_mtime != results_mtime
+
+
+def test_a_copied_project_reuses_its_ingest(tmp_path):
+    import shutil
+
+    a = tmp_path / "a"
+    (a / "docs").mkdir(parents=True)
+    (a / "docs" / "manual.md").write_text(DOC)
+    cfg = EngrainConfig(workspace="ws", seed=0)
+    cfg.root, cfg.data.docs = a, ["docs"]
+    key = recipe.ingest(cfg)
+    shutil.copytree(a, tmp_path / "b")
+    said: list[str] = []
+    cfg.root = tmp_path / "b"
+    assert recipe.ingest(cfg, said.append) == key
+    assert said == ["ingest: unchanged, reusing"]
