@@ -289,7 +289,6 @@ def _quiet_libraries() -> None:
     """Library chatter (weight-loading bars, hub warnings) drowns engrain's own progress."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("LANCEDB_LOG", "error")  # read once, when lancedb loads: its "creating dataset" WARN is noise
     import logging
     import warnings
 

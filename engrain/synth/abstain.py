@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from engrain.synth.facts import Fact, short_name
+from engrain.synth.facts import Fact, name_variants
 from engrain.synth.questions import FORWARD
 
 
@@ -43,7 +43,7 @@ def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.R
 
 
 def _mentioned_together(entity: str, attribute: str, sents: list[str]) -> bool:
-    names = [entity.lower()] + ([short_name(entity).lower()] if short_name(entity) else [])
+    names = [n.lower() for n in name_variants(entity)]
     head = attribute.split()[-1].lower()
     return any(head in s and any(n in s for n in names) for s in sents)
 

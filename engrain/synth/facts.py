@@ -102,6 +102,11 @@ def short_name(entity: str) -> str | None:
     return None
 
 
+def name_variants(entity: str) -> list[str]:
+    """The names a sentence may use for the entity: full, and short when there is one."""
+    return [entity] + ([s] if (s := short_name(entity)) else [])
+
+
 def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, str]]:
     """Other sentences that state a found fact in their own words: the entity (or its short
     name) and the exact value in one sentence, e.g. "On a fresh pack the QX-72 runs for
@@ -111,28 +116,30 @@ def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, st
         by_value.setdefault(f.value, []).append(f)
     out, seen = [], {f.sentence for f in facts}
     for doc in docs:
-        for para in paragraphs(doc.text):
-            for sent in sentences(para):
-                sent = _PREFIX.sub("", sent)
-                if sent in seen or "|" in sent or match_sentence(sent) or any(p.search(sent) for p in DEFINITIONS):
-                    continue  # already a fact's evidence, a table row, or the same shape again
-                for value, group in by_value.items():
-                    if value not in sent:
-                        continue
-                    names = lambda f: [f.entity] + ([s] if (s := short_name(f.entity)) else [])  # noqa: E731
-                    hits = [f for f in group if any(re.search(rf"\b{re.escape(n)}\b", sent) for n in names(f))]
-                    if len(hits) == 1:
-                        seen.add(sent)
-                        out.append((hits[0], sent))
-                        break
+        for sent in _doc_sentences(doc):
+            if sent in seen or "|" in sent or match_sentence(sent) or any(p.search(sent) for p in DEFINITIONS):
+                continue  # already a fact's evidence, a table row, or the same shape again
+            for value, group in by_value.items():
+                if value not in sent:
+                    continue
+                hits = [f for f in group if any(re.search(rf"\b{re.escape(n)}\b", sent) for n in name_variants(f.entity))]
+                if len(hits) == 1:
+                    seen.add(sent)
+                    out.append((hits[0], sent))
+                    break
     return out
 
 
 # --- the three shapes ------------------------------------------------------------------
 
 
+def _doc_sentences(doc: Document) -> list[str]:
+    """Every sentence, without a leading "Q:" / "A:" marker."""
+    return [_PREFIX.sub("", s) for p in paragraphs(doc.text) for s in sentences(p)]
+
+
 def _sentence_facts(doc: Document) -> list[Fact]:
-    return [f for p in paragraphs(doc.text) for s in sentences(p) if (f := match_sentence(s, doc.id))]
+    return [f for s in _doc_sentences(doc) if (f := match_sentence(s, doc.id))]
 
 
 def _table_facts(doc: Document, known: _Entities) -> list[Fact]:
@@ -163,15 +170,13 @@ def _table_facts(doc: Document, known: _Entities) -> list[Fact]:
 def _definitions(doc: Document, known: _Entities) -> list[Fact]:
     subject = known.in_text(doc.title)
     out = []
-    for para in paragraphs(doc.text):
-        for sent in sentences(para):
-            sent = _PREFIX.sub("", sent)
-            m = next((m for p in DEFINITIONS if (m := p.search(sent))), None)
-            if not m or len(m["val"].split()) > 8:
-                continue
-            entity = known.in_text(sent) or subject
-            if entity:
-                out.append(Fact(entity, m["code"], m["val"].strip(), sent, doc.id, "code"))
+    for sent in _doc_sentences(doc):
+        m = next((m for p in DEFINITIONS if (m := p.search(sent))), None)
+        if not m or len(m["val"].split()) > 8:
+            continue
+        entity = known.in_text(sent) or subject
+        if entity:
+            out.append(Fact(entity, m["code"], m["val"].strip(), sent, doc.id, "code"))
     return out
 
 

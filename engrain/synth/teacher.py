@@ -23,7 +23,7 @@ import httpx
 from engrain.config import TeacherConfig
 from engrain.errors import EngrainError
 from engrain.io import sha256_json
-from engrain.synth.facts import Fact, short_name
+from engrain.synth.facts import Fact, name_variants
 
 TIMEOUT_S = 60.0
 RETRIES = 2  # on 5xx, 429 and timeouts
@@ -78,7 +78,7 @@ class Teacher:
         reply = self._complete(prompt)
         if reply is None:
             return []
-        names = [fact.entity.lower()] + ([s.lower()] if (s := short_name(fact.entity)) else [])
+        names = [n.lower() for n in name_variants(fact.entity)]
         out: list[str] = []
         seen: set[str] = set()
         for line in reply.splitlines():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import statistics
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -241,7 +242,7 @@ class _PeakRss:
 
 def harmonic_mean(values) -> float:
     values = list(values)
-    return 0.0 if not values or min(values) <= 0 else len(values) / sum(1 / v for v in values)
+    return statistics.harmonic_mean(values) if values else 0.0  # any 0 gives 0
 
 
 def _use_bf16(setting: str) -> bool:
