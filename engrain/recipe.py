@@ -1,4 +1,6 @@
-"""The bake-off recipe: ingest -> synth -> train -> index -> eval -> report.
+"""The bake-off recipe: ingest -> index -> synth -> train -> eval -> report.
+
+The index comes before synth because RAFT records are built from what it retrieves.
 
 Each stage reads the config and the workspace, skips itself when its inputs are unchanged
 (see `workspace.py`), and writes its outputs atomically. `run_all` is the whole recipe;
@@ -71,20 +73,31 @@ def load_eval_file(path: Path) -> list[EvalItem]:
 
 
 # -- synth --------------------------------------------------------------------------------
-def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
+def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
     from engrain.rag.chunk import chunk_corpus
     from engrain.synth.build import synthesize
 
     ws = Workspace(cfg)
     eval_path = cfg.path(cfg.data.eval) if cfg.data.eval else None
-    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), cfg.rag.chunk_words, cfg.rag.chunk_overlap,
-                    cfg.seed, sha256_file(eval_path) if eval_path and eval_path.exists() else None)
+    eval_items = load_eval_file(eval_path) if eval_path else None  # a bad eval file fails before any work
+    raft = cfg.synth.raft_fraction > 0
+    if raft and not ws.fresh("index", _index_key(cfg, ws), ["lancedb"]):
+        index(cfg, say, progress=progress)  # RAFT records are built from real retrievals
+    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None, cfg.rag.top_k,
+                    cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
+                    sha256_file(eval_path) if eval_path and eval_path.exists() else None)
     if not force and ws.fresh("synth", key, ["train.jsonl", "dev.jsonl", "eval.jsonl"]):
         say("synth: unchanged, reusing")
         return key
     docs, logs = load_corpus(cfg)
-    eval_items = load_eval_file(eval_path) if eval_path else None
     chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
+    retrieve = None
+    if raft:
+        from engrain.model.loading import load_embedder
+        from engrain.rag.index import Retriever
+
+        retriever = Retriever(ws.dir("index") / "lancedb", load_embedder(cfg.model.embedder))
+        retrieve = lambda q, k: retriever.search(q, k)[0]  # noqa: E731
     teacher = None
     if cfg.synth.teacher.base_url:
         from engrain.synth.teacher import Teacher
@@ -92,7 +105,8 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
         teacher = Teacher(cfg.synth.teacher, ws.root / "cache" / "teacher.jsonl")
         say(f"synth: teacher {cfg.synth.teacher.model} at {cfg.synth.teacher.base_url}")
     try:
-        result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items, teacher=teacher)
+        result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items, teacher=teacher,
+                            retrieve=retrieve, top_k=cfg.rag.top_k)
     finally:
         if teacher is not None:
             teacher.close()
@@ -142,7 +156,7 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     from engrain.rag.index import build_index
 
     ws = Workspace(cfg)
-    key = stage_key("index", ws.key("ingest"), cfg.rag.model_dump(), cfg.model.embedder)
+    key = _index_key(cfg, ws)
     if not force and ws.fresh("index", key, ["lancedb"]):
         say("index: unchanged, reusing")
         return key
@@ -155,6 +169,10 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     ws.mark("index", key, chunks=n, seconds=round(seconds, 2), corpus_tokens_approx=corpus_tokens)
     say(f"index: {n} chunks embedded into LanceDB in {seconds:.1f} s")
     return key
+
+
+def _index_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    return stage_key("index", ws.key("ingest"), cfg.rag.model_dump(), cfg.model.embedder)
 
 
 # -- eval ---------------------------------------------------------------------------------
@@ -230,8 +248,8 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
 
 def run_all(cfg: EngrainConfig, say: Say = _quiet, report_dir: Path | None = None, progress: bool = True) -> Path:
     ingest(cfg, say)
-    synth(cfg, say)
     index(cfg, say, progress=progress)
+    synth(cfg, say, progress=progress)
     train(cfg, say, progress=progress)
     evaluate(cfg, say, progress=progress)
     return report(cfg, report_dir, say)

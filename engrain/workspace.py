@@ -14,7 +14,7 @@ from typing import Any
 from engrain.config import EngrainConfig
 from engrain.io import read_json, sha256_json, write_json
 
-STAGES = ("ingest", "synth", "train", "index", "eval", "report")
+STAGES = ("ingest", "index", "synth", "train", "eval", "report")
 
 
 class Workspace:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from engrain import recipe
+from engrain.workspace import Workspace
 from engrain.config import EngrainConfig
 from engrain.io import read_json, read_jsonl
 
@@ -81,10 +82,14 @@ def test_unchanged_stages_are_reused_and_changes_rerun_only_dependents(project):
     recipe.run_all(project, progress=False)
     assert (ws / "train" / "model").stat().st_mtime == model_mtime
     assert (ws / "eval" / "results.jsonl").stat().st_mtime == results_mtime
-    project.rag.top_k = 2  # eval depends on it; training does not
+    project.eval.warmup += 1  # eval depends on it; training does not
     recipe.run_all(project, progress=False)
     assert (ws / "train" / "model").stat().st_mtime == model_mtime
     assert (ws / "eval" / "results.jsonl").stat().st_mtime != results_mtime
+    synth_key = Workspace(project).key("synth")
+    project.rag.top_k = 2  # RAFT records are built with the served number of passages: synth reruns
+    recipe.synth(project)
+    assert Workspace(project).key("synth") != synth_key
 
 
 def test_a_copied_project_reuses_its_ingest(tmp_path):

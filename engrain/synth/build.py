@@ -20,7 +20,7 @@ from engrain.synth.abstain import abstain_questions
 from engrain.synth.facts import Fact, extract_facts, restatements
 from engrain.synth.faq import faq_pairs
 from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
-from engrain.synth.raft import raft_example
+from engrain.synth.raft import Retrieve, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
 
 if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
@@ -44,7 +44,11 @@ def synthesize(
     eval_items: list[EvalItem] | None = None,
     *,
     teacher: Teacher | None = None,
+    retrieve: Retrieve | None = None,
+    top_k: int = 3,
 ) -> SynthResult:
+    """`retrieve` and `top_k` are the serving retriever's, so RAFT records see what `ft+rag`
+    will see; without one, a word-overlap ranking of `chunks` stands in."""
     rng = random.Random(seed)
     facts = extract_facts(docs)
     groups = sorted({f.key for f in facts})
@@ -105,17 +109,16 @@ def synthesize(
     for q, key in abstain[n_hold:]:
         train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
 
+    retrieve = retrieve or lexical_retriever(chunks)
     trainable = [f for f in facts if f.key not in eval_groups]  # dev facts are trained, only one phrasing is held out
     for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
         q = forward_questions(fact, 1, rng)[0]
-        ex = raft_example(q, fact, chunks, cfg.raft_distractors, rng.random() < cfg.raft_oracle_fraction, cfg.refusal, rng, fact.key)
-        if ex:
+        keep = rng.random() < cfg.raft_oracle_fraction
+        if ex := fact_record(q, fact, retrieve, chunks, top_k, keep, cfg.refusal, rng):
             train.append(ex)
     n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
     for q, key in abstain[n_hold : n_hold + n_raft_abstain]:
-        ex = raft_example(q, None, chunks, cfg.raft_distractors, False, cfg.refusal, rng, key)
-        if ex:
-            train.append(ex)
+        train.append(abstain_record(q, key, retrieve, top_k, cfg.refusal))
 
     if cfg.include_logs:
         train += log_examples(logs)

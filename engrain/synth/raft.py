@@ -1,50 +1,66 @@
 """RAFT records (Zhang et al. 2024) for the `ft+rag` pipeline.
 
-Question + the answer-bearing chunk + distractor chunks, in the exact prompt the RAG
-pipeline serves; the target quotes the evidence sentence and cites it. Some records
-leave the answer-bearing chunk out, so the model also learns to answer from memory.
+A question with the passages the RAG pipeline would really retrieve for it, in the exact
+prompt it serves. Retrieved distractors are hard ones: other chunks of the same manual, so
+the model learns to pick the asked attribute, not any sentence naming the product. Some
+records have the answer-bearing chunk taken out and the answer as target anyway (RAFT's
+"P"), so the model also answers from memory when retrieval misses; questions the corpus
+does not answer get the refusal.
 """
 
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 
 from engrain.rag.chunk import Chunk
 from engrain.rag.prompt import rag_prompt
 from engrain.records import Example, Passage
-from engrain.synth.facts import Fact, render
+from engrain.synth.facts import Fact
+from engrain.synth.questions import forward_answer
+
+Retrieve = Callable[[str, int], list[Passage]]
 
 
-def raft_example(
-    question: str,
-    fact: Fact | None,
-    chunks: list[Chunk],
-    n_distractors: int,
-    with_oracle: bool,
-    refusal: str,
-    rng: random.Random,
-    group: str,
-) -> Example | None:
-    """`fact=None` makes an abstention record: distractors only, refusal as the target."""
-    oracle = next((c for c in chunks if fact and fact.sentence in c.text), None) if fact else None
-    if fact and oracle is None:
+def fact_record(question: str, fact: Fact, retrieve: Retrieve, chunks: list[Chunk], k: int,
+                keep_oracle: bool, refusal: str, rng: random.Random) -> Example | None:
+    """`keep_oracle=False` takes the answer-bearing chunk out: the target is then memory."""
+    oracle = next((c for c in chunks if fact.sentence in c.text), None)
+    if oracle is None:  # the evidence straddles two chunks: no clean record to make
         return None
-    others = [c for c in chunks if oracle is None or c.doc_id != oracle.doc_id]
-    picked = rng.sample(others, k=min(n_distractors + (0 if with_oracle and oracle else 1), len(others)))
-    if with_oracle and oracle is not None:
-        picked.insert(rng.randrange(len(picked) + 1), oracle)
-    passages = [Passage(c.doc_id, c.chunk_id, c.text, 0.0) for c in picked]
-    if fact is None:
-        target = refusal
-    elif with_oracle:
-        cite = next(i for i, c in enumerate(picked, 1) if c is oracle)
-        target = f"{_statement(fact).rstrip('.')} [{cite}]."
-    else:
-        target = _statement(fact)  # from memory: the fact was trained in closed-book form too
+    ranked = retrieve(question, k + 1)
+    rank = next((i for i, p in enumerate(ranked) if fact.sentence in p.text), None)
+    passages = [p for p in ranked if fact.sentence not in p.text][:k]
+    answer = forward_answer(fact).rstrip(".")  # the closed-book wording: one style for ft and ft+rag
+    if keep_oracle:
+        rank = rank if rank is not None and rank < k else rng.randrange(k)
+        passages = passages[: k - 1]
+        passages.insert(rank, Passage(oracle.doc_id, oracle.chunk_id, oracle.text, 0.0))
+        answer += f" [{rank + 1}]"
+    return _record(question, passages, answer + ".", refusal, fact.key, oracle.doc_id)
+
+
+def abstain_record(question: str, key: str, retrieve: Retrieve, k: int, refusal: str) -> Example:
+    return _record(question, retrieve(question, k), refusal, refusal, key, "")
+
+
+def lexical_retriever(chunks: list[Chunk]) -> Retrieve:
+    """Word-overlap ranking, for synthesis without an embedding index (tests, the Python API)."""
+    bags = [set(_words(c.text)) for c in chunks]
+
+    def retrieve(query: str, k: int) -> list[Passage]:
+        q = set(_words(query))
+        order = sorted(range(len(chunks)), key=lambda i: -len(q & bags[i]))[:k]
+        return [Passage(chunks[i].doc_id, chunks[i].chunk_id, chunks[i].text, float(len(q & bags[i]))) for i in order]
+
+    return retrieve
+
+
+def _record(question: str, passages: list[Passage], target: str, refusal: str, group: str, source: str) -> Example:
     messages = [{"role": "user", "content": rag_prompt(question, passages, refusal)}, {"role": "assistant", "content": target}]
-    return Example("raft", messages=messages, source=oracle.doc_id if oracle else "", fact=group)
+    return Example("raft", messages=messages, source=source, fact=group)
 
 
-def _statement(fact: Fact) -> str:
-    """The evidence sentence, or the fact in words when the evidence is a table row."""
-    return fact.sentence if fact.sentence.endswith(".") else render(fact, "attr_first")
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())

@@ -147,3 +147,30 @@ def test_restatements_are_other_sentences_naming_entity_and_value():
     assert [(f.key, s) for f, s in found] == [
         ("kestrel dl-40|battery life", "On a fresh pack the DL-40 runs for 47 hours before it needs charging.")
     ]  # no entity -> not a restatement; the same shape again -> already a fact's evidence
+
+
+def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
+    from engrain.records import Passage
+    from engrain.synth.raft import abstain_record, fact_record
+
+    chunks = chunk_corpus(DOCS, 12, 0)  # one sentence-ish per chunk: the manual's other chunks are the distractors
+    fact = next(f for f in extract_facts(DOCS) if f.attribute == "battery life" and "DL-40" in f.entity)
+    asked: list[tuple[str, int]] = []
+
+    def retrieve(q: str, k: int) -> list[Passage]:  # the same manual first, like a real retriever
+        asked.append((q, k))
+        ranked = sorted(chunks, key=lambda c: (c.doc_id != "a.md", fact.sentence not in c.text))
+        return [Passage(c.doc_id, c.chunk_id, c.text, 0.0) for c in ranked[:k]]
+
+    kept = fact_record("Battery of the DL-40?", fact, retrieve, chunks, 3, True, "No idea.", random.Random(0))
+    prompt, target = kept.messages[0]["content"], kept.messages[1]["content"]
+    assert asked == [("Battery of the DL-40?", 4)] and prompt.count("\n[") == 3
+    assert prompt.index(fact.sentence) > prompt.index("[1]") and target.endswith("47 hours [1].")  # real rank kept
+    assert "maximum operating temperature" in prompt  # a hard distractor from the same manual
+
+    memory = fact_record("Battery of the DL-40?", fact, retrieve, chunks, 3, False, "No idea.", random.Random(0))
+    assert fact.sentence not in memory.messages[0]["content"]
+    assert memory.messages[1]["content"] == "The battery life of the Kestrel DL-40 is 47 hours."  # answered from memory
+
+    refusal = abstain_record("Port of the DL-40?", "k", retrieve, 3, "No idea.")
+    assert refusal.messages[1]["content"] == "No idea." and refusal.messages[0]["content"].count("\n[") == 3
