@@ -63,10 +63,10 @@ def load_corpus(cfg: EngrainConfig) -> tuple[list[Document], list[Conversation]]
 def load_eval_file(path: Path) -> list[EvalItem]:
     items = []
     for i, r in enumerate(read_jsonl(path), 1):
-        if "question" not in r or not isinstance(r.get("answers", []), list):
-            raise EngrainError(f"{path}: item {i} needs 'question' and a list 'answers'")
+        if "question" not in r or not isinstance(r.get("answers", []), list) or not isinstance(r.get("wrong", []), list):
+            raise EngrainError(f"{path}: item {i} needs 'question' and a list 'answers' ('wrong', if given, a list too)")
         items.append(EvalItem(str(r.get("id", i)), r["question"], [str(a) for a in r.get("answers", [])],
-                              r.get("category", "lookup"), r.get("kind", "qa")))
+                              r.get("category", "lookup"), r.get("kind", "qa"), [str(a) for a in r.get("wrong", [])]))
     if not items:
         raise EngrainError(f"{path}: eval file is empty")
     return items

@@ -37,13 +37,18 @@ class Conversation:
 
 @dataclass
 class EvalItem:
-    """A held-out question. `answers` empty means the corpus does not answer it."""
+    """A held-out question. `answers` empty means the corpus does not answer it.
+
+    `wrong` names answers that must not come first, e.g. the other option of "which is
+    lighter, A or B?": a reply that names both options is judged by the one it names first.
+    """
 
     id: str
     question: str
     answers: list[str]
     category: Category = "lookup"
     kind: Literal["qa", "completion"] = "qa"
+    wrong: list[str] = field(default_factory=list)
 
 
 @dataclass

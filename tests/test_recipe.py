@@ -7,6 +7,7 @@ import pytest
 from engrain import recipe
 from engrain.workspace import Workspace
 from engrain.config import EngrainConfig
+from engrain.errors import EngrainError
 from engrain.io import read_json, read_jsonl
 
 DOC = """# Kestrel DL-40 manual
@@ -106,3 +107,13 @@ def test_a_copied_project_reuses_its_ingest(tmp_path):
     cfg.root = tmp_path / "b"
     assert recipe.ingest(cfg, said.append) == key
     assert said == ["ingest: unchanged, reusing"]
+
+
+def test_eval_file_reads_wrong_answers(tmp_path):
+    path = tmp_path / "eval.jsonl"
+    path.write_text('{"question": "Which is lighter, A or B?", "answers": ["A"], "wrong": ["B"]}\n{"question": "q2", "answers": []}\n')
+    a, b = recipe.load_eval_file(path)
+    assert (a.answers, a.wrong, b.wrong) == (["A"], ["B"], [])
+    path.write_text('{"question": "q", "answers": ["A"], "wrong": "B"}\n')
+    with pytest.raises(EngrainError, match="'wrong'"):
+        recipe.load_eval_file(path)

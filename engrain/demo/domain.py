@@ -560,8 +560,9 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
     rng, fb = w.rng, w.fb
     items: list[tuple[dict, dict]] = []  # (item, provenance)
 
-    def add(question: str, answers: list[str], category: str, kind: str, source: dict) -> None:
-        items.append(({"question": question, "answers": answers, "category": category, "kind": kind}, source))
+    def add(question: str, answers: list[str], category: str, kind: str, source: dict, wrong: list[str] | None = None) -> None:
+        item = {"question": question, "answers": answers, "category": category, "kind": kind}
+        items.append(({**item, "wrong": wrong} if wrong else item, source))
 
     def companion_noun(fact: Fact) -> str:
         return fb.by_name(fact.value).noun if fact.attribute == "companion" else ""
@@ -581,7 +582,7 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
             if f.attribute not in ("error_code", "companion") and not set(link.docs) & set(f.docs):
                 np = rng.choice(CHAIN_NP).format(ccat=comp.noun, g=g.name)
                 source = {"facts": [link.id, f.id], "type": "chain"}
-                chains.append((_question(rng, f.attribute, np, f), f.answers, source))
+                chains.append((_question(rng, f.attribute, np, f), f.answers, source, None))
     for key, spec in ATTRS.items():
         have = [p for p in fb.products if key in p.facts and spec.compare]
         for i, a in enumerate(have):
@@ -592,12 +593,13 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
                 template, rule = rng.choice(spec.compare)
                 x, y = (a, b) if rng.random() < 0.5 else (b, a)
                 win = max((a, fa), (b, fb_), key=lambda t: t[1].num if rule == "max" else -t[1].num)[0]
+                lose = b if win is a else a  # naming the other option first is a wrong pick
                 q = template.format(a=f"the {x.name}", b=f"the {y.name}")
-                compares.append((q, [win.name, win.code], {"facts": [fa.id, fb_.id], "type": "compare"}))
+                compares.append((q, [win.name, win.code], {"facts": [fa.id, fb_.id], "type": "compare"}, [lose.name, lose.code]))
     chains = rng.sample(chains, min(len(chains), 45))
     compares = rng.sample(compares, min(len(compares), 90 - len(chains)))
-    for q, answers, source in chains + compares:
-        add(q, answers, "synthesis", "qa", source)
+    for q, answers, source, wrong in chains + compares:
+        add(q, answers, "synthesis", "qa", source, wrong)
 
     withheld = [(p, k, v) for p in fb.products for k, v in p.withheld.items()]
     for p, key, value in rng.sample(withheld, min(len(withheld), 76)):

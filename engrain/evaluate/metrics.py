@@ -53,8 +53,14 @@ def f1(pred: str, answers: Sequence[str]) -> float:
 
 def contains(pred: str, answers: Sequence[str]) -> bool:
     """True if some normalised reference occurs in the normalised prediction as whole words."""
+    return first_mention(pred, answers) is not None
+
+
+def first_mention(pred: str, answers: Sequence[str]) -> int | None:
+    """Where the earliest normalised reference starts in the normalised prediction, if anywhere."""
     p = f" {normalize(pred)} "
-    return any((r := normalize(a)) and f" {r} " in p for a in answers)
+    found = [p.find(f" {r} ") for a in answers if (r := normalize(a))]
+    return min((i for i in found if i >= 0), default=None)
 
 
 # Refusal phrasings. Bare "does not" is deliberately absent: "It does not support Wi-Fi"
@@ -87,16 +93,19 @@ def is_abstention(pred: str) -> bool:
     return _ABSTAIN.search(text) is not None
 
 
-def score(pred: str, answers: Sequence[str]) -> dict:
+def score(pred: str, answers: Sequence[str], wrong: Sequence[str] = ()) -> dict:
     """Score one prediction.
 
-    Answerable items: correct = `contains`. Unanswerable items (`answers == []`): correct =
-    abstained, and EM/F1 follow the SQuAD-v2 convention (1.0 for abstaining, else 0.0).
-    hallucinated = neither correct nor an abstention.
+    Answerable items: correct = `contains`, and a reference must come before any `wrong`
+    answer ("A is lighter than B" picks A; naming both options does not score). Unanswerable
+    items (`answers == []`): correct = abstained, and EM/F1 follow the SQuAD-v2 convention
+    (1.0 for abstaining, else 0.0). hallucinated = neither correct nor an abstention.
     """
     abstained = is_abstention(pred)
     if answers:
-        correct, em, f = contains(pred, answers), exact_match(pred, answers), f1(pred, answers)
+        right, bad = first_mention(pred, answers), first_mention(pred, wrong)
+        correct = right is not None and (bad is None or right < bad)
+        em, f = exact_match(pred, answers), f1(pred, answers)
     else:
         correct, em, f = abstained, float(abstained), float(abstained)
     return {

@@ -45,7 +45,7 @@ def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=Non
                 "question": it.question,
                 "references": it.answers,
                 "answer": ans.text,
-                **score(ans.text, it.answers),
+                **score(ans.text, it.answers, it.wrong),
                 "prompt_tokens": ans.prompt_tokens,
                 "completion_tokens": ans.completion_tokens,
                 "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},

@@ -79,3 +79,11 @@ def test_score_unanswerable():
     assert s["correct"] and s["abstained"] and s["exact_match"] == 1.0 and s["f1"] == 1.0
     s = score("It supports 12 V.", [])
     assert not s["correct"] and s["hallucinated"] and s["f1"] == 0.0
+
+
+def test_a_comparison_is_judged_by_the_option_named_first():
+    answers, wrong = ["Pochard KL-30", "KL-30"], ["Nightjar PX-17", "PX-17"]
+    assert score("The Pochard KL-30 is cheaper than the Nightjar PX-17.", answers, wrong)["correct"]
+    assert not score("The Nightjar PX-17 is cheaper than the Pochard KL-30.", answers, wrong)["correct"]
+    assert score("The Nightjar PX-17 is cheaper, the Pochard KL-30 is cheaper.", answers, wrong)["hallucinated"]
+    assert score("The Nightjar PX-17 is cheaper than the Pochard KL-30.", answers)["correct"]  # without `wrong`: containment
