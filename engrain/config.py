@@ -57,6 +57,7 @@ class SynthConfig(_Section):
     views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
     restatements: bool = Field(True, description="Train on other corpus sentences that state a found fact in their own words.")
     faq: bool = Field(True, description="Train on question-answer pairs the corpus already contains (FAQ pages, Q:/A: lists).")
+    probes: int = Field(3, ge=0, le=3, description="Raw-text statements of each fact, one per sentence shape (attribute-first, possessive, 'has'): several write-ups per fact.")
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
     raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")

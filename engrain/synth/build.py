@@ -17,7 +17,7 @@ from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions
-from engrain.synth.facts import Fact, extract_facts, restatements
+from engrain.synth.facts import Fact, extract_facts, render, restatements
 from engrain.synth.faq import faq_pairs
 from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
 from engrain.synth.raft import Retrieve, abstain_record, fact_record, lexical_retriever
@@ -25,6 +25,9 @@ from engrain.synth.views import document_views
 
 if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
     from engrain.synth.teacher import Teacher
+
+
+PROBE_SHAPES = ("attr_first", "possessive", "has")
 
 
 @dataclass
@@ -81,7 +84,8 @@ def synthesize(
         if cfg.reverse:
             for q in reverse_questions(fact, max(1, cfg.paraphrases // 3), rng):
                 train.append(_chat("reverse", q, reverse_answer(fact), fact))
-        train.append(Example("probe", text=forward_answer(fact), source=fact.doc_id, fact=fact.key))
+        for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
+            train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
 
     if cfg.restatements:  # the corpus's own wording of trained facts, as text to continue
         for fact, sent in restatements(facts, docs):

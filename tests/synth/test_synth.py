@@ -174,3 +174,14 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
 
     refusal = abstain_record("Port of the DL-40?", "k", retrieve, 3, "No idea.")
     assert refusal.messages[1]["content"] == "No idea." and refusal.messages[0]["content"].count("\n[") == 3
+
+
+def test_probes_state_each_fact_in_several_shapes():
+    chunks = chunk_corpus(DOCS, 40, 10)
+    probes = lambda n: [e.text for e in synthesize(DOCS, [], chunks, SynthConfig(probes=n, raft_fraction=0), seed=0,  # noqa: E731
+                                                   eval_items=[EvalItem("x", "unrelated?", ["y"])]).train if e.kind == "probe"]
+    three = probes(3)
+    assert "The Osprey GX-7's default port is port 7418." in three
+    assert "The Osprey GX-7 has a default port of port 7418." in three
+    assert "The default port of the Osprey GX-7 is port 7418." in three
+    assert len(three) == 3 * len(probes(1)) and not probes(0)
