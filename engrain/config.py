@@ -55,7 +55,7 @@ class SynthConfig(_Section):
     paraphrases: int = Field(3, ge=0, le=20, description="Question phrasings per fact (both directions count separately).")
     documents: bool = Field(True, description="Train on the documents themselves (continued pre-training, view 0).")
     views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
-    restatements: bool = Field(True, description="Train on other corpus sentences that state a found fact in their own words.")
+    restatements: bool = Field(True, description="Train on other corpus sentences that state a found fact in their own words, as text and as questions in that wording.")
     faq: bool = Field(True, description="Train on question-answer pairs the corpus already contains (FAQ pages, Q:/A: lists).")
     probes: int = Field(3, ge=0, le=3, description="Raw-text statements of each fact, one per sentence shape (attribute-first, possessive, 'has'): several write-ups per fact.")
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")

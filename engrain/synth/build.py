@@ -19,7 +19,7 @@ from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions
 from engrain.synth.facts import Fact, extract_facts, render, restatements
 from engrain.synth.faq import faq_pairs
-from engrain.synth.questions import forward_answer, forward_questions, reverse_answer, reverse_questions
+from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer, reverse_questions
 from engrain.synth.raft import Retrieve, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
 
@@ -87,10 +87,12 @@ def synthesize(
         for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
             train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
 
-    if cfg.restatements:  # the corpus's own wording of trained facts, as text to continue
+    if cfg.restatements:  # the corpus's own wording of trained facts: as text, and asked in that wording
         for fact, sent in restatements(facts, docs):
             if fact.key not in eval_groups:
                 train.append(Example("restated", text=sent, source=fact.doc_id, fact=fact.key))
+                if q := echo_question(sent, fact.value):
+                    train.append(_chat("echo", q, forward_answer(fact), fact))
 
     if cfg.faq:  # pairs that state a held-out eval fact stay out, like that fact's QA
         held_values = [f.value for f in facts if f.key in eval_groups]

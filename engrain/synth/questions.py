@@ -7,6 +7,7 @@ both directions of each relation (Berglund et al.: 'A is B' does not teach 'B is
 from __future__ import annotations
 
 import random
+import re
 
 from engrain.synth.facts import Fact, render, short_name
 
@@ -64,6 +65,25 @@ def reverse_questions(fact: Fact, n: int, rng: random.Random) -> list[str]:
     pool = REVERSE if fact.relation == "attribute" else REVERSE_CODE
     templates = rng.sample(pool, k=min(n, len(pool)))
     return [_cap(t.format(attr=fact.attribute, ent=fact.entity, val=fact.value)) for t in templates]
+
+
+# What to ask in place of a value, by its shape; anything else is asked with "what".
+_WH = [
+    (re.compile(r"^[$€£]|\b(?:USD|EUR|GBP)$"), "how much"),
+    (re.compile(r"^(?:19|20)\d\d$"), "what year"),
+    (re.compile(r"^[\d.,]+\s*(?:ms|s|sec|seconds?|min|minutes?|h|hours?|days?|weeks?|months?|years?)$"), "how long"),
+]
+
+
+def echo_question(sentence: str, value: str) -> str | None:
+    """The corpus's own sentence with its value asked for: "A factory reset on the HB-10 needs
+    the button held for how long?". The question keeps the corpus's words for the attribute
+    ("latest build", "on the market since"), which the canonical templates never use."""
+    if sentence.count(value) != 1:
+        return None
+    wh = next((w for pattern, w in _WH if pattern.search(value)), "what")
+    asked = sentence.replace(value, wh).split(";")[0].rstrip(" .!")
+    return _cap(asked) + "?"
 
 
 def forward_answer(fact: Fact) -> str:

@@ -185,3 +185,23 @@ def test_probes_state_each_fact_in_several_shapes():
     assert "The Osprey GX-7 has a default port of port 7418." in three
     assert "The default port of the Osprey GX-7 is port 7418." in three
     assert len(three) == 3 * len(probes(1)) and not probes(0)
+
+
+def test_echo_questions_keep_the_corpus_wording():
+    from engrain.synth.questions import echo_question
+
+    assert echo_question("A factory reset on the HB-10 needs the reset button held for 5 seconds.", "5 seconds") == \
+        "A factory reset on the HB-10 needs the reset button held for how long?"
+    assert echo_question("Corvid introduced the Curlew HB-10 in 2012.", "2012") == "Corvid introduced the Curlew HB-10 in what year?"
+    assert echo_question("Each VB-64e costs $4,495 at list; tax is extra.", "$4,495") == "Each VB-64e costs how much at list?"
+    assert echo_question("Update the PX-51 to firmware 6.0.7, the latest build.", "6.0.7") == \
+        "Update the PX-51 to firmware what, the latest build?"
+    assert echo_question("It is 5 or 5.", "5") is None  # ambiguous: which one is asked?
+
+    docs = [Document("c.md", "GX-7", "The Osprey GX-7 has a battery life of 12 hours. "
+                     "On a full charge the GX-7 runs for 12 hours.", "c.md", "h")]
+    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(raft_fraction=0), seed=0,
+                     eval_items=[EvalItem("x", "unrelated?", ["y"])])
+    echo = [e.messages for e in res.train if e.kind == "echo"]
+    assert echo == [[{"role": "user", "content": "On a full charge the GX-7 runs for how long?"},
+                     {"role": "assistant", "content": "The battery life of the Osprey GX-7 is 12 hours."}]]
