@@ -5,9 +5,9 @@ from engrain.demo.project import demo_config, write_demo_config
 
 
 def test_an_overridden_demo_config_round_trips(tmp_path):
-    cfg = load(write_demo_config(tmp_path), ["synth.raft_abstain_share=1.0", "eval.limit=20"])
+    cfg = load(write_demo_config(tmp_path), ["synth.raft_abstain_share=0.7", "eval.limit=20"])
     (tmp_path / "engrain.toml").write_text(dump_toml(cfg))  # what `engrain demo --set ...` writes back
     again = load(tmp_path / "engrain.toml")
-    assert again.synth.raft_abstain_share == 1.0 and again.eval.limit == 20
+    assert again.synth.raft_abstain_share == 0.7 and again.eval.limit == 20
     assert again.model_dump() == cfg.model_dump()
-    assert demo_config().synth.raft_abstain_share != 1.0  # the override is what changed it
+    assert demo_config().synth.raft_abstain_share != 0.7  # the override is what changed it
