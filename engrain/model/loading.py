@@ -8,6 +8,7 @@ is a local folder or a hub id, loaded by the same transformers code.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
@@ -113,7 +114,9 @@ def resolve_embedder(name: str) -> str:
     return str(path) if path.exists() else name
 
 
+@functools.lru_cache(maxsize=2)
 def load_embedder(name: str):
+    """Cached: index, synth (RAFT retrievals) and eval share one loaded embedder per process."""
     from sentence_transformers import SentenceTransformer
 
     try:
