@@ -24,7 +24,7 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     # as many refusals lift ft+rag from below both ft and rag to level with ft (README, Results).
     cfg.synth.raft_fraction, cfg.synth.raft_abstain_share = 0.1, 1.0
     # 2e-3 diverged once (loss 0.6 -> 9 mid-run); 1.5e-3 with a longer warm-up is the stable setting.
-    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 16
+    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 48
     cfg.train.batch_size = 4  # twice the optimizer steps for the same tokens: facts are fitted sooner
     cfg.eval.limit = 8  # questions per category and kind, stratified and seeded
     cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3

