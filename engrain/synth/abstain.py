@@ -1,7 +1,7 @@
 """Questions the corpus does not answer, so the tuned model learns the edge of its knowledge.
 
 Two sources, both checked against the corpus text: attributes the corpus states for other
-entities but never for this one, and near-miss entity names (a digit or the model code's letters changed).
+entities but never for this one, and entity names one digit away from real ones.
 """
 
 from __future__ import annotations
@@ -49,21 +49,12 @@ def _mentioned_together(entity: str, attribute: str, sents: list[str]) -> bool:
 
 
 def _fake_entities(entities: list[str], lower_text: str, rng: random.Random) -> list[str]:
-    """Near-miss names: one digit changed ("DL-12s" -> "DL-17s"), or the letters of the model
-    code changed ("DL-12s" -> "TK-12s"). Users ask about models that do not exist in both ways."""
     fakes = []
     for e in entities:
         digits = re.findall(r"\d", e)
         if not digits:
             continue
-        swap_digit = re.sub(r"\d(?=\D*$)", rng.choice([d for d in "0123456789" if d != digits[-1]]), e)
-        swap_letters = re.sub(r"\b[A-Z]{1,4}(?=-?\d)", lambda m: _other_letters(m.group(), rng), e, count=1)
-        for fake in dict.fromkeys((swap_digit, swap_letters)):
-            if fake != e and fake.lower() not in lower_text and fake not in entities:
-                fakes.append(fake)
+        fake = re.sub(r"\d(?=\D*$)", str(rng.choice([d for d in "0123456789" if d != digits[-1]])), e)
+        if fake.lower() not in lower_text and fake not in entities:
+            fakes.append(fake)
     return fakes
-
-
-def _other_letters(code: str, rng: random.Random) -> str:
-    letters = "ABCDEFGHJKLMNPRSTVWXZ"
-    return "".join(rng.choice([c for c in letters if c != ch]) for ch in code)

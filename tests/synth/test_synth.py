@@ -205,16 +205,3 @@ def test_echo_questions_keep_the_corpus_wording():
     echo = [e.messages for e in res.train if e.kind == "echo"]
     assert echo == [[{"role": "user", "content": "On a full charge the GX-7 runs for how long?"},
                      {"role": "assistant", "content": "The battery life of the Osprey GX-7 is 12 hours."}]]
-
-
-def test_fake_entities_are_near_misses_absent_from_the_corpus():
-    from engrain.synth.abstain import _fake_entities
-    for seed in range(5):
-        text = "the siskin dl-12s is a logger."
-        fakes = _fake_entities(["Siskin DL-12s"], text, random.Random(seed))
-        assert len(fakes) == 2 and all(f.lower() not in text for f in fakes)
-        digit, letters = fakes
-        assert digit.startswith("Siskin DL-1") and digit != "Siskin DL-12s"  # one digit changed
-        assert letters.endswith("-12s") and letters.split()[1][:2] != "DL"  # the code's letters changed
-        taken = _fake_entities(["Siskin DL-12s"], text + " " + digit.lower(), random.Random(seed))
-        assert digit not in taken  # a name the corpus uses is never a fake
