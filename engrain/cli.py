@@ -71,12 +71,7 @@ def demo(
     t0 = time.perf_counter()
     summary = build_domain(out / "domain", seed=0)
     _say(f"sample domain: {summary.n_docs} documents, {summary.n_words:,} words, {summary.n_conversations} conversations, {summary.n_eval} eval questions")
-    cfg = _load(write_demo_config(out, quick=quick), overrides)
-    if overrides:  # the folder's engrain.toml is what ran, so follow-up `engrain run -c` reuses it
-        from engrain.config import dump_toml
-        from engrain.io import write_text
-
-        write_text(out / "engrain.toml", dump_toml(cfg))
+    cfg = write_demo_config(out, quick=quick, overrides=overrides)
     report_dir = run_all(cfg, _say, report_dir=out)
     _print_headline(report_dir)
     _say(f"demo finished in {time.perf_counter() - t0:.0f} s; report: {report_dir / 'report.html'}")

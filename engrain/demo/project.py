@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engrain.config import EngrainConfig, dump_toml
+from engrain.config import EngrainConfig, dump_toml, load
 from engrain.io import write_text
 
 
@@ -35,7 +35,11 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     return cfg
 
 
-def write_demo_config(out: Path, quick: bool = False) -> Path:
+def write_demo_config(out: Path, quick: bool = False, overrides: list[str] | None = None) -> EngrainConfig:
+    """Write the folder's engrain.toml with `--set` overrides applied: it must be the config
+    that ran, or a follow-up `engrain run -c` silently retrains with the defaults."""
     path = out / "engrain.toml"
     write_text(path, dump_toml(demo_config(quick)))
-    return path
+    if overrides:
+        write_text(path, dump_toml(load(path, overrides)))
+    return load(path)

@@ -202,7 +202,7 @@ class _DevSelector(TrainerCallback):
         for d, s in zip(self.dev, scores):
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
-        acc = dev_score(per_cat, [s["correct"] for s in scores])
+        acc = dev_score(by_cat)
         self.curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
         if acc >= self.best_acc:  # a tie goes to the later, further-annealed weights
@@ -237,7 +237,7 @@ class _PeakRss:
         self._thread.join()
 
 
-def dev_score(per_category: dict[str, float], correct: list[bool]) -> float:
+def dev_score(by_category: dict[str, list[bool]]) -> float:
     """Answer accuracy over the dev questions, or 0 when a category scores 0.
 
     A model that refuses everything is right on every unanswerable and no lookup; one that
@@ -245,8 +245,9 @@ def dev_score(per_category: dict[str, float], correct: list[bool]) -> float:
     accuracy otherwise: a harmonic mean over categories picked mid-schedule checkpoints
     that traded many lookups for a few refusals and scored worse on the eval set.
     """
-    if not correct or min(per_category.values(), default=0.0) == 0.0:
+    if not by_category or not all(any(v) for v in by_category.values()):
         return 0.0
+    correct = [c for v in by_category.values() for c in v]
     return sum(correct) / len(correct)
 
 

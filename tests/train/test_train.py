@@ -66,11 +66,11 @@ def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
 def test_dev_selection_never_prefers_a_model_that_refuses_everything():
     from engrain.train.trainer import dev_score
 
-    refuse_all = dev_score({"lookup": 0.0, "unanswerable": 1.0}, [False] * 6 + [True] * 6)
-    never_refuses = dev_score({"lookup": 1.0, "unanswerable": 0.0}, [True] * 6 + [False] * 6)
-    mixed = dev_score({"lookup": 0.5, "unanswerable": 0.5}, [True, False] * 6)
+    refuse_all = dev_score({"lookup": [False] * 6, "unanswerable": [True] * 6})
+    never_refuses = dev_score({"lookup": [True] * 6, "unanswerable": [False] * 6})
+    mixed = dev_score({"lookup": [True, False] * 3, "unanswerable": [True, False] * 3})
     assert refuse_all == never_refuses == 0.0 and mixed == 0.5
     # plain accuracy otherwise: many lookups won beat a few refusals lost
-    assert dev_score({"lookup": 1.0, "unanswerable": 0.45}, [True] * 36 + [False] * 9) > \
-        dev_score({"lookup": 0.73, "unanswerable": 0.59}, [True] * 30 + [False] * 15)
-    assert dev_score({}, []) == 0.0
+    assert dev_score({"lookup": [True] * 26, "unanswerable": [True] * 10 + [False] * 12}) > \
+        dev_score({"lookup": [True] * 19 + [False] * 7, "unanswerable": [True] * 13 + [False] * 9})
+    assert dev_score({}) == 0.0
