@@ -16,6 +16,7 @@ from engrain.model.generate import Generator
 from engrain.model.loading import load_causal_lm, load_embedder
 from engrain.rag.answerer import RagAnswerer
 from engrain.rag.index import Retriever
+from engrain.rag.verify import VerifiedAnswerer
 from engrain.records import Answerer
 
 
@@ -33,6 +34,8 @@ class AnswererFactory:
         if name not in PIPELINES:
             raise EngrainError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINES)}")
         generator = self.tuned if name.startswith("ft") else self.base
+        if name == "ft+rag" and self.cfg.rag.hybrid == "verify":
+            return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
         if name.endswith("rag"):
             return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
         return ClosedBookAnswerer(name, generator)

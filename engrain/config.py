@@ -102,6 +102,11 @@ class RagConfig(_Section):
     chunk_overlap: int = Field(20, ge=0, description="Words shared by consecutive chunks.")
     top_k: int = Field(3, ge=1, le=50, description="Passages put into the prompt.")
     batch_size: int = Field(32, ge=1, description="Embedding batch size.")
+    hybrid: Literal["verify", "read"] = Field(
+        "verify",
+        description="How ft+rag answers. read: the tuned model reads the passages (RAFT). verify: it answers "
+        "closed-book, the answer stands when the passages contain every value it claims, else it reads them.",
+    )
 
 
 class EvalConfig(_Section):

@@ -85,6 +85,7 @@ class Answer:
     completion_tokens: int
     timings_ms: dict[str, float]  # stage -> ms: embed, search, prompt, prefill, decode; plus ttft, total
     passages: list[Passage] = field(default_factory=list)
+    route: str = ""  # which path a multi-path pipeline took ("recall" or "read" for verified ft+rag)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from engrain.evaluate.metrics import score
 from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
@@ -50,6 +50,7 @@ def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=Non
                 "completion_tokens": ans.completion_tokens,
                 "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},
                 "passages": [p.chunk_id for p in ans.passages],
+                **({"route": ans.route} if ans.route else {}),
             }
         )
         if progress:
@@ -86,6 +87,8 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
     m["completion_tokens_mean"] = round(sum(r["completion_tokens"] for r in rs) / len(rs), 2)
     decode_s = sum(r["timings_ms"]["decode"] for r in rs) / 1e3
     m["decode_tokens_per_second"] = round(sum(r["completion_tokens"] for r in rs) / decode_s, 1) if decode_s else 0.0
+    if routes := [r["route"] for r in rs if "route" in r]:
+        m["routes"] = {k: round(v / len(routes), 4) for k, v in sorted(Counter(routes).items())}
     cats: dict[str, list[dict]] = defaultdict(list)
     for r in rs:
         cats[r["category"] if r["kind"] == "qa" else f"{r['category']} (completion)"].append(r)

@@ -46,8 +46,10 @@ def test_summarise_scores_and_tests_pairs():
             rows.append({"pipeline": name, "id": str(i), "category": "lookup", "kind": "qa", "correct": ok,
                          "exact_match": float(ok), "f1": float(ok), "hallucinated": not ok, "abstained": False,
                          "prompt_tokens": 10, "completion_tokens": 2,
-                         "timings_ms": {"total": 10.0 + i, "ttft": 2.0, "prefill": 2.0, "decode": 5.0}})
+                         "timings_ms": {"total": 10.0 + i, "ttft": 2.0, "prefill": 2.0, "decode": 5.0},
+                         **({"route": "recall" if i < 3 else "read"} if name == "b" else {})})
     s = summarise(rows)
+    assert "routes" not in s["pipelines"]["a"] and s["pipelines"]["b"]["routes"] == {"read": 0.7, "recall": 0.3}
     assert s["pipelines"]["a"]["accuracy"] == 1.0 and s["pipelines"]["b"]["accuracy"] == 0.2
     lo, hi = s["pipelines"]["b"]["accuracy_ci"]
     assert lo <= 0.2 <= hi

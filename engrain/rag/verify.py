@@ -1,0 +1,81 @@
+"""`ft+rag` in verify mode: recall first, retrieval as the check, reading as the fallback.
+
+A small tuned model recalls trained facts more reliably than it reads three passages (on
+the demo, the top 3 passages held the answer for 40 of 40 lookups and the RAFT reader still
+missed 9). So the tuned model answers closed-book, and the answer stands when the retrieved
+passages contain every value it claims; when they do not (a slip of memory, a made-up spec,
+a refusal), the tuned model reads the passages instead.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Literal
+
+from engrain.model.generate import Generator
+from engrain.rag.index import Retriever
+from engrain.rag.prompt import completion_prompt, rag_prompt
+from engrain.records import Answer, Passage
+
+# A claim is a token with a digit in it ("2643", "IP67", "E291", "5.4.9") or a capitalised
+# word that does not open a sentence ("Hirose"); words already in the question claim nothing.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+\b")
+
+
+def claims(answer: str, question: str) -> list[str]:
+    """What an answer asserts beyond the question: the values a passage must contain."""
+    text = re.sub(r"\[\d+\]", " ", answer)  # citations
+    asked = question.lower()
+    found = [t.strip("$€£()[].,:;!?\"'") for t in text.split() if any(ch.isdigit() for ch in t)]
+    if not found:
+        found = _NAME.findall(text.strip())
+    return [t for t in dict.fromkeys(found) if t and t.lower() not in asked]
+
+
+def supported(answer: str, question: str, passages: list[Passage]) -> bool:
+    """True when the answer claims something and every claim appears in some passage."""
+    found = claims(answer, question)
+    blob = "\n".join(p.text for p in passages).lower()
+    return bool(found) and all(re.search(rf"(?<![\w.]){re.escape(c.lower())}(?![\w])", blob) for c in found)
+
+
+class VerifiedAnswerer:
+    """Closed-book answer checked against the retrieved passages; RAFT reading when it fails."""
+
+    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str) -> None:
+        self.name = name
+        self.generator = generator
+        self.retriever = retriever
+        self.top_k = top_k
+        self.refusal = refusal
+
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+        t0 = time.perf_counter()
+        passages, timings = self.retriever.search(question, self.top_k)
+        t1 = time.perf_counter()
+        ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
+        t2 = time.perf_counter()
+        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
+        prompt_ms, prefill, decode = (t2 - t1) * 1e3, g.prefill_ms, g.decode_ms
+        ptok, ctok = g.prompt_tokens, g.completion_tokens
+        if supported(g.text, question, passages):
+            route, text = "recall", g.text
+            ttft = (time.perf_counter() - t0) * 1e3  # the answer is released only once checked
+        else:
+            route = "read"
+            t3 = time.perf_counter()
+            if kind == "qa":
+                ids = self.generator.chat_ids(rag_prompt(question, passages, self.refusal))
+            else:
+                ids = self.generator.text_ids(completion_prompt(question, passages))
+            t4 = time.perf_counter()
+            r = self.generator.generate(ids, stop_at_newline=kind == "completion")
+            text = r.text
+            prompt_ms += (t4 - t3) * 1e3
+            ttft = (t4 - t0) * 1e3 + r.prefill_ms
+            prefill, decode = prefill + r.prefill_ms, decode + r.decode_ms
+            ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
+        timings.update(prompt=prompt_ms, prefill=prefill, decode=decode, ttft=ttft)
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return Answer(text, ptok, ctok, timings, passages, route)

@@ -1,0 +1,60 @@
+from engrain.model.generate import Generation
+from engrain.rag.verify import VerifiedAnswerer, claims, supported
+from engrain.records import Passage
+
+Q = "What is the weight of the Lapwing RC-68e?"
+PASSAGES = [Passage("m.md", "m.md#1", "The Lapwing RC-68e weighs 3435 g and ships with the Bittern DL-71.", 0.9)]
+
+
+def test_claims_are_the_values_an_answer_adds_to_the_question():
+    assert claims("The weight of the Lapwing RC-68e is 3435 g [1].", Q) == ["3435"]
+    assert claims("It ships with the Bittern DL-71.", "What ships with the RC-68e?") == ["DL-71"]
+    assert claims("Its connector is made by Hirose.", "Who makes the connector?") == ["Hirose"]
+    assert claims("The documentation does not say.", Q) == []  # a refusal claims nothing
+
+
+def test_an_answer_is_supported_only_when_every_claim_is_in_a_passage():
+    assert supported("It weighs 3435 g.", Q, PASSAGES)
+    assert not supported("It weighs 343 g.", Q, PASSAGES)  # a prefix of the real value is not it
+    assert not supported("It weighs 3435 g and costs $900.", Q, PASSAGES)
+    assert not supported("The documentation does not say.", Q, PASSAGES)
+
+
+class _Generator:
+    """Answers from a script: the closed-book reply, then the reading reply."""
+
+    def __init__(self, closed: str, read: str) -> None:
+        self.replies = {"closed": closed, "read": read}
+        self.calls: list[str] = []
+
+    def chat_ids(self, user: str) -> list[int]:
+        return [1] * (50 if "Question:" in user else 10)
+
+    def text_ids(self, text: str) -> list[int]:
+        return self.chat_ids(text)
+
+    def generate(self, ids: list[int], stop_at_newline: bool = False) -> Generation:
+        which = "read" if len(ids) == 50 else "closed"
+        self.calls.append(which)
+        return Generation(self.replies[which], len(ids), 5, 1.0, 2.0)
+
+
+class _Retriever:
+    def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
+        return PASSAGES[:k], {"embed": 0.5, "search": 0.1}
+
+
+def test_a_supported_recall_stands_without_reading():
+    gen = _Generator("The weight of the Lapwing RC-68e is 3435 g.", "unused")
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.").answer(Q)
+    assert ans.text.endswith("3435 g.") and ans.route == "recall" and gen.calls == ["closed"]
+    assert (ans.prompt_tokens, ans.completion_tokens) == (10, 5)
+    assert ans.passages == PASSAGES
+
+
+def test_an_unsupported_recall_falls_back_to_reading_and_counts_both_generations():
+    gen = _Generator("The weight of the Lapwing RC-68e is 2911 g.", "The weight is 3435 g [1].")
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.").answer(Q)
+    assert ans.text == "The weight is 3435 g [1]." and ans.route == "read" and gen.calls == ["closed", "read"]
+    assert (ans.prompt_tokens, ans.completion_tokens) == (60, 10)
+    assert (ans.timings_ms["prefill"], ans.timings_ms["decode"]) == (2.0, 4.0)  # both generations
