@@ -59,6 +59,7 @@ class SynthConfig(_Section):
     faq: bool = Field(True, description="Train on question-answer pairs the corpus already contains (FAQ pages, Q:/A: lists).")
     probes: int = Field(3, ge=0, le=3, description="Raw-text statements of each fact, one per sentence shape (attribute-first, possessive, 'has'): several write-ups per fact.")
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
+    composed: float = Field(0.0, ge=0, le=1, description="Two-fact questions (comparisons, and bridges that name the linked entity first), as a fraction of QA.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
     raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
     raft_abstain_share: float = Field(0.25, ge=0, le=1, description="Extra RAFT records for questions the corpus does not answer: target is the refusal.")

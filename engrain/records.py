@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
-ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "abstain", "raft", "log"]
+ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log"]
 
 
 @dataclass

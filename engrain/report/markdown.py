@@ -152,6 +152,10 @@ def _latency(rep: dict) -> Section:
                      num(m.get("completion_tokens_mean"))])
     blocks: list[Block] = [Table(["Pipeline", *(f"{s} (ms)" for s in STAGES), "TTFT mean (ms)", "TTFT p95 (ms)",
                                   "decode tok/s", "prompt tokens", "completion tokens"], rows)]
+    for name in pipelines(rep):
+        if routes := rep["pipelines"][name].get("routes"):
+            blocks.append(f"{name} took two routes: " + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
+                          + " (recall: the closed-book answer, checked against the passages; read: the model read them).")
     lat = rep.get("latency") or {}
     ratio, speed = lat.get("ft_over_rag") or {}, lat.get("rag_speedup_of_ft") or {}
     if ratio:

@@ -17,6 +17,7 @@ from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions
+from engrain.synth.compose import asked_already, bridges, comparisons
 from engrain.synth.facts import Fact, extract_facts, render, restatements
 from engrain.synth.faq import faq_pairs
 from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer, reverse_questions
@@ -100,6 +101,13 @@ def synthesize(
             for q, a in faq_pairs(doc):
                 if not any(v in a for v in held_values):
                     train.append(Example("faq", messages=_msgs(q, a), source=doc.id, fact=f"faq|{doc.id}"))
+
+    if cfg.composed:  # two-fact questions over trained facts, none asking what a held-out question asks
+        n_comp = round(sum(e.kind == "qa" for e in train) * cfg.composed)
+        asked = [(e.question, e.answers) for e in (eval_items or made_eval) + dev]
+        for c in comparisons(facts, n_comp - n_comp // 2, rng) + bridges(facts, n_comp // 2, rng):
+            if not any(f.key in eval_groups for f in c.facts) and not asked_already(c, asked):
+                train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
 
     if teacher is not None:
         train += teacher_examples(teacher, docs, facts, eval_groups | dev_groups, cfg)

@@ -36,7 +36,7 @@ def _restate(sentence: str, k: int) -> str:
     fact = match_sentence(sentence)
     if fact is None:
         return sentence
-    original = next(name for name, pat in FORMS.items() if pat.match(sentence.strip()))
+    original = next(name for name, pat in FORMS.items() if pat.match(fact.sentence))  # "A: " markers stripped
     others = [f for f in _FORM_NAMES if f != original]
     return render(fact, others[k % len(others)])
 

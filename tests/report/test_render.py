@@ -48,7 +48,8 @@ def sample_report() -> dict:
         "eval": {"questions": 120, "questions_total": 200, "source": "split from synthesized questions",
                  "sampled_per_category": 20},
         "pipelines": {"base": _pipe(0.21, 0.55, 180.0), "rag": _pipe(0.74, 0.06, 420.0),
-                      "ft": _pipe(0.713, 0.05, 190.0), "ft+rag": _pipe(0.78, 0.04, 440.0)},
+                      "ft": _pipe(0.713, 0.05, 190.0),
+                      "ft+rag": _pipe(0.78, 0.04, 440.0) | {"routes": {"read": 0.6, "recall": 0.4}}},
         "significance": [{"a": "ft", "b": "rag", "n": 120, "b01": 9, "b10": 6, "p_value": 0.607,
                           "significant": False, "test": "exact", "statistic": 6.0},
                          {"a": "base", "b": "ft", "n": 120, "b01": 70, "b10": 10, "p_value": 1.2e-11,
@@ -110,6 +111,7 @@ def test_markdown_headline_recommendation_and_provenance():
     assert "7 training examples dropped" in md and "up to 20 questions per category" in md
     assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
     assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
+    assert "ft+rag took two routes: read 60.0%, recall 40.0%" in md
     assert headline_table(sample_report()) in md
 
 

@@ -205,3 +205,19 @@ def test_echo_questions_keep_the_corpus_wording():
     echo = [e.messages for e in res.train if e.kind == "echo"]
     assert echo == [[{"role": "user", "content": "On a full charge the GX-7 runs for how long?"},
                      {"role": "assistant", "content": "The battery life of the Osprey GX-7 is 12 hours."}]]
+
+
+def test_composed_questions_join_the_mix_but_never_ask_a_held_out_one():
+    docs = TABLE_DOCS + [DOCS[1]]
+    chunks = chunk_corpus(docs, 40, 10)
+    held = [EvalItem("e1", "Which runs longer on a charge, the Kestrel DL-40 or the Osprey GX-7?", ["Kestrel DL-40"])]
+    off = synthesize(docs, [], chunks, SynthConfig(), seed=0, eval_items=held)
+    on = synthesize(docs, [], chunks, SynthConfig(composed=1.0), seed=0, eval_items=held)
+    assert "composed" not in off.stats["by_kind"]
+    composed = [e.messages for e in on.train if e.kind == "composed"]
+    assert composed, on.stats["by_kind"]
+    bridge = [m for m in composed if "included device" in m[0]["content"]]
+    assert bridge and all(m[1]["content"].startswith("The included device is the Osprey GX-7;") for m in bridge)
+    # the held-out comparison names both loggers: no composed question pairs them
+    assert not any("Kestrel DL-40" in m[0]["content"] and "Osprey GX-7" in m[0]["content"]
+                   for m in composed if m not in bridge)
