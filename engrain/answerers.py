@@ -35,7 +35,8 @@ class AnswererFactory:
             raise EngrainError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINES)}")
         generator = self.tuned if name.startswith("ft") else self.base
         if name == "ft+rag" and self.cfg.rag.hybrid == "verify":
-            return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
+            return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
+                                    self.cfg.rag.read_refusals)
         if name.endswith("rag"):
             return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
         return ClosedBookAnswerer(name, generator)

@@ -108,6 +108,11 @@ class RagConfig(_Section):
         description="How ft+rag answers. read: the tuned model reads the passages (RAFT). verify: it answers "
         "closed-book, the answer stands when the passages contain every value it claims, else it reads them.",
     )
+    read_refusals: bool = Field(
+        False,
+        description="verify mode: also read the passages when the tuned model refuses closed-book. Recovers "
+        "facts it forgot, at the cost of answering questions the corpus does not answer.",
+    )
 
 
 class EvalConfig(_Section):

@@ -172,7 +172,8 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
 
 def _index_key(cfg: EngrainConfig, ws: Workspace) -> str:
-    return stage_key("index", ws.key("ingest"), cfg.rag.model_dump(), cfg.model.embedder)
+    # only what changes the vectors: serving settings (top_k, hybrid) must not retrain via synth
+    return stage_key("index", ws.key("ingest"), cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.model.embedder)
 
 
 # -- eval ---------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
 
     ws = Workspace(cfg)
     key = stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
-                    cfg.model.model_dump(), cfg.rag.top_k, cfg.synth.refusal, cfg.seed)
+                    cfg.model.model_dump(), cfg.rag.top_k, cfg.rag.hybrid, cfg.rag.read_refusals, cfg.synth.refusal, cfg.seed)
     if not force and ws.fresh("eval", key, ["results.jsonl", "metrics.json"]):
         say("eval: unchanged, reusing")
         return key

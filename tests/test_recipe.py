@@ -87,6 +87,11 @@ def test_unchanged_stages_are_reused_and_changes_rerun_only_dependents(project):
     recipe.run_all(project, progress=False)
     assert (ws / "train" / "model").stat().st_mtime == model_mtime
     assert (ws / "eval" / "results.jsonl").stat().st_mtime != results_mtime
+    results_mtime = (ws / "eval" / "results.jsonl").stat().st_mtime
+    project.rag.hybrid = "read" if project.rag.hybrid == "verify" else "verify"  # a serving choice
+    recipe.run_all(project, progress=False)
+    assert (ws / "train" / "model").stat().st_mtime == model_mtime
+    assert (ws / "eval" / "results.jsonl").stat().st_mtime != results_mtime
     synth_key = Workspace(project).key("synth")
     project.rag.top_k = 2  # RAFT records are built with the served number of passages: synth reruns
     recipe.synth(project)

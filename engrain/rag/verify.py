@@ -3,8 +3,11 @@
 A small tuned model recalls trained facts more reliably than it reads three passages (on
 the demo, the top 3 passages held the answer for 40 of 40 lookups and the RAFT reader still
 missed 9). So the tuned model answers closed-book, and the answer stands when the retrieved
-passages contain every value it claims; when they do not (a slip of memory, a made-up spec,
-a refusal), the tuned model reads the passages instead.
+passages contain every value it claims; when they do not (a slip of memory, a made-up spec),
+the tuned model reads the passages instead. A closed-book refusal stands by default: a
+refusal claims no value the passages could confirm, and reading after one turned more
+answers to questions the corpus does not answer into hallucinations than it recovered
+forgotten facts (README, session 5); `read_refusals=True` reads after refusals too.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 import time
 from typing import Literal
 
+from engrain.evaluate.metrics import is_abstention
 from engrain.model.generate import Generator
 from engrain.rag.index import Retriever
 from engrain.rag.prompt import completion_prompt, rag_prompt
@@ -43,12 +47,14 @@ def supported(answer: str, question: str, passages: list[Passage]) -> bool:
 class VerifiedAnswerer:
     """Closed-book answer checked against the retrieved passages; RAFT reading when it fails."""
 
-    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str) -> None:
+    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str,
+                 read_refusals: bool = False) -> None:
         self.name = name
         self.generator = generator
         self.retriever = retriever
         self.top_k = top_k
         self.refusal = refusal
+        self.read_refusals = read_refusals
 
     def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
         t0 = time.perf_counter()
@@ -59,8 +65,9 @@ class VerifiedAnswerer:
         g = self.generator.generate(ids, stop_at_newline=kind == "completion")
         prompt_ms, prefill, decode = (t2 - t1) * 1e3, g.prefill_ms, g.decode_ms
         ptok, ctok = g.prompt_tokens, g.completion_tokens
-        if supported(g.text, question, passages):
-            route, text = "recall", g.text
+        stands = supported(g.text, question, passages)
+        if stands or (is_abstention(g.text) and not self.read_refusals):
+            route, text = ("recall" if stands else "refusal"), g.text
             ttft = (time.perf_counter() - t0) * 1e3  # the answer is released only once checked
         else:
             route = "read"

@@ -154,8 +154,9 @@ def _latency(rep: dict) -> Section:
                                   "decode tok/s", "prompt tokens", "completion tokens"], rows)]
     for name in pipelines(rep):
         if routes := rep["pipelines"][name].get("routes"):
-            blocks.append(f"{name} took two routes: " + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
-                          + " (recall: the closed-book answer, checked against the passages; read: the model read them).")
+            blocks.append(f"{name} answers by route: " + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
+                          + " (recall: the closed-book answer, confirmed by the passages; refusal: the closed-book"
+                          " refusal, which stands; read: the model read the passages).")
     lat = rep.get("latency") or {}
     ratio, speed = lat.get("ft_over_rag") or {}, lat.get("rag_speedup_of_ft") or {}
     if ratio:

@@ -58,3 +58,13 @@ def test_an_unsupported_recall_falls_back_to_reading_and_counts_both_generations
     assert ans.text == "The weight is 3435 g [1]." and ans.route == "read" and gen.calls == ["closed", "read"]
     assert (ans.prompt_tokens, ans.completion_tokens) == (60, 10)
     assert (ans.timings_ms["prefill"], ans.timings_ms["decode"]) == (2.0, 4.0)  # both generations
+
+
+def test_a_closed_book_refusal_stands_unless_refusals_are_read():
+    refusal = "The documentation does not say."
+    gen = _Generator(refusal, "The weight is 3435 g [1].")
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, refusal).answer(Q)
+    assert ans.text == refusal and ans.route == "refusal" and gen.calls == ["closed"]
+    gen = _Generator(refusal, "The weight is 3435 g [1].")
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, refusal, read_refusals=True).answer(Q)
+    assert ans.text == "The weight is 3435 g [1]." and ans.route == "read" and gen.calls == ["closed", "read"]

@@ -111,7 +111,7 @@ def test_markdown_headline_recommendation_and_provenance():
     assert "7 training examples dropped" in md and "up to 20 questions per category" in md
     assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
     assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
-    assert "ft+rag took two routes: read 60.0%, recall 40.0%" in md
+    assert "ft+rag answers by route: read 60.0%, recall 40.0%" in md
     assert headline_table(sample_report()) in md
 
 
