@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 
 ORDER = ("base", "rag", "ft", "ft+rag")
+ROUTES = {"recall": "the closed-book answer, confirmed by the passages",
+          "refusal": "the closed-book refusal, which stands", "read": "the model read the passages"}
 STAGES = ("embed", "search", "prompt", "prefill", "decode")
 NA = "—"
 
@@ -154,9 +156,9 @@ def _latency(rep: dict) -> Section:
                                   "decode tok/s", "prompt tokens", "completion tokens"], rows)]
     for name in pipelines(rep):
         if routes := rep["pipelines"][name].get("routes"):
+            said = "; ".join(f"{k}: {ROUTES[k]}" for k in routes if k in ROUTES)
             blocks.append(f"{name} answers by route: " + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
-                          + " (recall: the closed-book answer, confirmed by the passages; refusal: the closed-book"
-                          " refusal, which stands; read: the model read the passages).")
+                          + (f" ({said})." if said else "."))
     lat = rep.get("latency") or {}
     ratio, speed = lat.get("ft_over_rag") or {}, lat.get("rag_speedup_of_ft") or {}
     if ratio:

@@ -112,6 +112,7 @@ def test_markdown_headline_recommendation_and_provenance():
     assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
     assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
     assert "ft+rag answers by route: read 60.0%, recall 40.0%" in md
+    assert "refusal:" not in md  # only the routes taken are explained
     assert headline_table(sample_report()) in md
 
 
