@@ -183,7 +183,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
 
     ws = Workspace(cfg)
     key = stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
-                    cfg.model.model_dump(), cfg.rag.top_k, cfg.rag.hybrid, cfg.rag.read_refusals, cfg.synth.refusal, cfg.seed)
+                    cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed)
     if not force and ws.fresh("eval", key, ["results.jsonl", "metrics.json"]):
         say("eval: unchanged, reusing")
         return key

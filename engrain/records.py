@@ -85,7 +85,7 @@ class Answer:
     completion_tokens: int
     timings_ms: dict[str, float]  # stage -> ms: embed, search, prompt, prefill, decode; plus ttft, total
     passages: list[Passage] = field(default_factory=list)
-    route: str = ""  # which path a multi-path pipeline took ("recall" or "read" for verified ft+rag)
+    route: str = ""  # which path a multi-path pipeline took (verified ft+rag: recall, refusal or read)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -5,10 +5,22 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from engrain.model.generate import Generator
+from engrain.model.generate import Generation, Generator
 from engrain.rag.index import Retriever
 from engrain.rag.prompt import completion_prompt, rag_prompt
-from engrain.records import Answer
+from engrain.records import Answer, Passage
+
+
+def read(generator: Generator, question: str, passages: list[Passage], kind: Literal["qa", "completion"],
+         refusal: str) -> tuple[Generation, float]:
+    """Answer from the passages (the RAFT prompt ft+rag was trained on); also the prompt-building ms."""
+    t0 = time.perf_counter()
+    if kind == "qa":
+        ids = generator.chat_ids(rag_prompt(question, passages, refusal))
+    else:
+        ids = generator.text_ids(completion_prompt(question, passages))
+    prompt_ms = (time.perf_counter() - t0) * 1e3
+    return generator.generate(ids, stop_at_newline=kind == "completion"), prompt_ms
 
 
 class RagAnswerer:
@@ -25,13 +37,8 @@ class RagAnswerer:
         t0 = time.perf_counter()
         passages, timings = self.retriever.search(question, self.top_k)
         t1 = time.perf_counter()
-        if kind == "qa":
-            ids = self.generator.chat_ids(rag_prompt(question, passages, self.refusal))
-        else:
-            ids = self.generator.text_ids(completion_prompt(question, passages))
-        t2 = time.perf_counter()
-        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
-        timings.update(prompt=(t2 - t1) * 1e3, prefill=g.prefill_ms, decode=g.decode_ms)
-        timings["ttft"] = (t2 - t0) * 1e3 + g.prefill_ms
+        g, prompt_ms = read(self.generator, question, passages, kind, self.refusal)
+        timings.update(prompt=prompt_ms, prefill=g.prefill_ms, decode=g.decode_ms)
+        timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, passages)

@@ -17,9 +17,10 @@ import time
 from typing import Literal
 
 from engrain.evaluate.metrics import is_abstention
+from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.generate import Generator
+from engrain.rag.answerer import read
 from engrain.rag.index import Retriever
-from engrain.rag.prompt import completion_prompt, rag_prompt
 from engrain.records import Answer, Passage
 
 # A claim is a token with a digit in it ("2643", "IP67", "E291", "5.4.9") or a capitalised
@@ -51,6 +52,7 @@ class VerifiedAnswerer:
                  read_refusals: bool = False) -> None:
         self.name = name
         self.generator = generator
+        self.closed_book = ClosedBookAnswerer(name, generator)
         self.retriever = retriever
         self.top_k = top_k
         self.refusal = refusal
@@ -59,30 +61,19 @@ class VerifiedAnswerer:
     def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
         t0 = time.perf_counter()
         passages, timings = self.retriever.search(question, self.top_k)
-        t1 = time.perf_counter()
-        ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
-        t2 = time.perf_counter()
-        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
-        prompt_ms, prefill, decode = (t2 - t1) * 1e3, g.prefill_ms, g.decode_ms
-        ptok, ctok = g.prompt_tokens, g.completion_tokens
-        stands = supported(g.text, question, passages)
-        if stands or (is_abstention(g.text) and not self.read_refusals):
-            route, text = ("recall" if stands else "refusal"), g.text
+        recalled = self.closed_book.answer(question, kind)
+        spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
+        ptok, ctok = recalled.prompt_tokens, recalled.completion_tokens
+        stands = supported(recalled.text, question, passages)
+        if stands or (is_abstention(recalled.text) and not self.read_refusals):
+            route, text = ("recall" if stands else "refusal"), recalled.text
             ttft = (time.perf_counter() - t0) * 1e3  # the answer is released only once checked
         else:
-            route = "read"
-            t3 = time.perf_counter()
-            if kind == "qa":
-                ids = self.generator.chat_ids(rag_prompt(question, passages, self.refusal))
-            else:
-                ids = self.generator.text_ids(completion_prompt(question, passages))
-            t4 = time.perf_counter()
-            r = self.generator.generate(ids, stop_at_newline=kind == "completion")
-            text = r.text
-            prompt_ms += (t4 - t3) * 1e3
-            ttft = (t4 - t0) * 1e3 + r.prefill_ms
-            prefill, decode = prefill + r.prefill_ms, decode + r.decode_ms
+            route, t1 = "read", time.perf_counter()
+            r, prompt_ms = read(self.generator, question, passages, kind, self.refusal)
+            text, ttft = r.text, (t1 - t0) * 1e3 + prompt_ms + r.prefill_ms
+            spent = {"prompt": spent["prompt"] + prompt_ms, "prefill": spent["prefill"] + r.prefill_ms,
+                     "decode": spent["decode"] + r.decode_ms}
             ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
-        timings.update(prompt=prompt_ms, prefill=prefill, decode=decode, ttft=ttft)
-        timings["total"] = (time.perf_counter() - t0) * 1e3
+        timings.update(spent, ttft=ttft, total=(time.perf_counter() - t0) * 1e3)
         return Answer(text, ptok, ctok, timings, passages, route)
