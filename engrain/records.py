@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
-ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log"]
+ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log",
+                      "wh", "wh_reverse", "cloze", "entity"]
 
 
 @dataclass
@@ -56,7 +57,8 @@ class Example:
     """One training example.
 
     Chat examples (`messages`) train only on the last assistant turn; text examples
-    (`text`, continued pre-training on document views) train on every token.
+    (`text`, continued pre-training on document views) train on every token, unless a
+    `prompt` precedes them (a cloze: raw text continued by the answer, which alone is learned).
     """
 
     kind: ExampleKind
@@ -64,6 +66,7 @@ class Example:
     text: str | None = None
     source: str = ""  # document id or log id it came from
     fact: str = ""  # the fact-group key, so splits never separate paraphrases of one fact
+    prompt: str | None = None  # raw-text context before `text`, not learned
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """Questions the corpus does not answer, so the tuned model learns the edge of its knowledge.
 
-Two sources, both checked against the corpus text: attributes the corpus states for other
-entities but never for this one, and entity names one digit away from real ones.
+For spec-shaped facts, two sources checked against the corpus text: attributes the corpus
+states for other entities but never for this one, and entity names one digit away from real
+ones. For any prose, the same two ideas over generic questions: a question about one
+document's subject put to another subject the corpus says nothing similar of, and invented
+names.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import random
 import re
 
 from engrain.synth.facts import Fact, name_variants
+from engrain.synth.generic import SpanFact
+from engrain.synth.nlp import ParsedDoc
 from engrain.synth.questions import FORWARD
 
 
@@ -58,3 +63,56 @@ def _fake_entities(entities: list[str], lower_text: str, rng: random.Random) -> 
         if fake.lower() not in lower_text and fake not in entities:
             fakes.append(fake)
     return fakes
+
+
+def swapped_subject_questions(spans: list[SpanFact], parsed: list[ParsedDoc], corpus_text: str, n: int,
+                              rng: random.Random) -> list[tuple[str, str]]:
+    """Up to `n` questions asked of one document's subject, put to another subject whose
+    sentences share none of the question's content words ("When did <a rugby player> make
+    his MLB debut?"), and to names no document uses (a first name joined to another surname)."""
+    asked = [f for f in spans if f.subject and f.content and f.subject in f.questions[0]]
+    subjects = sorted({p.subject for p in parsed if p.subject})
+    if n <= 0 or not asked or len(subjects) < 2:
+        return []
+    said = _lemmas_by_subject(parsed)
+    rng.shuffle(asked)
+    lower = corpus_text.lower()
+    swaps, fakes = [], []
+    for f in asked:
+        other = rng.choice(subjects)
+        if other != f.subject and not (f.content & said.get(other, set())):
+            swaps.append((f.questions[0].replace(f.subject, other, 1), f"abstain|{other.lower()}|{'+'.join(sorted(f.content))}"))
+        fake = _fake_name(f.subject, rng.choice(subjects))
+        if fake and fake.lower() not in lower:
+            fakes.append((f.questions[0].replace(f.subject, fake, 1), f"abstain|{fake.lower()}"))
+        if len(swaps) >= n:
+            break
+    n_swaps = min(len(swaps), max(1, int(n * 0.7)))
+    return (swaps[:n_swaps] + fakes)[:n]
+
+
+def _lemmas_by_subject(parsed: list[ParsedDoc]) -> dict[str, set[str]]:
+    """Every lemma said of each subject: its own document and any sentence naming it."""
+    out: dict[str, set[str]] = {}
+    for pdoc in parsed:
+        for sent in pdoc.sentences:
+            out.setdefault(pdoc.subject, set()).update(_forms(sent))
+    for pdoc in parsed:
+        for sent in pdoc.sentences:
+            for subject in out:
+                if subject != pdoc.subject and subject in sent.text:
+                    out[subject].update(_forms(sent))
+    return out
+
+
+def _forms(sent) -> set[str]:
+    """Lemmas and lower-cased words: 'born' is 'bear' in one parse and 'born' in another."""
+    return {w for t in sent.parse for w in (t.lemma_.lower(), t.lower_)}
+
+
+def _fake_name(a: str, b: str) -> str | None:
+    """'Andrew Turner' + 'Lil Tay' -> 'Andrew Tay': a plausible person no document names."""
+    first, last = a.split(), b.split()
+    if len(first) < 2 or len(last) < 2 or first[-1] == last[-1]:
+        return None
+    return f"{first[0]} {last[-1]}"

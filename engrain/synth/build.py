@@ -1,5 +1,10 @@
 """Turn a corpus (and logs) into the training mix, a dev split and, if needed, an eval split.
 
+The mix is made by strategies, each a small function adding one kind of example: document
+views; pattern facts (spec sentences, tables, error codes) with their questions, probes,
+restatements, FAQ pairs and compositions; generic answer spans from any prose (spaCy) with
+wh-questions, clozes, reverse questions and entity texts; abstention; RAFT records; logs.
+
 Everything is seeded, so the same inputs and config give byte-identical outputs. Fact
 groups (all phrasings of one fact) never straddle a split, and no training example may
 repeat an eval question: those that do are dropped and counted.
@@ -16,12 +21,16 @@ from engrain.config import SynthConfig
 from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
-from engrain.synth.abstain import abstain_questions
+from engrain.synth.abstain import abstain_questions, swapped_subject_questions
 from engrain.synth.compose import asked_already, bridges, comparisons
+from engrain.synth.coverage import coverage, entity_texts
 from engrain.synth.facts import Fact, extract_facts, render, restatements
 from engrain.synth.faq import faq_pairs
-from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer, reverse_questions
-from engrain.synth.raft import Retrieve, abstain_record, fact_record, lexical_retriever
+from engrain.synth.generic import ReverseQuestion, SpanFact, reverse_questions, span_facts
+from engrain.synth.nlp import ParsedDoc, load_nlp, parse_corpus
+from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer
+from engrain.synth.questions import reverse_questions as reverse_questions_of
+from engrain.synth.raft import Grounded, Retrieve, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
 
 if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
@@ -39,6 +48,45 @@ class SynthResult:
     stats: dict = field(default_factory=dict)
 
 
+@dataclass
+class Corpus:
+    """What the strategies read: pattern facts, and the parsed corpus with its answer spans."""
+
+    docs: list[Document]
+    facts: list[Fact]
+    parsed: list[ParsedDoc] | None = None
+    spans: list[SpanFact] = field(default_factory=list)
+    reverses: list[ReverseQuestion] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """The split, by fact group: an eval fact's phrasings never reach training."""
+
+    eval_groups: set[str]
+    dev_groups: set[str]
+
+    def held(self, key: str) -> bool:
+        return key in self.eval_groups or key in self.dev_groups
+
+
+@dataclass
+class Mix:
+    """The outputs the strategies add to."""
+
+    train: list[Example] = field(default_factory=list)
+    dev: list[EvalItem] = field(default_factory=list)
+    made_eval: list[EvalItem] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+
+    def hold_out(self, question: str, answer: str, key: str, plan: Plan) -> None:
+        """One phrasing of a held-out fact: an eval question (eval groups) or a dev one."""
+        if key in plan.eval_groups:
+            self.made_eval.append(EvalItem(f"synth-{len(self.made_eval)}", question, [answer], "lookup", "qa"))
+        else:
+            self.dev.append(EvalItem(f"dev-{len(self.dev)}", question, [answer], "lookup", "qa"))
+
+
 def synthesize(
     docs: list[Document],
     logs: list[Conversation],
@@ -54,106 +102,176 @@ def synthesize(
     """`retrieve` and `top_k` are the serving retriever's, so RAFT records see what `ft+rag`
     will see; without one, a word-overlap ranking of `chunks` stands in."""
     rng = random.Random(seed)
-    facts = extract_facts(docs)
-    groups = sorted({f.key for f in facts})
-    rng.shuffle(groups)
-
-    # Splits are by fact group: an eval fact's phrasings never reach training QA.
-    n_eval = 0 if eval_items is not None else max(1, round(len(groups) * cfg.eval_fraction)) if groups else 0
-    n_dev = round(len(groups) * cfg.dev_fraction)
-    eval_groups = set(groups[:n_eval])
-    dev_groups = set(groups[n_eval : n_eval + n_dev])
-
-    train: list[Example] = []
-    dev: list[EvalItem] = []
-    made_eval: list[EvalItem] = []
-
-    for doc in docs:
-        for text in document_views(doc, cfg.views, rng, original=cfg.documents):
-            train.append(Example("view", text=text, source=doc.id))
-
-    for fact in facts:
-        n_ask = cfg.paraphrases + (1 if fact.key in dev_groups | eval_groups else 0)
-        questions = forward_questions(fact, n_ask, rng)
-        if fact.key in eval_groups:
-            made_eval.append(EvalItem(f"synth-{len(made_eval)}", questions[-1], [fact.value], "lookup", "qa"))
-            continue
-        if fact.key in dev_groups:
-            dev.append(EvalItem(f"dev-{len(dev)}", questions.pop(), [fact.value], "lookup", "qa"))
-        for q in questions:
-            train.append(_chat("qa", q, forward_answer(fact), fact))
-        if cfg.reverse:
-            for q in reverse_questions(fact, max(1, cfg.paraphrases // 3), rng):
-                train.append(_chat("reverse", q, reverse_answer(fact), fact))
-        for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
-            train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
-
-    if cfg.restatements:  # the corpus's own wording of trained facts: as text, and asked in that wording
-        for fact, sent in restatements(facts, docs):
-            if fact.key not in eval_groups:
-                train.append(Example("restated", text=sent, source=fact.doc_id, fact=fact.key))
-                if q := echo_question(sent, fact.value):
-                    train.append(_chat("echo", q, forward_answer(fact), fact))
-
-    if cfg.faq:  # pairs that state a held-out eval fact stay out, like that fact's QA
-        held_values = [f.value for f in facts if f.key in eval_groups]
-        for doc in docs:
-            for q, a in faq_pairs(doc):
-                if not any(v in a for v in held_values):
-                    train.append(Example("faq", messages=_msgs(q, a), source=doc.id, fact=f"faq|{doc.id}"))
-
-    if cfg.composed:  # two-fact questions over trained facts, none asking what a held-out question asks
-        n_comp = round(sum(e.kind == "qa" for e in train) * cfg.composed)
-        asked = [(e.question, e.answers) for e in (eval_items or made_eval) + dev]
-        for c in comparisons(facts, n_comp - n_comp // 2, rng) + bridges(facts, n_comp // 2, rng):
-            if not any(f.key in eval_groups for f in c.facts) and not asked_already(c, asked):
-                train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
-
+    corpus = read_corpus(docs, cfg)
+    plan = split_plan(corpus, cfg, rng, eval_given=eval_items is not None)
+    mix = Mix()
+    mix.train += view_examples(corpus, cfg, rng)
+    pattern_examples(corpus, plan, cfg, rng, mix, eval_items)
+    generic_examples(corpus, plan, cfg, mix)
     if teacher is not None:
-        train += teacher_examples(teacher, docs, facts, eval_groups | dev_groups, cfg)
-
-    n_qa = sum(e.kind in ("qa", "faq") for e in train)
+        mix.train += teacher_examples(teacher, docs, corpus.facts, plan.eval_groups | plan.dev_groups, cfg)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
-    abstain = abstain_questions(facts, corpus_text, round(n_qa * cfg.abstain_fraction) + n_dev + 8, rng)
-    # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).
-    n_hold = min(len(abstain) // 3, max(n_dev, len(abstain) // 10)) if abstain else 0
-    for q, key in abstain[:n_hold]:
-        target = made_eval if eval_items is None else dev
-        target.append(EvalItem(f"abstain-{len(target)}", q, [], "unanswerable", "qa"))
-    for q, key in abstain[n_hold:]:
-        train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
-
-    retrieve = retrieve or lexical_retriever(chunks)
-    trainable = [f for f in facts if f.key not in eval_groups]  # dev facts are trained, only one phrasing is held out
-    for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
-        q = forward_questions(fact, 1, rng)[0]
-        keep = rng.random() < cfg.raft_oracle_fraction
-        if ex := fact_record(q, fact, retrieve, chunks, top_k, keep, cfg.refusal, rng):
-            train.append(ex)
-    n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
-    for q, key in abstain[n_hold : n_hold + n_raft_abstain]:
-        train.append(abstain_record(q, key, retrieve, top_k, cfg.refusal))
-
+    abstain = abstention_examples(corpus, corpus_text, plan, cfg, rng, mix, eval_given=eval_items is not None)
+    raft_examples(corpus, chunks, plan, abstain, cfg, rng, mix, retrieve or lexical_retriever(chunks), top_k)
     if cfg.include_logs:
-        train += log_examples(logs)
+        mix.train += log_examples(logs)
 
-    rng.shuffle(dev)  # lookups and abstentions mixed, so train.dev_max keeps both
-    held_out = (eval_items if eval_items is not None else made_eval) + dev
-    train, dropped = decontaminate(train, held_out)
+    rng.shuffle(mix.dev)  # lookups and abstentions mixed, so train.dev_max keeps both
+    held_out = (eval_items if eval_items is not None else mix.made_eval) + mix.dev
+    train, mix.dropped["decontaminated"] = decontaminate(mix.train, held_out)
     rng.shuffle(train)
-    stats = {
-        "facts_found": len(facts),
-        "fact_groups": len(groups),
-        "examples": len(train),
-        "by_kind": dict(sorted(Counter(e.kind for e in train).items())),
-        "dev_questions": len(dev),
-        "eval_source": "file" if eval_items is not None else "split from synthesized questions",
-        "eval_questions": len(eval_items) if eval_items is not None else len(made_eval),
-        "decontaminated": dropped,
-    }
+    stats = synth_stats(corpus, train, mix, eval_items)
     if teacher is not None:
         stats["teacher"] = teacher.stats
-    return SynthResult(train, dev, None if eval_items is not None else made_eval, stats)
+    return SynthResult(train, mix.dev, None if eval_items is not None else mix.made_eval, stats)
+
+
+# -- reading and splitting ----------------------------------------------------------------
+
+
+def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
+    """Pattern facts always; the spaCy parse when the generic strategy is on."""
+    corpus = Corpus(docs, extract_facts(docs) if "patterns" in cfg.strategies else [])
+    if "generic" in cfg.strategies:
+        corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
+        corpus.spans = span_facts(corpus.parsed)
+        corpus.reverses = reverse_questions(corpus.parsed) if cfg.reverse else []
+    return corpus
+
+
+def split_plan(corpus: Corpus, cfg: SynthConfig, rng: random.Random, eval_given: bool) -> Plan:
+    groups = sorted({f.key for f in corpus.facts} | {s.key for s in corpus.spans})
+    rng.shuffle(groups)
+    n_eval = 0 if eval_given else max(1, round(len(groups) * cfg.eval_fraction)) if groups else 0
+    n_dev = min(round(len(groups) * cfg.dev_fraction), cfg.dev_max)
+    return Plan(set(groups[:n_eval]), set(groups[n_eval : n_eval + n_dev]))
+
+
+# -- strategies: each adds one kind of example --------------------------------------------
+
+
+def view_examples(corpus: Corpus, cfg: SynthConfig, rng: random.Random) -> list[Example]:
+    """The documents and their rewrites (shuffled sentences, facts restated, pronouns resolved)."""
+    resolved = {s.original: s.text for p in corpus.parsed or [] for s in p.sentences}
+    return [Example("view", text=text, source=doc.id)
+            for doc in corpus.docs for text in document_views(doc, cfg.views, rng, cfg.documents, resolved)]
+
+
+def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix,
+                     eval_items: list[EvalItem] | None) -> None:
+    """Spec-shaped facts: templated questions both ways, probes, restatements, FAQ pairs, compositions."""
+    for fact in corpus.facts:
+        questions = forward_questions(fact, cfg.paraphrases + (1 if plan.held(fact.key) else 0), rng)
+        if plan.held(fact.key):
+            mix.hold_out(questions.pop(), fact.value, fact.key, plan)
+            if fact.key in plan.eval_groups:
+                continue
+        mix.train += [_chat("qa", q, forward_answer(fact), fact) for q in questions]
+        if cfg.reverse:
+            for q in reverse_questions_of(fact, max(1, cfg.paraphrases // 3), rng):
+                mix.train.append(_chat("reverse", q, reverse_answer(fact), fact))
+        for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
+            mix.train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
+    if cfg.restatements:  # the corpus's own wording of trained facts: as text, and asked in that wording
+        for fact, sent in restatements(corpus.facts, corpus.docs):
+            if fact.key not in plan.eval_groups:
+                mix.train.append(Example("restated", text=sent, source=fact.doc_id, fact=fact.key))
+                if q := echo_question(sent, fact.value):
+                    mix.train.append(_chat("echo", q, forward_answer(fact), fact))
+    if cfg.faq:  # pairs that state a held-out eval fact stay out, like that fact's QA
+        held_values = [f.value for f in corpus.facts if f.key in plan.eval_groups]
+        held_values += [f.answer for f in corpus.spans if f.key in plan.eval_groups]
+        for doc in corpus.docs:
+            for q, a in faq_pairs(doc):
+                if not any(v in a for v in held_values):
+                    mix.train.append(Example("faq", messages=_msgs(q, a), source=doc.id, fact=f"faq|{doc.id}"))
+    if cfg.composed:  # two-fact questions over trained facts, none asking what a held-out question asks
+        n_comp = round(sum(e.kind == "qa" for e in mix.train) * cfg.composed)
+        asked = [(e.question, e.answers) for e in (eval_items or mix.made_eval) + mix.dev]
+        facts = corpus.facts
+        for c in comparisons(facts, n_comp - n_comp // 2, rng) + bridges(facts, n_comp // 2, rng):
+            if not any(f.key in plan.eval_groups for f in c.facts) and not asked_already(c, asked):
+                mix.train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
+
+
+def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix) -> None:
+    """Any prose: wh-questions for every answer span, clozes, reverse questions, entity texts."""
+    for f in corpus.spans:
+        questions = list(f.questions[: max(1, cfg.paraphrases) + (1 if plan.held(f.key) else 0)])
+        if plan.held(f.key) and len(questions) > 1:
+            mix.hold_out(questions.pop(), f.answer, f.key, plan)
+        if f.key in plan.eval_groups:
+            continue
+        mix.train += [Example("wh", messages=_msgs(q, span_answer(f)), source=f.doc_id, fact=f.key) for q in questions]
+        if cfg.cloze and f.cloze:
+            mix.train.append(Example("cloze", prompt=f.cloze, text=" " + f.answer, source=f.doc_id, fact=f.key))
+    for r in corpus.reverses:
+        mix.train.append(Example("wh_reverse", messages=_msgs(r.question, r.answer + "."), source=r.doc_id, fact=r.key))
+    if cfg.entity_texts and corpus.parsed:
+        mix.train += [Example("entity", text=t, fact=f"entity|{name.lower()}") for name, t in entity_texts(corpus.parsed)]
+
+
+def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: SynthConfig, rng: random.Random,
+                        mix: Mix, eval_given: bool) -> list[tuple[str, str]]:
+    """Questions the corpus does not answer: some held out (dev, or eval when splitting), the rest trained."""
+    n_qa = sum(e.kind in ("qa", "faq", "wh") for e in mix.train)
+    n_dev = len(plan.dev_groups)
+    n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
+    abstain = abstain_questions(corpus.facts, corpus_text, n, rng)
+    if corpus.parsed and len(abstain) < n:
+        abstain += swapped_subject_questions(corpus.spans, corpus.parsed, corpus_text, n - len(abstain), rng)
+    # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).
+    n_hold = min(len(abstain) // 3, max(n_dev, len(abstain) // 10)) if abstain else 0
+    for q, _ in abstain[:n_hold]:
+        target = mix.made_eval if not eval_given else mix.dev
+        target.append(EvalItem(f"abstain-{len(target)}", q, [], "unanswerable", "qa"))
+    for q, key in abstain[n_hold:]:
+        mix.train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
+    return abstain[n_hold:]
+
+
+def raft_examples(corpus: Corpus, chunks: list[Chunk], plan: Plan, abstain: list[tuple[str, str]], cfg: SynthConfig,
+                  rng: random.Random, mix: Mix, retrieve: Retrieve, top_k: int) -> None:
+    """Questions with the passages retrieval really gives them (RAFT); some without the oracle."""
+    n_qa = sum(e.kind in ("qa", "faq", "wh") for e in mix.train)
+    trainable = [f for f in [*corpus.facts, *corpus.spans] if f.key not in plan.eval_groups]
+    for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
+        if isinstance(fact, Fact):
+            item = Grounded.of(forward_questions(fact, 1, rng)[0], fact)
+        else:
+            item = Grounded(fact.questions[0], span_answer(fact), fact.sentence, fact.key)
+        keep = rng.random() < cfg.raft_oracle_fraction
+        if ex := fact_record(item, retrieve, chunks, top_k, keep, cfg.refusal, rng):
+            mix.train.append(ex)
+        else:
+            mix.dropped["raft_evidence_split_across_chunks"] += 1
+    n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
+    for q, key in abstain[:n_raft_abstain]:
+        mix.train.append(abstain_record(q, key, retrieve, top_k, cfg.refusal))
+
+
+def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list[EvalItem] | None) -> dict:
+    stats = {
+        "facts_found": len(corpus.facts) + len(corpus.spans),
+        "pattern_facts": len(corpus.facts),
+        "answer_spans": len(corpus.spans),
+        "fact_groups": len({f.key for f in corpus.facts} | {s.key for s in corpus.spans}),
+        "examples": len(train),
+        "by_kind": dict(sorted(Counter(e.kind for e in train).items())),
+        "dev_questions": len(mix.dev),
+        "eval_source": "file" if eval_items is not None else "split from synthesized questions",
+        "eval_questions": len(eval_items) if eval_items is not None else len(mix.made_eval),
+        "decontaminated": mix.dropped["decontaminated"],
+        "dropped": dict(sorted((k, v) for k, v in mix.dropped.items() if v)),
+    }
+    if corpus.parsed is not None:
+        stats["coverage"] = coverage(corpus.parsed, corpus.spans, train)
+    return stats
+
+
+def span_answer(f: SpanFact) -> str:
+    """The closed-book answer to a span question: the span, as a short sentence."""
+    return f.answer[:1].upper() + f.answer[1:].rstrip(".") + "."
 
 
 def teacher_examples(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from engrain.rag.chunk import Chunk
 from engrain.rag.prompt import rag_prompt
@@ -23,22 +24,37 @@ from engrain.synth.questions import forward_answer
 Retrieve = Callable[[str, int], list[Passage]]
 
 
-def fact_record(question: str, fact: Fact, retrieve: Retrieve, chunks: list[Chunk], k: int,
+@dataclass(frozen=True)
+class Grounded:
+    """A question, its closed-book answer and the corpus sentence that states it."""
+
+    question: str
+    answer: str
+    evidence: str
+    key: str
+
+    @classmethod
+    def of(cls, question: str, fact: Fact) -> Grounded:
+        return cls(question, forward_answer(fact), fact.sentence, fact.key)
+
+
+def fact_record(item: Grounded, retrieve: Retrieve, chunks: list[Chunk], k: int,
                 keep_oracle: bool, refusal: str, rng: random.Random) -> Example | None:
     """`keep_oracle=False` takes the answer-bearing chunk out: the target is then memory."""
-    oracle = next((c for c in chunks if fact.sentence in c.text), None)
+    question, evidence = item.question, item.evidence
+    oracle = next((c for c in chunks if evidence in c.text), None)
     if oracle is None:  # the evidence straddles two chunks: no clean record to make
         return None
     ranked = retrieve(question, k + 1)
-    rank = next((i for i, p in enumerate(ranked) if fact.sentence in p.text), None)
-    passages = [p for p in ranked if fact.sentence not in p.text][:k]
-    answer = forward_answer(fact).rstrip(".")  # the closed-book wording: one style for ft and ft+rag
+    rank = next((i for i, p in enumerate(ranked) if evidence in p.text), None)
+    passages = [p for p in ranked if evidence not in p.text][:k]
+    answer = item.answer.rstrip(".")  # the closed-book wording: one style for ft and ft+rag
     if keep_oracle:
         rank = rank if rank is not None and rank < k else rng.randrange(k)
         passages = passages[: k - 1]
         passages.insert(rank, Passage(oracle.doc_id, oracle.chunk_id, oracle.text, 0.0))
         answer += f" [{rank + 1}]"
-    return _record(question, passages, answer + ".", refusal, fact.key, oracle.doc_id)
+    return _record(question, passages, answer + ".", refusal, item.key, oracle.doc_id)
 
 
 def abstain_record(question: str, key: str, retrieve: Retrieve, k: int, refusal: str) -> Example:

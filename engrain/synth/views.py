@@ -17,14 +17,19 @@ _FORM_NAMES = list(FORMS)
 MAX_PIECE_WORDS = 160  # keeps each training text well under max_seq_len
 
 
-def document_views(doc: Document, n_views: int, rng: random.Random, original: bool = True) -> list[str]:
-    """The original (view 0) plus `n_views` rewrites, each cut into paragraph-sized pieces."""
+def document_views(doc: Document, n_views: int, rng: random.Random, original: bool = True,
+                   resolved: dict[str, str] | None = None) -> list[str]:
+    """The original (view 0) plus `n_views` rewrites, each cut into paragraph-sized pieces.
+
+    `resolved` maps a sentence to its pronoun-resolved form ("He ..." -> "Andrew Turner ..."):
+    rewrites use it, so a shuffled sentence still says whom it is about."""
+    resolved = resolved or {}
     paras = [sentences(p) for p in paragraphs(doc.text)]
     pieces = _pieces(doc.title, [" ".join(s) for s in paras]) if original else []
     for k in range(1, n_views + 1):
         rewritten = []
         for sents in paras:
-            sents = [_restate(s, k) for s in sents]
+            sents = [_restate(resolved.get(s, s), k) for s in sents]
             if len(sents) > 2:
                 sents = sents[:1] + rng.sample(sents[1:], len(sents) - 1)  # keep the topic sentence first
             rewritten.append(" ".join(sents))

@@ -19,6 +19,12 @@ def encode(example: Example, tok, system_prompt: str, max_len: int) -> dict:
         if truncated:  # keep the answer (the only thing learned) and the end of the prompt
             prompt = prompt[-max(max_len - len(answer), 0):] if len(answer) < max_len else []
         ids, labels = prompt + answer, [IGNORE] * len(prompt) + answer
+    elif example.prompt is not None:  # a cloze: the context is given, the continuation learned
+        context = tok(example.prompt, add_special_tokens=False)["input_ids"]
+        target = tok(example.text, add_special_tokens=False)["input_ids"]
+        truncated = len(context) + len(target) > max_len
+        context = context[-max(max_len - len(target), 0):] if truncated else context
+        ids, labels = context + target, [IGNORE] * len(context) + target
     else:
         ids = tok(example.text + tok.eos_token, add_special_tokens=False)["input_ids"]
         labels, truncated = list(ids), len(ids) > max_len

