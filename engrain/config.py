@@ -83,7 +83,7 @@ class SynthConfig(_Section):
 
 class TrainConfig(_Section):
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
-    epochs: float = Field(3.0, gt=0, description="Passes over the training data.")
+    epochs: float = Field(2.0, gt=0, description="Passes over the training data.")
     max_steps: int = Field(-1, description="Stop after this many optimizer steps (-1: use epochs).")
     learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (LoRA wants ~1e-3, full ~5e-5).")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step (per device).")

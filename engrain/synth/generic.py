@@ -83,7 +83,7 @@ def answer_spans(sent: Sentence) -> list:
     found: dict[tuple[int, int], object] = {}
     for ent in parse.ents:
         if ent.label_ not in _SKIP_LABELS:
-            found[(ent.start, ent.end)] = ent
+            found[(ent.start, ent.end)] = _with_day(ent)
     for chunk in parse.noun_chunks:
         if chunk.root.dep_ in {"dobj", "attr", "pobj", "oprd", "dative", "appos"} and chunk.root.pos_ != "PRON":
             found.setdefault((chunk.start, chunk.end), chunk)
@@ -95,15 +95,25 @@ def answer_spans(sent: Sentence) -> list:
             and any(t.is_alpha or t.like_num for t in s)]
 
 
+def _with_day(ent):
+    """'4 [March 1991]' -> '[4 March 1991]': the recogniser sometimes leaves the day out."""
+    prev = ent.doc[ent.start - 1] if ent.start > ent.sent.start else None
+    if ent.label_ == "DATE" and prev is not None and prev.like_num and len(prev.text) <= 2 and _MONTHS.match(ent.text):
+        from spacy.tokens import Span  # spaCy loads only with the generic strategy
+
+        return Span(ent.doc, ent.start - 1, ent.end, label="DATE")
+    return ent
+
+
 def reverse_questions(parsed: list[ParsedDoc]) -> list[ReverseQuestion]:
     """Sentences about the document's subject that name another entity, asked for the subject."""
     out = []
     for pdoc in parsed:
-        who = "Who" if _personal(pdoc) else "What"
+        who = "Who" if personal(pdoc) else "What"
         for sent in pdoc.sentences:
             root = sent.parse.root
             subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None or pdoc.subject not in _subtree_text(subj):
+            if subj is None or _phrase(subj) != pdoc.subject:  # "Holt's coach was Lund" is not about Holt
                 continue
             rest = sent.parse.doc[subj.right_edge.i + 1 : sent.parse.end]
             named = [e for e in rest.ents if e.label_ not in {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT"}]
@@ -129,7 +139,7 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
         return None
     cloze = sent.text[: span.start_char - sent.parse.start_char].rstrip()
     answer = span.text.strip()
-    content = _content_lemmas(span) if fronted else frozenset()
+    content = _content_words(fronted, wh, pdoc.subject, span) if fronted else frozenset()
     subject = pdoc.subject if pdoc.subject in (fronted or "") else ""
     return SpanFact(sent.doc_id, sent.original, sent.text, answer, _label(span), tuple(dict.fromkeys(questions)),
                     cloze if len(cloze.split()) >= 3 else "", subject, content)
@@ -164,7 +174,7 @@ def front_question(span, wh: str) -> str | None:
         return _nationality_question(root)
     if verb is None:
         return None
-    if verb.dep_ == "acl" and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN":  # "X (born 16 February 2002)"
+    if verb.dep_ in ("acl", "relcl") and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN":  # "X (born 16 February 2002)"
         subject = _phrase(verb.head)
         be = "is" if verb.lower_ in {"known", "called", "named", "nicknamed"} else "was"
         parts = [be, subject, verb.text, _rest(verb, removed, span)]
@@ -263,22 +273,19 @@ def _phrase(tok) -> str:
     return _tokens_text(words)
 
 
-def _subtree_text(tok) -> str:
-    return _tokens_text(list(tok.subtree))
-
-
 def _tokens_text(tokens) -> str:
     text = "".join(t.text_with_ws for t in tokens if t.text not in "()[]")
     return re.sub(r"\s+", " ", text).strip(" ,;:")
 
 
-def _content_lemmas(span) -> frozenset[str]:
-    """What the question is about: content lemmas of the sentence outside the span and its subject."""
-    sent = span.sent
-    inside = set(range(span.start, span.end))
-    toks = [t for t in sent if t.pos_ in _CONTENT_POS and t.i not in inside and t.ent_type_ != "PERSON"
-            and t.lemma_.lower() not in _LIGHT_LEMMAS and t.is_alpha]
-    return frozenset(w for t in toks for w in (t.lemma_.lower(), t.lower_))
+def _content_words(question: str, wh: str, subject: str, span) -> frozenset[str]:
+    """What a fronted question asks about beyond its subject: its content words, as written
+    and as lemmas ('found', 'founded'), without the wh-phrase and the subject's name."""
+    skip = set(wh.lower().split()) | set(subject.lower().split())
+    words = {w for w in re.findall(r"[a-z]+", question.lower()) if w not in skip}
+    toks = [t for t in span.sent if t.pos_ in _CONTENT_POS and t.is_alpha]
+    forms = {form: t.lemma_.lower() for t in toks for form in (t.lower_, t.lemma_.lower())}
+    return frozenset(x for w in words if w in forms and forms[w] not in _LIGHT_LEMMAS for x in (w, forms[w]))
 
 
 def _label(span) -> str:
@@ -287,8 +294,10 @@ def _label(span) -> str:
     return "ADJ" if len(span) == 1 and span[0].pos_ == "ADJ" else "NP"
 
 
-def _personal(pdoc: ParsedDoc) -> bool:
-    return any(e.label_ == "PERSON" and pdoc.subject in e.text for s in pdoc.sentences[:3] for e in s.parse.ents)
+def personal(pdoc: ParsedDoc) -> bool:
+    """The subject is a person: named as one, or referred to as he or she."""
+    return any(s.text != s.original for s in pdoc.sentences) or any(
+        e.label_ == "PERSON" and pdoc.subject in e.text for s in pdoc.sentences[:3] for e in s.parse.ents)
 
 
 def _cap(s: str) -> str:

@@ -99,17 +99,19 @@ def _looks_like_name(subject: str) -> bool:
 
 
 def _resolve(parsed, subject: str) -> str:
-    """Replace he/she/him/his/her by the subject, unless another person is named before it."""
+    """Replace he/she/him/his/her by the subject, unless another person is named first.
+    Once the sentence has named the subject, a possessive stays ("Tomas Ferrant opened his
+    first restaurant"), so the name is not repeated."""
     out = []
-    other_person = False
+    other_person, named = False, subject in parsed.text.split(" (")[0][: len(subject) + 1]
     for tok in parsed:
         if tok.ent_type_ == "PERSON" and tok.text not in subject:
             other_person = True
         low = tok.text.lower()
-        if low in _PERSONAL and not other_person:
-            possessive = tok.tag_ == "PRP$" or low in {"his", "hers"}
-            name = subject + ("'s" if possessive else "")
-            out.append(name + tok.whitespace_)
+        possessive = tok.tag_ == "PRP$" or low in {"his", "hers"}
+        if low in _PERSONAL and not other_person and not (possessive and named):
+            out.append(subject + ("'s" if possessive else "") + tok.whitespace_)
+            named = True
         else:
             out.append(tok.text_with_ws)
     return "".join(out).strip()

@@ -1,0 +1,102 @@
+"""Generic synthesis on prose in no particular shape: spans, questions, abstention, coverage."""
+
+import random
+
+from engrain.config import SynthConfig
+from engrain.rag.chunk import chunk_corpus
+from engrain.records import Document, EvalItem
+from engrain.synth.abstain import swapped_subject_questions
+from engrain.synth.build import synthesize
+from engrain.synth.coverage import coverage, entity_texts
+from engrain.synth.generic import reverse_questions, span_facts
+from engrain.synth.nlp import load_nlp, parse_corpus, subject_of
+
+BIOS = [
+    Document("p1.md", "Maren Holt (rower, born 1991)",
+             "Maren Holt (born 4 March 1991) is a Norwegian rower. She won a silver medal at the 2016 Summer Olympics. "
+             "Her coach was Ivar Lund. She studied geology at the University of Bergen.", "p1.md", "h1"),
+    Document("p2.md", "Tomas Ferrant",
+             "Tomas Ferrant (born 12 June 1984) is a French chef. He opened his first restaurant in Lyon in 2010. "
+             "Ferrant trained under Ivar Lund in Oslo.", "p2.md", "h2"),
+    Document("p3.md", "Ivar Lund",
+             "Ivar Lund is a Norwegian coach and cook. He founded the Oslo Rowing Club in 1979.", "p3.md", "h3"),
+]
+
+
+def _parsed():
+    return parse_corpus(BIOS, load_nlp())
+
+
+def test_pronouns_resolve_to_the_subject_and_titles_lose_their_qualifier():
+    assert subject_of("Maren Holt (rower, born 1991)") == "Maren Holt"
+    texts = [s.text for s in _parsed()[0].sentences]
+    assert "Maren Holt won a silver medal at the 2016 Summer Olympics." in texts
+    assert "Maren Holt's coach was Ivar Lund." in texts
+
+
+def test_spans_become_fronted_and_in_place_questions():
+    facts = span_facts(_parsed())
+    asked = {q: f.answer for f in facts for q in f.questions}
+    assert asked.get("When was Maren Holt born?") == "4 March 1991"
+    assert asked.get("When was Maren Holt (rower, born 1991) born?") == "4 March 1991"  # the full title too
+    assert asked.get("What did Maren Holt study?") == "geology"
+    assert asked.get("Maren Holt studied geology at what?") == "the University of Bergen"  # in place: 'at' hangs off 'geology'
+    assert asked.get("When did Ivar Lund found the Oslo Rowing Club?") == "1979"
+    assert asked.get("What nationality is Tomas Ferrant?") == "French"
+    assert asked.get("Tomas Ferrant opened his first restaurant in Lyon in when?") == "2010"  # named once
+    clozes = {f.answer: f.cloze for f in facts}
+    assert clozes["1979"] == "Ivar Lund founded the Oslo Rowing Club in"
+
+
+def test_reverse_questions_ask_for_the_subject():
+    rev = {r.question: r.answer for r in reverse_questions(_parsed())}
+    assert rev.get("Who won a silver medal at the 2016 Summer Olympics?") == "Maren Holt"
+
+
+def test_swapped_subject_questions_are_not_answered_by_the_corpus():
+    parsed = _parsed()
+    text = " ".join(d.text for d in BIOS)
+    qs = swapped_subject_questions(span_facts(parsed), parsed, text, 20, random.Random(0))
+    assert qs
+    asked = [q for q, _ in qs]
+    assert "When was Ivar Lund born?" in asked  # the corpus never gives his birth date
+    for q in asked:  # a pair the corpus states never comes back as unanswerable
+        assert not q.startswith(("When was Maren Holt born", "When was Tomas Ferrant born", "When did Ivar Lund found"))
+        assert not ("Tomas Ferrant" in q and "restaurant" in q)
+
+
+def test_entity_texts_gather_an_entity_across_documents():
+    texts = dict(entity_texts(_parsed()))
+    assert "Ivar Lund" in texts
+    assert "Maren Holt's coach was Ivar Lund." in texts["Ivar Lund"] and "Ferrant trained under Ivar Lund" in texts["Ivar Lund"]
+
+
+def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
+    chunks = chunk_corpus(BIOS, 40, 10)
+    evals = [EvalItem("e", "Where is the Oslo Rowing Club?", ["Oslo"])]
+    res = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3), seed=0, eval_items=evals)
+    kinds = res.stats["by_kind"]
+    for kind in ("wh", "cloze", "wh_reverse", "view", "abstain", "raft"):
+        assert kinds.get(kind, 0) > 0, kind
+    assert any(d.category == "lookup" for d in res.dev) and any(d.category == "unanswerable" for d in res.dev)
+    cov = res.stats["coverage"]
+    assert cov["sentences_with_span"] == cov["sentences"] == 9
+    assert cov["entities_trained"] == cov["entities"] and cov["numbers_trained"] == cov["numbers"]
+    # a dev question is held out: its exact wording never reaches training
+    dev_q = {d.question for d in res.dev}
+    assert not any(m["content"] in dev_q for e in res.train for m in e.messages or [] if m["role"] == "user")
+    again = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3), seed=0, eval_items=evals)
+    assert [e.__dict__ for e in again.train] == [e.__dict__ for e in res.train]
+
+
+def test_patterns_only_mix_has_no_generic_examples():
+    res = synthesize(BIOS, [], chunk_corpus(BIOS, 40, 10), SynthConfig(strategies=["patterns"]), seed=0,
+                     eval_items=[EvalItem("e", "x?", ["y"])])
+    assert not {"wh", "cloze", "wh_reverse", "entity"} & set(res.stats["by_kind"]) and "coverage" not in res.stats
+
+
+def test_coverage_counts_what_training_states():
+    parsed = _parsed()
+    facts = span_facts(parsed)
+    empty = coverage(parsed, facts, [])
+    assert empty["sentences_with_question"] == 0 and empty["entities_trained"] == 0 and empty["sentences"] == 9
