@@ -49,6 +49,10 @@ class TeacherConfig(_Section):
     model: str = Field("gpt-4o-mini", description="Teacher model name at that endpoint.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the teacher's API key.")
     max_requests: int = Field(2000, ge=0, description="Upper bound on teacher calls per synth run.")
+    local: str | None = Field(None, description="A local causal LM as teacher, run through transformers: a folder, packaged name or hub id; 'base' = model.base studying its own corpus.")
+    batch_size: int = Field(8, ge=1, description="Prompts per batch for a local teacher.")
+    max_new_tokens: int = Field(256, ge=16, le=4096, description="Reply length cap for a local teacher.")
+    qa_per_passage: int = Field(5, ge=0, le=20, description="Question-answer pairs asked per passage (0: none).")
 
 
 class SynthConfig(_Section):

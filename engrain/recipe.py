@@ -98,12 +98,7 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
         retriever = Retriever(ws.dir("index") / "lancedb", load_embedder(cfg.model.embedder))
         retrieve = lambda q, k: retriever.search(q, k)[0]  # noqa: E731
-    teacher = None
-    if cfg.synth.teacher.base_url:
-        from engrain.synth.teacher import Teacher
-
-        teacher = Teacher(cfg.synth.teacher, ws.root / "cache" / "teacher.jsonl")
-        say(f"synth: teacher {cfg.synth.teacher.model} at {cfg.synth.teacher.base_url}")
+    teacher = _teacher(cfg, ws, say, progress)
     try:
         result = synthesize(docs, logs, chunks, cfg.synth, cfg.seed, eval_items, teacher=teacher,
                             retrieve=retrieve, top_k=cfg.rag.top_k)
@@ -121,6 +116,24 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     if "teacher" in result.stats:
         say(f"synth: teacher {result.stats['teacher']}")
     return key
+
+
+def _teacher(cfg: EngrainConfig, ws: Workspace, say: Say, progress: bool):
+    """The configured teacher (endpoint or local model), or None for the built-in generator alone."""
+    tc = cfg.synth.teacher
+    if not tc.base_url and not tc.local:
+        return None
+    from engrain.synth.teacher import Teacher
+
+    local = None
+    if tc.local:
+        from engrain.synth.local_lm import LocalLM
+
+        local = LocalLM(cfg.model.base if tc.local == "base" else tc.local, tc.max_new_tokens)
+        say(f"synth: local teacher {local.name}")
+    else:
+        say(f"synth: teacher {tc.model} at {tc.base_url}")
+    return Teacher(tc, ws.root / "cache" / "teacher.jsonl", local=local, progress=progress)
 
 
 def load_split(cfg: EngrainConfig, name: str) -> list:

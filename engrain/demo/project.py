@@ -24,7 +24,7 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     cfg.synth.strategies = ["patterns"]
     cfg.synth.paraphrases, cfg.synth.abstain_fraction = 3, 0.16
     # RAFT records are built from real retrievals (hard distractors); ~57 answerable ones plus
-    # as many refusals lift ft+rag from below both ft and rag to level with ft (README, Results).
+    # as many refusals lift ft+rag from below both ft and rag to level with ft (docs/experiments.md).
     cfg.synth.raft_fraction, cfg.synth.raft_abstain_share = 0.1, 1.0
     # 2e-3 diverged once (loss 0.6 -> 9 mid-run); 1.5e-3 with a longer warm-up is the stable setting.
     cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 48

@@ -7,7 +7,7 @@ passages contain every value it claims; when they do not (a slip of memory, a ma
 the tuned model reads the passages instead. A closed-book refusal stands by default: a
 refusal claims no value the passages could confirm, and reading after one turned more
 answers to questions the corpus does not answer into hallucinations than it recovered
-forgotten facts (README, session 5); `read_refusals=True` reads after refusals too.
+forgotten facts (docs/experiments.md, verify mode); `read_refusals=True` reads after refusals too.
 """
 
 from __future__ import annotations

@@ -245,6 +245,59 @@ def _decision(rep: dict) -> Section:
     return Section("decision", "Decision", blocks)
 
 
+KIND_MEANING = {
+    "view": "the documents and rewrites of them (shuffled sentences, pronouns resolved)",
+    "qa": "templated questions about spec-shaped facts",
+    "reverse": "spec facts asked backwards (value -> entity)",
+    "probe": "spec facts stated in three sentence shapes",
+    "restated": "corpus sentences restating a spec fact",
+    "echo": "those sentences asked in their own wording",
+    "faq": "question-answer pairs the corpus contains",
+    "composed": "two-fact questions",
+    "wh": "wh-questions for answer spans found in any sentence",
+    "wh_reverse": "sentences about a document's subject asked for the subject",
+    "cloze": "a sentence up to an answer span, continued by the span",
+    "entity": "what the corpus says of an entity, gathered across documents",
+    "teacher_qa": "teacher-written question-answer pairs, each answer found in its passage",
+    "abstain": "questions the corpus does not answer, with the refusal",
+    "raft": "questions with retrieved passages (RAFT)",
+    "log": "assistant turns of the interaction logs",
+}
+
+
+def _training_data(rep: dict) -> Section:
+    """What synthesis made of the corpus: coverage first, so a user sees whether it was understood."""
+    data = rep.get("data") or {}
+    blocks: list[Block] = []
+    cov = data.get("coverage")
+    if cov:
+        share = lambda a, b: f"{num(cov.get(a), 0)} of {num(cov.get(b), 0)} ({pct(cov[a] / cov[b]) if cov.get(b) else NA})"  # noqa: E731
+        blocks += ["Coverage of the corpus (sentences of four words or more):", Table(["", "covered"], [
+            ["sentences with an answer span", share("sentences_with_span", "sentences")],
+            ["sentences with a training question", share("sentences_with_question", "sentences")],
+            ["named entities in some training example", share("entities_trained", "entities")],
+            ["numbers in some training example", share("numbers_trained", "numbers")],
+        ])]
+    kinds = data.get("by_kind") or {}
+    if kinds:
+        blocks += ["Examples per strategy:", Table(["kind", "examples", "what it is"],
+                                                    [[k, num(v, 0), KIND_MEANING.get(k, "")] for k, v in kinds.items()])]
+    found = f"{num(data.get('pattern_facts', data.get('facts_found')), 0)} spec-shaped facts"
+    if data.get("answer_spans") is not None:
+        found += f", {num(data.get('answer_spans'), 0)} answer spans in free prose"
+    blocks.append(f"Found: {found}.")
+    tch = data.get("teacher")
+    if tch:
+        blocks.append(f"Teacher: {num(tch.get('requests'), 0)} calls ({num(tch.get('cache_hits'), 0)} answered from the "
+                      f"cache), {num(tch.get('prompt_tokens'), 0)} prompt and {num(tch.get('completion_tokens'), 0)} "
+                      f"completion tokens in {num(tch.get('seconds'))} s; {num(tch.get('rejected'), 0)} outputs "
+                      f"rejected by the checks, {num(tch.get('failures'), 0)} failed calls.")
+    dropped = data.get("dropped") or {}
+    if dropped:
+        blocks.append("Dropped: " + ", ".join(f"{num(v, 0)} ({k.replace('_', ' ')})" for k, v in dropped.items()) + ".")
+    return Section("training-data", "Training data", blocks)
+
+
 def _provenance(rep: dict) -> Section:
     mo, co, data, ev = (rep.get(k) or {} for k in ("models", "corpus", "data", "eval"))
     src = str(ev.get("source") or data.get("eval_source") or "")
@@ -273,7 +326,8 @@ def _provenance(rep: dict) -> Section:
 
 def sections(rep: dict) -> list[Section]:
     """Everything after the executive summary, in report order."""
-    return [f(rep) for f in (_categories, _significance, _latency, _training, _cost, _decision, _provenance)]
+    return [f(rep) for f in (_categories, _significance, _latency, _training, _training_data, _cost, _decision,
+                              _provenance)]
 
 
 def footer(rep: dict) -> str:

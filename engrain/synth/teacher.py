@@ -1,4 +1,5 @@
-"""An optional teacher: a stronger model behind any OpenAI-compatible endpoint.
+"""An optional teacher: a stronger model behind any OpenAI-compatible endpoint, or a local
+causal LM run through transformers (`local_lm.py`), the base model itself included.
 
 The built-in generator only restates facts in fixed templates. A teacher adds phrasings a
 template would never produce (more paraphrases teach more robust recall) and freer document
@@ -6,8 +7,12 @@ rewrites. A teacher can also invent or garble facts, so every output is checked 
 extracted facts before it is used: a question must name the entity and not leak its answer,
 and a rewrite must keep every fact value, entity name and number verbatim.
 
-Only imported when `synth.teacher.base_url` is set. Responses are cached on disk, keyed by
-the request body, so a re-run costs no calls and gives the same data.
+For any prose it also writes question-answer pairs about each passage; an answer must be
+found in the passage (normalised) and must not be given away by its question.
+
+Only imported when a teacher is configured. Responses are cached on disk, keyed by the
+request body, and appended as they arrive, so a re-run (or a run resumed after a kill)
+costs no calls for what was done and gives the same data.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -24,6 +30,9 @@ from engrain.config import TeacherConfig
 from engrain.errors import EngrainError
 from engrain.io import sha256_json
 from engrain.synth.facts import Fact, name_variants
+
+if TYPE_CHECKING:
+    from engrain.synth.local_lm import LocalLM
 
 TIMEOUT_S = 60.0
 RETRIES = 2  # on 5xx, 429 and timeouts
@@ -42,24 +51,27 @@ class Teacher:
 
     backoff_s = 1.0  # first retry wait, doubled per retry; tests set 0
 
-    def __init__(self, cfg: TeacherConfig, cache_path: Path, client: httpx.Client | None = None) -> None:
-        if not cfg.base_url:
-            raise EngrainError("teacher: synth.teacher.base_url is not set")
-        self.cfg = cfg
+    def __init__(self, cfg: TeacherConfig, cache_path: Path, client: httpx.Client | None = None,
+                 local: LocalLM | None = None, progress: bool = False) -> None:
+        if not cfg.base_url and local is None:
+            raise EngrainError("teacher: set synth.teacher.base_url or synth.teacher.local")
+        self.cfg, self.local, self.progress = cfg, local, progress
         # Used exactly as given ("http://host:8000/v1" or ".../v1/"): servers differ on the prefix.
-        self.url = cfg.base_url.rstrip("/") + "/chat/completions"
+        self.url = (cfg.base_url or "").rstrip("/") + "/chat/completions"
         self.cache_path = Path(cache_path)
         self._client = client or httpx.Client(timeout=TIMEOUT_S)
         self._own_client = client is None
         self._stats = {"requests": 0, "cache_hits": 0, "rejected": 0, "failures": 0, "over_budget": 0}
+        self._usage = {"prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
         self._cache, self._needs_newline = _load_cache(self.cache_path)
 
     @property
     def stats(self) -> dict:
         """requests: network calls made (retries included); rejected: lines and rewrites that failed
         the checks; failures: calls that gave no usable reply; over_budget: calls skipped after
-        `max_requests`."""
-        return dict(self._stats)
+        `max_requests`. Tokens and seconds are the calls actually made (cache hits cost none)."""
+        usage = self.local.usage if self.local is not None else self._usage
+        return dict(self._stats) | {k: round(v, 1) if isinstance(v, float) else v for k, v in usage.items()}
 
     def close(self) -> None:
         if self._own_client:
@@ -113,24 +125,79 @@ class Teacher:
             return None
         return out
 
+    def qa_pairs(self, passages: list[str], n: int) -> list[list[tuple[str, str]]]:
+        """Up to `n` (question, answer) pairs per passage, each answer found in its passage."""
+        prompts = [
+            f"Read the passage and write {n} different questions a reader could ask about it, each followed "
+            "by its short answer copied from the passage. Use exactly this format, nothing else:\n"
+            f"Q: <question>\nA: <answer>\n\nPassage:\n{p}" for p in passages
+        ]
+        return [self._grounded_pairs(reply, p, n) for reply, p in zip(self._complete_many(prompts), passages)]
+
+    def _grounded_pairs(self, reply: str | None, passage: str, n: int) -> list[tuple[str, str]]:
+        from engrain.evaluate.metrics import normalize
+
+        out: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        source = f" {normalize(passage)} "
+        q = None
+        for line in (reply or "").splitlines():
+            line = line.strip()
+            if line[:2].upper() not in ("Q:", "A:"):
+                line = _BULLET.sub("", line).strip()  # "1. Q: ..." -> "Q: ..."
+            if line[:2].upper() == "Q:":
+                q = line[2:].strip().strip(_QUOTES).strip()
+            elif line[:2].upper() == "A:" and q:
+                a, question = line[2:].strip().strip(_QUOTES).strip().rstrip("."), q
+                q = None
+                na, nq = normalize(a), normalize(question)
+                grounded = bool(na) and f" {na} " in source and len(a.split()) <= 20
+                if not grounded or not _is_question(question.lower()) or f" {na} " in f" {nq} " or nq in seen:
+                    self._stats["rejected"] += 1
+                    continue
+                seen.add(nq)
+                out.append((question, a))
+        return out[:n]
+
     # -- transport -------------------------------------------------------------------------
     def _complete(self, prompt: str) -> str | None:
-        """The reply text: from the cache, else from the endpoint; None on a skipped or failed call."""
-        body = {
-            "model": self.cfg.model,
-            "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
-            "temperature": 0.7,
-            "seed": 0,
-        }
-        key = sha256_json(body)
-        if key in self._cache:
-            self._stats["cache_hits"] += 1
-            return self._cache[key]
-        content = self._post(body)
-        if content is not None:
-            self._cache[key] = content
-            self._append_cache(key, content)
-        return content
+        return self._complete_many([prompt])[0]
+
+    def _body(self, prompt: str) -> dict:
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
+        if self.local is not None:  # greedy: the same corpus gives the same data
+            return {"model": f"local:{self.local.name}", "messages": messages, "temperature": 0.0}
+        return {"model": self.cfg.model, "messages": messages, "temperature": 0.7, "seed": 0}
+
+    def _complete_many(self, prompts: list[str]) -> list[str | None]:
+        """Replies in order: cached ones first, the rest from the endpoint or the local model
+        in batches, each appended to the cache as it arrives (a killed run resumes there)."""
+        bodies = [self._body(p) for p in prompts]
+        keys = [sha256_json(b) for b in bodies]
+        out: list[str | None] = [self._cache.get(k) for k in keys]
+        self._stats["cache_hits"] += sum(o is not None for o in out)
+        todo = [i for i, o in enumerate(out) if o is None]
+        step = self.cfg.batch_size if self.local is not None else 1
+        batches = [todo[i : i + step] for i in range(0, len(todo), step)]
+        for batch in _progress(batches, "teacher", self.progress and len(batches) > 1):
+            for i, content in zip(batch, self._send([bodies[i] for i in batch])):
+                out[i] = content
+                if content is not None:
+                    self._cache[keys[i]] = content
+                    self._append_cache(keys[i], content)
+        return out
+
+    def _send(self, bodies: list[dict]) -> list[str | None]:
+        if self.local is None:
+            t0 = time.perf_counter()
+            replies = [self._post(b) for b in bodies]
+            self._usage["seconds"] += time.perf_counter() - t0
+            return replies
+        room = max(0, self.cfg.max_requests - self._stats["requests"])
+        self._stats["over_budget"] += max(0, len(bodies) - room)
+        self._stats["requests"] += min(room, len(bodies))
+        replies = self.local.complete(bodies[:room]) if room else []
+        return replies + [None] * (len(bodies) - len(replies))
 
     def _post(self, body: dict) -> str | None:
         """POST with retries. Misconfiguration (auth, wrong URL, nothing listening) is fatal:
@@ -161,8 +228,11 @@ class Teacher:
                 break
             try:
                 content = r.json()["choices"][0]["message"]["content"]
-            except (ValueError, KeyError, IndexError, TypeError):
+                usage = r.json().get("usage") or {}
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
                 break
+            for k in ("prompt_tokens", "completion_tokens"):
+                self._usage[k] += usage.get(k, 0) if isinstance(usage.get(k, 0), int) else 0
             if isinstance(content, str):
                 return content
             break
@@ -194,6 +264,15 @@ def _load_cache(path: Path) -> tuple[dict[str, str], bool]:
         except (ValueError, KeyError, TypeError):
             continue
     return cache, bool(raw) and not raw.endswith("\n")
+
+
+def _progress(items: list, label: str, enabled: bool):
+    """A rich progress bar over `items` when enabled (the CLI), else the items as they are."""
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=label)
 
 
 def _is_question(low: str) -> bool:

@@ -184,3 +184,16 @@ def test_html_renders_in_a_real_browser_without_network(tmp_path):
                     "--proxy-server=127.0.0.1:9", "--window-size=1000,1400", f"--screenshot={shot}", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_training_data_section_shows_coverage_strategies_and_drops():
+    rep = sample_report()
+    rep["data"] |= {"by_kind": {"wh": 2300, "cloze": 1600}, "pattern_facts": 0, "answer_spans": 1766,
+                    "coverage": {"sentences": 346, "sentences_with_span": 320, "sentences_with_question": 318,
+                                 "entities": 700, "entities_trained": 690, "numbers": 156, "numbers_trained": 150},
+                    "dropped": {"decontaminated": 76}}
+    md = render_markdown(rep)
+    section = md[md.index("## Training data"):]
+    assert "| sentences with an answer span | 320 of 346 (92.5%) |" in section
+    assert "| wh | 2,300 | wh-questions for answer spans found in any sentence |" in section
+    assert "1,766 answer spans in free prose" in section and "76 (decontaminated)" in section

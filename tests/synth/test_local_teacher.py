@@ -1,0 +1,80 @@
+"""A local model as teacher: batched, cached, checked against the passage."""
+
+from __future__ import annotations
+
+from engrain.config import SynthConfig, TeacherConfig
+from engrain.rag.chunk import chunk_corpus
+from engrain.records import Document, EvalItem
+from engrain.synth.build import synthesize
+from engrain.synth.teacher import Teacher
+
+PASSAGE = "Maren Holt (born 4 March 1991) is a Norwegian rower. She studied geology at the University of Bergen."
+
+
+class FakeLocal:
+    """Stands in for LocalLM: one canned reply per prompt, and a record of the batches."""
+
+    name = "fake"
+
+    def __init__(self, reply: str) -> None:
+        self.reply, self.batches = reply, []
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
+
+    def complete(self, bodies: list[dict]) -> list[str]:
+        self.batches.append(len(bodies))
+        self.usage["prompt_tokens"] += 10 * len(bodies)
+        return [self.reply] * len(bodies)
+
+
+REPLY = "\n".join([
+    "Q: When was Maren Holt born?", "A: 4 March 1991",
+    "Q: What did Maren Holt study?", "A: geology.",
+    "Q: Where does Maren Holt live?", "A: in Oslo",  # not in the passage: invented
+    "Q: Is Maren Holt a Norwegian rower?", "A: Norwegian",  # the question gives the answer away
+    "Q: when was maren holt born?", "A: 1991",  # the same question again
+])
+
+
+def test_qa_pairs_are_grounded_batched_and_cached(tmp_path):
+    local = FakeLocal(REPLY)
+    cfg = TeacherConfig(batch_size=2)
+    t = Teacher(cfg, tmp_path / "cache.jsonl", local=local)
+    pairs = t.qa_pairs([PASSAGE, PASSAGE + " ", PASSAGE + "  "], 5)
+    assert pairs[0] == [("When was Maren Holt born?", "4 March 1991"), ("What did Maren Holt study?", "geology")]
+    assert local.batches == [2, 1] and t.stats["requests"] == 3 and t.stats["rejected"] == 9
+    assert t.stats["prompt_tokens"] == 30
+    again = FakeLocal("")
+    t2 = Teacher(cfg, tmp_path / "cache.jsonl", local=again)
+    assert t2.qa_pairs([PASSAGE], 5) == [pairs[0]] and again.batches == [] and t2.stats["cache_hits"] == 1
+
+
+def test_local_requests_stop_at_the_budget(tmp_path):
+    local = FakeLocal(REPLY)
+    t = Teacher(TeacherConfig(batch_size=4, max_requests=2), tmp_path / "c.jsonl", local=local)
+    out = t.qa_pairs([PASSAGE + " " * i for i in range(3)], 5)
+    assert [len(p) for p in out] == [2, 2, 0] and t.stats["over_budget"] == 1 and local.batches == [2]
+
+
+def test_teacher_pairs_join_the_mix_unless_they_state_a_held_out_fact(tmp_path):
+    docs = [Document("p.md", "Maren Holt", PASSAGE, "p.md", "h")]
+    t = Teacher(TeacherConfig(), tmp_path / "c.jsonl", local=FakeLocal(REPLY))
+    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(), seed=0,
+                     eval_items=[EvalItem("e", "x?", ["y"])], teacher=t)
+    qa = [e.messages for e in res.train if e.kind == "teacher_qa"]
+    assert [m[1]["content"] for m in qa] == ["4 March 1991.", "Geology."]
+    assert res.stats["teacher"]["requests"] == 2  # one rewrite of the passage, one request for its pairs
+    split = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(eval_fraction=0.9), seed=0,
+                       teacher=Teacher(TeacherConfig(), tmp_path / "c2.jsonl", local=FakeLocal(REPLY)))
+    held = {a for it in split.eval for a in it.answers}
+    assert not any(m[1]["content"].rstrip(".").lower() in {h.lower() for h in held}
+                   for e in split.train if e.kind == "teacher_qa" for m in [e.messages])
+
+
+def test_local_lm_generates_in_batches_with_a_real_model(tiny_model):
+    from engrain.synth.local_lm import LocalLM
+
+    lm = LocalLM(str(tiny_model), max_new_tokens=6)
+    replies = lm.complete([{"messages": [{"role": "user", "content": "Battery life?"}]},
+                           {"messages": [{"role": "user", "content": "What is the default port of the Heron MX-2?"}]}])
+    assert len(replies) == 2 and all(isinstance(r, str) for r in replies)
+    assert lm.usage["prompt_tokens"] > 10 and 0 < lm.usage["completion_tokens"] <= 12
