@@ -79,8 +79,8 @@ def render(name: str, project: Path, wall_s: float, limit: int) -> str:
         cells = [f"{m['by_category'][c]['accuracy']:.1%} / {m['by_category'][c]['hallucination_rate']:.1%}"
                  if c in m.get("by_category", {}) else "-" for c in cats]
         lines.append(f"| {p} | " + " | ".join(cells) + " |")
-    lines += ["", "Significance (McNemar, paired):", ""]
-    lines += [f"- {s['a']} vs {s['b']}: {s['b01']} vs {s['b10']} discordant, p = {s['p_value']:.3g}"
+    lines += ["", "Significance (McNemar, paired; questions only the second / only the first got right):", ""]
+    lines += [f"- {s['a']} vs {s['b']}: {s['b01']} / {s['b10']}, p = {s['p_value']:.3g}"
               for s in rep.get("significance", [])]
     if cov:
         lines += ["", "Synthesis coverage: "

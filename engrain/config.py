@@ -53,6 +53,7 @@ class TeacherConfig(_Section):
     batch_size: int = Field(8, ge=1, description="Prompts per batch for a local teacher.")
     max_new_tokens: int = Field(256, ge=16, le=4096, description="Reply length cap for a local teacher.")
     qa_per_passage: int = Field(5, ge=0, le=20, description="Question-answer pairs asked per passage (0: none).")
+    statements_per_passage: int = Field(5, ge=0, le=20, description="Sentences restating each passage, its implications and entity relations (0: none).")
 
 
 class SynthConfig(_Section):

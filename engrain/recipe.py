@@ -85,7 +85,8 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
         index(cfg, say, progress=progress)  # RAFT records are built from real retrievals
     key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None, cfg.rag.top_k,
                     cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
-                    sha256_file(eval_path) if eval_path and eval_path.exists() else None)
+                    sha256_file(eval_path) if eval_path and eval_path.exists() else None,
+                    *([cfg.model.base] if cfg.synth.teacher.local == "base" else []))  # self-study reads the base model
     if not force and ws.fresh("synth", key, ["train.jsonl", "dev.jsonl", "eval.jsonl"]):
         say("synth: unchanged, reusing")
         return key

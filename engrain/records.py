@@ -11,7 +11,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
 ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log",
-                      "wh", "wh_reverse", "cloze", "entity", "teacher_qa"]
+                      "wh", "wh_reverse", "cloze", "entity", "teacher_qa", "teacher_text"]
 
 
 @dataclass

@@ -122,3 +122,19 @@ def test_eval_file_reads_wrong_answers(tmp_path):
     path.write_text('{"question": "q", "answers": ["A"], "wrong": "B"}\n')
     with pytest.raises(EngrainError, match="'wrong'"):
         recipe.load_eval_file(path)
+
+
+def test_self_study_teacher_runs_the_base_model_and_resumes_from_its_cache(tmp_path, tiny_model):
+    cfg = make_project(tmp_path, tiny_model)
+    cfg.synth.raft_fraction = 0  # no index needed for this check
+    cfg.synth.teacher.local, cfg.synth.teacher.max_new_tokens = "base", 16
+    recipe.ingest(cfg)
+    recipe.synth(cfg, progress=False)
+    stats = read_json(cfg.workspace_dir / "synth" / "stats.json")["teacher"]
+    assert stats["requests"] > 0 and stats["prompt_tokens"] > 0 and stats["completion_tokens"] > 0
+    cache = cfg.workspace_dir / "cache" / "teacher.jsonl"
+    n = len(cache.read_text().splitlines())
+    recipe.synth(cfg, force=True, progress=False)  # a re-run answers every request from the cache
+    again = read_json(cfg.workspace_dir / "synth" / "stats.json")["teacher"]
+    assert again["requests"] == 0 and again["cache_hits"] == stats["requests"]
+    assert len(cache.read_text().splitlines()) == n

@@ -259,6 +259,7 @@ KIND_MEANING = {
     "cloze": "a sentence up to an answer span, continued by the span",
     "entity": "what the corpus says of an entity, gathered across documents",
     "teacher_qa": "teacher-written question-answer pairs, each answer found in its passage",
+    "teacher_text": "teacher sentences restating a passage, its implications and entity relations",
     "abstain": "questions the corpus does not answer, with the refusal",
     "raft": "questions with retrieved passages (RAFT)",
     "log": "assistant turns of the interaction logs",

@@ -110,7 +110,7 @@ def synthesize(
     generic_examples(corpus, plan, cfg, mix)
     if teacher is not None:
         mix.train += teacher_examples(teacher, docs, corpus.facts, plan.eval_groups | plan.dev_groups, cfg)
-        mix.train += teacher_qa_examples(teacher, corpus, plan, cfg)
+        mix.train += teacher_passage_examples(teacher, corpus, plan, cfg)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
     abstain = abstention_examples(corpus, corpus_text, plan, cfg, rng, mix, eval_given=eval_items is not None)
     raft_examples(corpus, chunks, plan, abstain, cfg, rng, mix, retrieve or lexical_retriever(chunks), top_k)
@@ -300,21 +300,23 @@ def teacher_examples(
     return out
 
 
-def teacher_qa_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:
-    """Teacher-written question-answer pairs about each passage of each document, each answer
-    checked against its passage; pairs that state a held-out eval fact stay out."""
-    n = cfg.teacher.qa_per_passage
-    if n <= 0:
-        return []
+def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:
+    """Teacher-written question-answer pairs and restating sentences for each passage of each
+    document, checked against the passage; any that state a held-out eval fact stay out."""
     pieces = [(doc, piece) for doc in corpus.docs for piece in document_views(doc, 0, random.Random(0))]
+    passages = [p for _, p in pieces]
     held = {normalize(f.answer) for f in corpus.spans if f.key in plan.eval_groups}
     held |= {normalize(f.value) for f in corpus.facts if f.key in plan.eval_groups}
+    states_held = lambda text: any(h and f" {h} " in f" {normalize(text)} " for h in held)  # noqa: E731
     out = []
-    for (doc, _), pairs in zip(pieces, teacher.qa_pairs([p for _, p in pieces], n)):
-        for q, a in pairs:
-            if normalize(a) not in held:
-                out.append(Example("teacher_qa", messages=_msgs(q, a[:1].upper() + a[1:] + "."), source=doc.id,
-                                   fact=f"teacher|{doc.id}|{normalize(a)}"))
+    if cfg.teacher.qa_per_passage:
+        for (doc, _), pairs in zip(pieces, teacher.qa_pairs(passages, cfg.teacher.qa_per_passage)):
+            out += [Example("teacher_qa", messages=_msgs(q, a[:1].upper() + a[1:] + "."), source=doc.id,
+                            fact=f"teacher|{doc.id}|{normalize(a)}") for q, a in pairs if not states_held(a)]
+    if cfg.teacher.statements_per_passage:
+        for (doc, _), sents in zip(pieces, teacher.statements(passages, cfg.teacher.statements_per_passage)):
+            out += [Example("teacher_text", text=t, source=doc.id, fact=f"teacher|{doc.id}") for t in sents
+                    if not states_held(t)]
     return out
 
 

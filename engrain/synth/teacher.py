@@ -134,6 +134,34 @@ class Teacher:
         ]
         return [self._grounded_pairs(reply, p, n) for reply, p in zip(self._complete_many(prompts), passages)]
 
+    def statements(self, passages: list[str], n: int) -> list[list[str]]:
+        """Up to `n` sentences per passage restating what it says, its implications and the
+        relations between the entities it names, in the teacher's own words (EntiGraph-style
+        rewrites). A sentence is kept when every number in it is in the passage and it names
+        a capitalised name the passage names."""
+        prompts = [
+            f"Write {n} short sentences about the passage below, one per line: restate its facts in other words, "
+            "say what follows from them, and how the people, places and organisations it names relate to each "
+            "other. Use full names, never 'he' or 'she'. Add nothing the passage does not support.\n\n"
+            f"Passage:\n{p}" for p in passages
+        ]
+        return [self._grounded_statements(reply, p, n) for reply, p in zip(self._complete_many(prompts), passages)]
+
+    def _grounded_statements(self, reply: str | None, passage: str, n: int) -> list[str]:
+        names = _names(passage)
+        numbers = set(_NUMBER.findall(passage))
+        out: list[str] = []
+        for line in (reply or "").splitlines():
+            sent = _BULLET.sub("", line.strip()).strip().strip(_QUOTES).strip()
+            if not sent or sent in out:
+                continue
+            grounded = set(_NUMBER.findall(sent)) <= numbers and any(name in sent for name in names if len(name) > 2)
+            if not grounded or len(sent.split()) > 40 or sent.endswith("?"):
+                self._stats["rejected"] += 1
+                continue
+            out.append(sent)
+        return out[:n]
+
     def _grounded_pairs(self, reply: str | None, passage: str, n: int) -> list[tuple[str, str]]:
         from engrain.evaluate.metrics import normalize
 
@@ -264,6 +292,16 @@ def _load_cache(path: Path) -> tuple[dict[str, str], bool]:
         except (ValueError, KeyError, TypeError):
             continue
     return cache, bool(raw) and not raw.endswith("\n")
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words and runs of them, except a lone word that only starts a sentence ('She')."""
+    out = set()
+    for m in re.finditer(r"\b[A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)*", text):
+        starts_sentence = not text[: m.start()].rstrip() or text[: m.start()].rstrip()[-1] in ".!?:"
+        if " " in m[0] or not starts_sentence:
+            out.add(m[0])
+    return out
 
 
 def _progress(items: list, label: str, enabled: bool):

@@ -57,17 +57,33 @@ def test_local_requests_stop_at_the_budget(tmp_path):
 
 def test_teacher_pairs_join_the_mix_unless_they_state_a_held_out_fact(tmp_path):
     docs = [Document("p.md", "Maren Holt", PASSAGE, "p.md", "h")]
-    t = Teacher(TeacherConfig(), tmp_path / "c.jsonl", local=FakeLocal(REPLY))
-    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(), seed=0,
+    t = Teacher(TeacherConfig(statements_per_passage=0), tmp_path / "c.jsonl", local=FakeLocal(REPLY))
+    no_statements = SynthConfig(teacher=TeacherConfig(statements_per_passage=0))
+    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), no_statements, seed=0,
                      eval_items=[EvalItem("e", "x?", ["y"])], teacher=t)
     qa = [e.messages for e in res.train if e.kind == "teacher_qa"]
     assert [m[1]["content"] for m in qa] == ["4 March 1991.", "Geology."]
     assert res.stats["teacher"]["requests"] == 2  # one rewrite of the passage, one request for its pairs
-    split = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(eval_fraction=0.9), seed=0,
-                       teacher=Teacher(TeacherConfig(), tmp_path / "c2.jsonl", local=FakeLocal(REPLY)))
+    split = synthesize(docs, [], chunk_corpus(docs, 40, 10), no_statements.model_copy(update={"eval_fraction": 0.9}), seed=0,
+                       teacher=Teacher(TeacherConfig(statements_per_passage=0), tmp_path / "c2.jsonl", local=FakeLocal(REPLY)))
     held = {a for it in split.eval for a in it.answers}
     assert not any(m[1]["content"].rstrip(".").lower() in {h.lower() for h in held}
                    for e in split.train if e.kind == "teacher_qa" for m in [e.messages])
+
+
+def test_statements_keep_only_what_the_passage_supports(tmp_path):
+    reply = "\n".join([
+        "1. Maren Holt was born in 1991 and rows for Norway.",
+        "- Maren Holt studied geology in Bergen.",
+        "Maren Holt won 3 gold medals.",  # a number the passage does not have
+        "She is a rower.",  # names nobody
+        "Did Maren Holt study geology?",  # a question, not a statement
+        "Maren Holt studied geology in Bergen.",  # the same again
+    ])
+    t = Teacher(TeacherConfig(), tmp_path / "c.jsonl", local=FakeLocal(reply))
+    assert t.statements([PASSAGE], 5) == [["Maren Holt was born in 1991 and rows for Norway.",
+                                           "Maren Holt studied geology in Bergen."]]
+    assert t.stats["rejected"] == 3  # the repeat is dropped, not counted as a rejection
 
 
 def test_local_lm_generates_in_batches_with_a_real_model(tiny_model):
