@@ -16,7 +16,7 @@ from pathlib import Path
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
-from engrain.io import read_json, read_jsonl, sha256_file, write_json, write_jsonl
+from engrain.io import read_jsonl, sha256_file, write_json, write_jsonl
 from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.workspace import Workspace, stage_key
 
