@@ -79,6 +79,10 @@ class Mix:
     made_eval: list[EvalItem] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
 
+    def n_qa(self) -> int:
+        """Question-answer examples so far: abstention and RAFT counts scale with them."""
+        return sum(e.kind in ("qa", "faq", "wh") for e in self.train)
+
     def hold_out(self, question: str, answer: str, key: str, plan: Plan) -> None:
         """One phrasing of a held-out fact: an eval question (eval groups) or a dev one."""
         if key in plan.eval_groups:
@@ -215,7 +219,7 @@ def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix) -> 
 def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: SynthConfig, rng: random.Random,
                         mix: Mix, eval_given: bool) -> list[tuple[str, str]]:
     """Questions the corpus does not answer: some held out (dev, or eval when splitting), the rest trained."""
-    n_qa = sum(e.kind in ("qa", "faq", "wh") for e in mix.train)
+    n_qa = mix.n_qa()
     n_dev = len(plan.dev_groups)
     n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
     abstain = abstain_questions(corpus.facts, corpus_text, n, rng)
@@ -234,7 +238,7 @@ def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: Synth
 def raft_examples(corpus: Corpus, chunks: list[Chunk], plan: Plan, abstain: list[tuple[str, str]], cfg: SynthConfig,
                   rng: random.Random, mix: Mix, retrieve: Retrieve, top_k: int) -> None:
     """Questions with the passages retrieval really gives them (RAFT); some without the oracle."""
-    n_qa = sum(e.kind in ("qa", "faq", "wh") for e in mix.train)
+    n_qa = mix.n_qa()
     trainable = [f for f in [*corpus.facts, *corpus.spans] if f.key not in plan.eval_groups]
     for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
         if isinstance(fact, Fact):

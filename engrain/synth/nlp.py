@@ -103,7 +103,7 @@ def _resolve(parsed, subject: str) -> str:
     Once the sentence has named the subject, a possessive stays ("Tomas Ferrant opened his
     first restaurant"), so the name is not repeated."""
     out = []
-    other_person, named = False, subject in parsed.text.split(" (")[0][: len(subject) + 1]
+    other_person, named = False, parsed.text.lstrip("\"'“ ").startswith(subject)
     for tok in parsed:
         if tok.ent_type_ == "PERSON" and tok.text not in subject:
             other_person = True

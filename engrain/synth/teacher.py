@@ -28,6 +28,7 @@ import httpx
 
 from engrain.config import TeacherConfig
 from engrain.errors import EngrainError
+from engrain.evaluate.metrics import normalize
 from engrain.io import sha256_json
 from engrain.synth.facts import Fact, name_variants
 
@@ -59,8 +60,8 @@ class Teacher:
         # Used exactly as given ("http://host:8000/v1" or ".../v1/"): servers differ on the prefix.
         self.url = (cfg.base_url or "").rstrip("/") + "/chat/completions"
         self.cache_path = Path(cache_path)
-        self._client = client or httpx.Client(timeout=TIMEOUT_S)
-        self._own_client = client is None
+        self._own_client = client is None and local is None  # a local teacher opens no connection
+        self._client = client or (httpx.Client(timeout=TIMEOUT_S) if self._own_client else None)
         self._stats = {"requests": 0, "cache_hits": 0, "rejected": 0, "failures": 0, "over_budget": 0}
         self._usage = {"prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
         self._cache, self._needs_newline = _load_cache(self.cache_path)
@@ -163,8 +164,6 @@ class Teacher:
         return out[:n]
 
     def _grounded_pairs(self, reply: str | None, passage: str, n: int) -> list[tuple[str, str]]:
-        from engrain.evaluate.metrics import normalize
-
         out: list[tuple[str, str]] = []
         seen: set[str] = set()
         source = f" {normalize(passage)} "
