@@ -1,4 +1,4 @@
-"""Build the four pipelines behind the one `Answerer` interface.
+"""Build each declared pipeline (engrain.pipelines) behind the one `Answerer` interface.
 
 `base` and `rag` share the untuned model, `ft` and `ft+rag` the tuned one; models and the
 embedder are loaded once and shared, so evaluating all four costs two model loads.
@@ -9,15 +9,17 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from engrain.config import PIPELINES, EngrainConfig
+from engrain import pipelines
+from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.generate import Generator
-from engrain.model.loading import load_causal_lm, load_embedder
+from engrain.model.loading import load_causal_lm, load_embedder, set_threads
 from engrain.rag.answerer import RagAnswerer
 from engrain.rag.index import Retriever
 from engrain.rag.verify import VerifiedAnswerer
 from engrain.records import Answerer
+from engrain.workspace import Workspace
 
 
 class AnswererFactory:
@@ -25,21 +27,22 @@ class AnswererFactory:
         self.cfg = cfg
         self.ft_model_dir = ft_model_dir
         self.index_dir = index_dir
-        if cfg.model.threads:
-            import torch
+        set_threads(cfg.model.threads)
 
-            torch.set_num_threads(cfg.model.threads)
+    @classmethod
+    def for_workspace(cls, cfg: EngrainConfig, ws: Workspace) -> AnswererFactory:
+        """The tuned model and the index this workspace's train and index stages wrote."""
+        return cls(cfg, ws.path("train", "model"), ws.path("index", "lancedb"))
 
     def build(self, name: str) -> Answerer:
-        if name not in PIPELINES:
-            raise EngrainError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINES)}")
-        generator = self.tuned if name.startswith("ft") else self.base
-        if name == "ft+rag" and self.cfg.rag.hybrid == "verify":
+        p = pipelines.get(name)
+        generator = self.tuned if p.tuned else self.base
+        if p.answering == "closed-book":
+            return ClosedBookAnswerer(name, generator)
+        if p.answering == "hybrid" and self.cfg.rag.hybrid == "verify":
             return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
                                     self.cfg.rag.read_refusals)
-        if name.endswith("rag"):
-            return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
-        return ClosedBookAnswerer(name, generator)
+        return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
 
     def _generator(self, adapter: Path | None) -> Generator:
         model, tok = load_causal_lm(self.cfg.model.base, self.cfg.model.dtype, adapter=adapter)

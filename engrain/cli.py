@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from engrain.errors import EngrainError
+from engrain.errors import EngrainError, Interrupted
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
 console = Console(stderr=True, soft_wrap=True)
@@ -28,11 +28,14 @@ def main() -> None:
     _quiet_libraries()
     try:
         app(standalone_mode=False)
+    except Interrupted as e:
+        console.print(f"interrupted: {e}", highlight=False)
+        sys.exit(130)
     except EngrainError as e:
         console.print(f"[red]error:[/red] {e}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        console.print("interrupted; finished outputs are kept", highlight=False)
+        console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
         sys.exit(130)
     except Exception as e:  # click's usage errors and friends
         import click
@@ -42,7 +45,10 @@ def main() -> None:
             sys.exit(e.exit_code)
         if isinstance(e, click.exceptions.Exit):
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+            if isinstance(e.__context__, KeyboardInterrupt):
+                console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
+                sys.exit(130)
             sys.exit(1)
         raise
 
@@ -182,7 +188,7 @@ def ask(
 
     cfg = _load(config, overrides)
     ws = Workspace(cfg)
-    answerer = AnswererFactory(cfg, ws.dir("train") / "model", ws.dir("index") / "lancedb").build(pipeline)
+    answerer = AnswererFactory.for_workspace(cfg, ws).build(pipeline)
     ans = answerer.answer(question, "completion" if completion else "qa")
     out = Console(soft_wrap=True)
     out.print(f"[bold]{pipeline}[/bold]: {ans.text}", highlight=False)
@@ -252,8 +258,8 @@ def ablate(
     overrides: SET = None,
 ) -> None:
     """Run the bake-off over a grid of settings; table and plot of accuracy and hallucination."""
-    from engrain.evaluate.ablate import ablate as run_ablation
-    from engrain.evaluate.ablate import parse_vary
+    from engrain.ablate import ablate as run_ablation
+    from engrain.ablate import parse_vary
 
     if not vary:
         raise EngrainError("give at least one --vary section.key=v1,v2,...")
@@ -289,11 +295,14 @@ def _quiet_libraries() -> None:
     """Library chatter (weight-loading bars, hub warnings) drowns engrain's own progress."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("LANCEDB_LOG", "error")  # before lancedb loads: its "creating dataset" WARN is noise
     import logging
     import warnings
 
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
+    # the CLI owns its process; the library (engrain's Python API) leaves filters to its caller
+    for module in ("transformers", "peft", "torch", "accelerate", "sentence_transformers", "lancedb", "spacy"):
+        warnings.filterwarnings("ignore", category=FutureWarning, module=module)
+        warnings.filterwarnings("ignore", category=UserWarning, module=module)
     logging.getLogger("lancedb").setLevel(logging.ERROR)
     try:
         from transformers.utils import logging as hf_logging

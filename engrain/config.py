@@ -11,13 +11,16 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engrain.errors import EngrainError
+from engrain.io import read_toml, validated
+from engrain.pipelines import NAMES as PIPELINE_NAMES
 
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct"
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
-PIPELINES = ("base", "rag", "ft", "ft+rag")
+# how often the knowledge changes -> months between changes (and between retrainings)
+CHANGE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 class _Section(BaseModel):
@@ -104,6 +107,15 @@ class TrainConfig(_Section):
         description="Modules that get adapters; facts live in the MLPs, so they are included.",
     )
     bf16: Literal["auto", "on", "off"] = Field("auto", description="bf16 autocast: auto = where the CPU/GPU supports it.")
+    max_batch_tokens: int = Field(
+        2048, ge=16, description="Padded tokens per forward pass: a longer batch is run in parts and its gradients "
+        "summed (the same step, less peak memory).")
+    packing: Literal["auto", "on", "off"] = Field(
+        "auto", description="Pack each batch's examples into full rows (no padding, no attention across examples). "
+        "auto = on with a GPU; on CPU length-grouped padded batches are faster.")
+    grad_checkpointing: Literal["auto", "on", "off"] = Field(
+        "auto", description="Recompute activations in the backward pass (about a third slower, far less memory). "
+        "auto = on when a batch's activations would not fit in a quarter of free memory.")
     eval_every: int = Field(0, ge=0, description="Score the dev split every N steps and keep the best (0: once per epoch).")
     dev_max: int = Field(48, ge=0, description="Dev questions scored per selection round (generation is slow on CPU).")
     save_every: int = Field(200, ge=1, description="Resumable checkpoint every N steps.")
@@ -129,12 +141,20 @@ class RagConfig(_Section):
 
 
 class EvalConfig(_Section):
-    pipelines: list[Literal["base", "rag", "ft", "ft+rag"]] = Field(default_factory=lambda: list(PIPELINES))
+    pipelines: list[str] = Field(default_factory=lambda: list(PIPELINE_NAMES), description=f"Any of {', '.join(PIPELINE_NAMES)}.")
     limit: int = Field(0, ge=0, description="Questions per category to evaluate (0: all). Stratified, seeded.")
     warmup: int = Field(2, ge=0, description="Untimed queries per pipeline before measuring.")
     throughput_concurrency: list[int] = Field(default_factory=lambda: [1, 2, 4], description="Requests in flight for the throughput figure.")
     throughput_queries: int = Field(8, ge=0, description="Queries per concurrency level (0: skip throughput).")
     forgetting: bool = Field(True, description="Perplexity of a shipped general-text sample, base vs fine-tuned.")
+
+    @field_validator("pipelines")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        unknown = [n for n in names if n not in PIPELINE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown pipeline {unknown[0]!r}: choose from {', '.join(PIPELINE_NAMES)}")
+        return names
 
 
 class CostConfig(_Section):
@@ -169,20 +189,11 @@ class EngrainConfig(_Section):
     def workspace_dir(self) -> Path:
         return self.path(self.workspace)
 
-    def section_hash(self, *sections: str) -> dict:
-        """The settings a stage depends on, for its cache key."""
-        return {s: getattr(self, s).model_dump(mode="json") if s != "seed" else self.seed for s in sections}
-
 
 def load(path: str | Path, overrides: list[str] | None = None) -> EngrainConfig:
     """Load and validate a TOML config; `overrides` are `section.key=value` strings."""
     path = Path(path)
-    if not path.is_file():
-        raise EngrainError(f"config file not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise EngrainError(f"{path}: not valid TOML ({e})") from None
+    raw = read_toml(path, "config file")
     for item in overrides or []:
         _apply_override(raw, item)
     cfg = validate(raw, where=str(path))
@@ -191,30 +202,39 @@ def load(path: str | Path, overrides: list[str] | None = None) -> EngrainConfig:
 
 
 def validate(raw: dict, where: str = "config") -> EngrainConfig:
-    try:
-        return EngrainConfig.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise EngrainError(f"{where}: invalid value for {loc}: {err['msg']}") from None
+    return validated(EngrainConfig, raw, where)
 
 
-def _apply_override(raw: dict, item: str) -> None:
-    """`train.epochs=2` -> raw['train']['epochs'] = 2 (value parsed as TOML, else as a string)."""
+def parse_override(item: str, what: str = "override") -> tuple[str, str]:
+    """`section.key=value` -> ("section.key", "value"): the one syntax of --set and --vary."""
     if "=" not in item:
-        raise EngrainError(f"override must look like section.key=value, got {item!r}")
+        raise EngrainError(f"{what} must look like section.key=value, got {item!r}")
     key, value = item.split("=", 1)
+    return key.strip(), value.strip()
+
+
+def parse_value(text: str):
+    """A setting's value as TOML (2, 1e-3, true, ["a"]), else the plain string."""
     try:
-        parsed = tomllib.loads(f"v = {value}")["v"]
+        return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        parsed = value
+        return text
+
+
+def set_dotted(raw: dict, key: str, value, what: str = "override") -> None:
+    """raw['train']['epochs'] = value for key 'train.epochs'; sections are created as needed."""
     node = raw
-    *parents, leaf = key.strip().split(".")
+    *parents, leaf = key.split(".")
     for p in parents:
         node = node.setdefault(p, {})
         if not isinstance(node, dict):
-            raise EngrainError(f"override {item!r}: {p} is not a section")
-    node[leaf] = parsed
+            raise EngrainError(f"{what} {key!r}: {p} is not a section")
+    node[leaf] = value
+
+
+def _apply_override(raw: dict, item: str) -> None:
+    key, value = parse_override(item)
+    set_dotted(raw, key, parse_value(value))
 
 
 def dump_toml(cfg: EngrainConfig) -> str:

@@ -9,3 +9,7 @@ from __future__ import annotations
 
 class EngrainError(Exception):
     """A problem with the user's input, config or environment, stated in one line."""
+
+
+class Interrupted(EngrainError):
+    """Ctrl-C stopped a stage after it saved what the next run resumes from (exit 130)."""

@@ -118,3 +118,28 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_toml(path: str | Path, what: str = "file") -> dict:
+    """A TOML file as a dict; a missing or malformed file is a one-line EngrainError."""
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise EngrainError(f"{what} not found: {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise EngrainError(f"{path}: not valid TOML ({e})") from None
+
+
+def validated(model_cls, raw: dict, where: str):
+    """`model_cls.model_validate(raw)`, its first error as one line naming the key."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise EngrainError(f"{where}: invalid value for {loc}: {err['msg']}") from None

@@ -17,8 +17,9 @@ from pathlib import Path
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.io import read_jsonl, sha256_file, write_json, write_jsonl
-from engrain.records import Conversation, Document, EvalItem, Example
-from engrain.workspace import Workspace, stage_key
+from engrain.pipelines import PIPELINES
+from engrain.records import Conversation, Document, EvalItem
+from engrain.workspace import Workspace, read_corpus, read_split, stage_key
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
@@ -38,14 +39,13 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
     doc_paths = [cfg.path(p) for p in cfg.data.docs]
     log_paths = [cfg.path(p) for p in cfg.data.logs]
     key = stage_key("ingest", _files_fingerprint(doc_paths + log_paths, cfg.root), cfg.data.model_dump())
-    if not force and ws.fresh("ingest", key, ["documents.jsonl", "logs.jsonl"]):
+    if not force and ws.fresh("ingest", key):
         say("ingest: unchanged, reusing")
         return key
     docs = load_documents(doc_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
     logs = load_logs(log_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
-    out = ws.dir("ingest")
-    write_jsonl(out / "documents.jsonl", docs)
-    write_jsonl(out / "logs.jsonl", logs)
+    write_jsonl(ws.path("ingest", "documents"), docs)
+    write_jsonl(ws.path("ingest", "logs"), logs)
     words = sum(len(d.text.split()) for d in docs)
     ws.mark("ingest", key, documents=len(docs), words=words, conversations=len(logs),
             sources={d.id: d.sha256 for d in docs})
@@ -54,10 +54,7 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
 
 
 def load_corpus(cfg: EngrainConfig) -> tuple[list[Document], list[Conversation]]:
-    d = Workspace(cfg).dir("ingest")
-    if not (d / "documents.jsonl").exists():
-        raise EngrainError("no ingested corpus: run `engrain ingest` first")
-    return [Document(**r) for r in read_jsonl(d / "documents.jsonl")], [Conversation(**r) for r in read_jsonl(d / "logs.jsonl")]
+    return read_corpus(Workspace(cfg))
 
 
 def load_eval_file(path: Path) -> list[EvalItem]:
@@ -81,13 +78,13 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     eval_path = cfg.path(cfg.data.eval) if cfg.data.eval else None
     eval_items = load_eval_file(eval_path) if eval_path else None  # a bad eval file fails before any work
     raft = cfg.synth.raft_fraction > 0
-    if raft and not ws.fresh("index", _index_key(cfg, ws), ["lancedb"]):
+    if raft and not ws.fresh("index", _index_key(cfg, ws)):
         index(cfg, say, progress=progress)  # RAFT records are built from real retrievals
     key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None, cfg.rag.top_k,
                     cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
                     sha256_file(eval_path) if eval_path and eval_path.exists() else None,
                     *([cfg.model.base] if cfg.synth.teacher.local == "base" else []))  # self-study reads the base model
-    if not force and ws.fresh("synth", key, ["train.jsonl", "dev.jsonl", "eval.jsonl"]):
+    if not force and ws.fresh("synth", key):
         say("synth: unchanged, reusing")
         return key
     docs, logs = load_corpus(cfg)
@@ -97,7 +94,7 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
         from engrain.model.loading import load_embedder
         from engrain.rag.index import Retriever
 
-        retriever = Retriever(ws.dir("index") / "lancedb", load_embedder(cfg.model.embedder))
+        retriever = Retriever(ws.path("index", "lancedb"), load_embedder(cfg.model.embedder))
         retrieve = lambda q, k: retriever.search(q, k)[0]  # noqa: E731
     teacher = _teacher(cfg, ws, say, progress)
     try:
@@ -106,11 +103,10 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     finally:
         if teacher is not None:
             teacher.close()
-    out = ws.dir("synth")
-    write_jsonl(out / "train.jsonl", result.train)
-    write_jsonl(out / "dev.jsonl", result.dev)
-    write_jsonl(out / "eval.jsonl", result.eval if result.eval is not None else eval_items)
-    write_json(out / "stats.json", result.stats)
+    write_jsonl(ws.path("synth", "train"), result.train)
+    write_jsonl(ws.path("synth", "dev"), result.dev)
+    write_jsonl(ws.path("synth", "eval"), result.eval if result.eval is not None else eval_items)
+    write_json(ws.path("synth", "stats"), result.stats)
     ws.mark("synth", key, **result.stats)
     by_kind = ", ".join(f"{k} {v}" for k, v in result.stats["by_kind"].items())
     say(f"synth: {result.stats['examples']} training examples ({by_kind}); {result.stats['facts_found']} facts found")
@@ -134,15 +130,11 @@ def _teacher(cfg: EngrainConfig, ws: Workspace, say: Say, progress: bool):
         say(f"synth: local teacher {local.name}")
     else:
         say(f"synth: teacher {tc.model} at {tc.base_url}")
-    return Teacher(tc, ws.root / "cache" / "teacher.jsonl", local=local, progress=progress)
+    return Teacher(tc, ws.path("cache", "teacher"), local=local, progress=progress)
 
 
 def load_split(cfg: EngrainConfig, name: str) -> list:
-    path = Workspace(cfg).dir("synth") / f"{name}.jsonl"
-    if not path.exists():
-        raise EngrainError("no synthesized data: run `engrain synth` first")
-    cls = Example if name == "train" else EvalItem
-    return [cls(**r) for r in read_jsonl(path)]
+    return read_split(Workspace(cfg), name)
 
 
 # -- train --------------------------------------------------------------------------------
@@ -152,12 +144,13 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     ws = Workspace(cfg)
     key = stage_key("train", ws.key("synth"), cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt,
                     cfg.model.max_new_tokens, cfg.seed)
-    if not force and ws.fresh("train", key, ["model", "train_result.json"]):
+    if not force and ws.fresh("train", key):
         say("train: unchanged, reusing")
         return key
     examples, dev = load_split(cfg, "train"), load_split(cfg, "dev")
     say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
-    result = run_training(cfg, examples, dev, ws.dir("train"), progress=progress)
+    result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
+    write_json(ws.path("train", "result"), result.to_dict())
     ws.mark("train", key, **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
     say(f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), best dev step {result.best_step}")
     return key
@@ -171,13 +164,13 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
     ws = Workspace(cfg)
     key = _index_key(cfg, ws)
-    if not force and ws.fresh("index", key, ["lancedb"]):
+    if not force and ws.fresh("index", key):
         say("index: unchanged, reusing")
         return key
     docs, _ = load_corpus(cfg)
     chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
     t0 = time.perf_counter()
-    n = build_index(chunks, load_embedder(cfg.model.embedder), ws.dir("index") / "lancedb", cfg.rag.batch_size, progress)
+    n = build_index(chunks, load_embedder(cfg.model.embedder), ws.path("index", "lancedb"), cfg.rag.batch_size, progress)
     seconds = time.perf_counter() - t0
     corpus_tokens = sum(len(c.text.split()) for c in chunks) * 4 // 3  # ~tokens; for the cost model only
     ws.mark("index", key, chunks=n, seconds=round(seconds, 2), corpus_tokens_approx=corpus_tokens)
@@ -198,11 +191,11 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     ws = Workspace(cfg)
     key = stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
                     cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed)
-    if not force and ws.fresh("eval", key, ["results.jsonl", "metrics.json"]):
+    if not force and ws.fresh("eval", key):
         say("eval: unchanged, reusing")
         return key
     items = runner.sample_items(load_split(cfg, "eval"), cfg.eval.limit, cfg.seed)
-    factory = AnswererFactory(cfg, ws.dir("train") / "model", ws.dir("index") / "lancedb")
+    factory = AnswererFactory.for_workspace(cfg, ws)
     rows: list[dict] = []
     with _progress(progress) as bar:
         for name in cfg.eval.pipelines:
@@ -214,9 +207,8 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     summary["forgetting"] = _forgetting(cfg, factory, say)
     summary["questions"] = len(items)
     summary["questions_total"] = len(load_split(cfg, "eval"))
-    out = ws.dir("eval")
-    write_jsonl(out / "results.jsonl", rows)
-    write_json(out / "metrics.json", summary)
+    write_jsonl(ws.path("eval", "results"), rows)
+    write_json(ws.path("eval", "metrics"), summary)
     ws.mark("eval", key, questions=len(items))
     say(f"eval: {len(items)} questions x {len(cfg.eval.pipelines)} pipelines")
     return key
@@ -236,7 +228,7 @@ def _throughput(cfg: EngrainConfig, factory, items: list[EvalItem], say: Say) ->
 
 def _forgetting(cfg: EngrainConfig, factory, say: Say) -> dict | None:
     """What specialisation cost: general-text perplexity, base vs fine-tuned."""
-    if not cfg.eval.forgetting or not {"base", "ft"} <= {p.split("+")[0] for p in cfg.eval.pipelines}:
+    if not cfg.eval.forgetting or {PIPELINES[p].tuned for p in cfg.eval.pipelines} != {True, False}:
         return None
     from engrain.evaluate.forgetting import forgetting_check
 
@@ -255,7 +247,7 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
             raise EngrainError(f"nothing to report yet: run `engrain {stage}` first")
     rep = build_report(cfg, ws)
     dest = out_dir or ws.dir("report")
-    write_report(rep, dest, ws.dir("eval") / "results.jsonl")
+    write_report(rep, dest, ws.path("eval", "results"))
     ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
     say(f"report: {dest / 'report.html'}")
     return dest

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
+# the stages an answer's latency is broken into, in the order they happen
+LATENCY_STAGES = ("embed", "search", "prompt", "prefill", "decode")
+
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
 ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log",
                       "wh", "wh_reverse", "cloze", "entity", "teacher_qa", "teacher_text"]
@@ -89,6 +92,7 @@ class Answer:
     timings_ms: dict[str, float]  # stage -> ms: embed, search, prompt, prefill, decode; plus ttft, total
     passages: list[Passage] = field(default_factory=list)
     route: str = ""  # which path a multi-path pipeline took (verified ft+rag: recall, refusal or read)
+    embed_tokens: int = 0  # tokens the embedder read for retrieval (0: nothing retrieved)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -30,6 +30,3 @@ def sentences(paragraph: str) -> list[str]:
         out += [p.strip() for p in merged if p.strip()]
     return out
 
-
-def words(text: str) -> list[str]:
-    return text.split()

@@ -138,3 +138,30 @@ def test_self_study_teacher_runs_the_base_model_and_resumes_from_its_cache(tmp_p
     again = read_json(cfg.workspace_dir / "synth" / "stats.json")["teacher"]
     assert again["requests"] == 0 and again["cache_hits"] == stats["requests"]
     assert len(cache.read_text().splitlines()) == n
+
+
+def test_ctrl_c_during_training_exits_130_and_leaves_a_checkpoint(tmp_path, tiny_model):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from engrain.config import dump_toml
+
+    cfg = make_project(tmp_path, tiny_model)
+    cfg.train.max_steps, cfg.train.batch_size, cfg.train.save_every = 100_000, 1, 5
+    (tmp_path / "engrain.toml").write_text(dump_toml(cfg))
+    recipe.ingest(cfg)
+    recipe.synth(cfg, progress=False)
+    cmd = [sys.executable, "-m", "engrain", "train", "-c", str(tmp_path / "engrain.toml")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    work = Workspace(cfg).dir("train")
+    deadline = time.time() + 120
+    while not list((work / "checkpoints").glob("step-*")) and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)  # stepping: the first periodic checkpoint is written
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "training stopped at step" in err, err
+    assert list((work / "checkpoints").glob("step-*"))
+    assert not Workspace(cfg).fresh("train", Workspace(cfg).key("train") or "")  # nothing marked done

@@ -1,7 +1,8 @@
 """Per-query, training and monthly cost, and when fine-tuning pays for itself.
 
 The comparison is two cost streams over months:
-  fine-tuned: training once (month 0), retraining every `retrain_months`, a fixed monthly
+  fine-tuned: training once (month 0), retraining whenever the knowledge changes
+              (`cost.change_rate`), a fixed monthly
               fee, and per-query cost of short prompts;
   RAG:        indexing once (month 0), a fixed monthly vector store, and per-query cost of
               long prompts plus query embedding and a vector search.
@@ -67,15 +68,19 @@ class PipelineCost:
 
 
 def pipeline_costs(
-    prices: PriceBook, ft_per_query: float, rag_per_query: float, train_cost: float, index: float = 0.0
+    prices: PriceBook, ft_per_query: float, rag_per_query: float, train_cost: float, index: float = 0.0,
+    retrain_every_months: int = 3,
 ) -> tuple[PipelineCost, PipelineCost]:
-    """(fine-tuned, RAG) cost streams from a price book and measured per-query costs."""
+    """(fine-tuned, RAG) cost streams from a price book and measured per-query costs.
+
+    The fine-tuned model is retrained as often as the knowledge changes (`cost.change_rate`):
+    the same cadence the decision rule reasons with."""
     ft = PipelineCost(
         per_query=ft_per_query,
         fixed_monthly=prices.ft_fixed_monthly,
         upfront=train_cost,
         recurring=train_cost * prices.retrain_cost_factor,
-        every_months=prices.retrain_months,
+        every_months=retrain_every_months,
     )
     rag = PipelineCost(
         per_query=rag_per_query, fixed_monthly=prices.vector_store_monthly + prices.rag_fixed_monthly, upfront=index

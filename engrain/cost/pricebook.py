@@ -9,12 +9,12 @@ prompt length (retrieved context), retrieval costs, fixed infrastructure and tra
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from engrain.errors import EngrainError
+from engrain.io import read_toml, validated
 
 
 class PriceBook(BaseModel):
@@ -36,7 +36,6 @@ class PriceBook(BaseModel):
     train_per_1k_tokens: float = Field(
         0.0, ge=0, description="Training tokens, per 1k (hosted fine-tuning APIs; set gpu_hour_price = 0 then)."
     )
-    retrain_months: int = Field(3, ge=0, description="Retrain every N months to keep weights current (3 = quarterly, 0 = never).")
     retrain_cost_factor: float = Field(1.0, ge=0, description="Cost of each retraining as a multiple of the first training run.")
 
 
@@ -44,19 +43,10 @@ def load_pricebook(path: str | Path | None = None) -> PriceBook:
     """Read a price book TOML (flat keys as in `write_default_pricebook`); None = defaults."""
     if path is None:
         return PriceBook()
-    path = Path(path)
-    if not path.is_file():
-        raise EngrainError(f"price book not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise EngrainError(f"{path}: not valid TOML ({e})") from None
-    try:
-        return PriceBook.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        raise EngrainError(f"{path}: invalid value for {loc}: {err['msg']}") from None
+    raw = read_toml(path, "price book")
+    if "retrain_months" in raw:
+        raise EngrainError(f"{path}: retrain_months is no longer a price; retraining follows cost.change_rate in the config")
+    return validated(PriceBook, raw, str(path))
 
 
 def write_default_pricebook(path: str | Path) -> Path:

@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 
 from engrain.evaluate.metrics import score
 from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
-from engrain.records import Answerer, EvalItem
+from engrain.records import LATENCY_STAGES, Answerer, EvalItem
 
-STAGES = ("embed", "search", "prompt", "prefill", "decode")
+STAGES = LATENCY_STAGES
 
 
 def sample_items(items: list[EvalItem], per_category: int, seed: int) -> list[EvalItem]:
@@ -85,6 +85,7 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
     m["stage_ms_mean"] = {s: round(sum(r["timings_ms"].get(s, 0.0) for r in rs) / len(rs), 2) for s in STAGES}
     m["prompt_tokens_mean"] = round(sum(r["prompt_tokens"] for r in rs) / len(rs), 1)
     m["completion_tokens_mean"] = round(sum(r["completion_tokens"] for r in rs) / len(rs), 2)
+    m["embed_tokens_mean"] = round(sum(r.get("embed_tokens", 0) for r in rs) / len(rs), 1)
     decode_s = sum(r["timings_ms"]["decode"] for r in rs) / 1e3
     m["decode_tokens_per_second"] = round(sum(r["completion_tokens"] for r in rs) / decode_s, 1) if decode_s else 0.0
     if routes := [r["route"] for r in rs if "route" in r]:

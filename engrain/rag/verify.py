@@ -76,4 +76,4 @@ class VerifiedAnswerer:
                      "decode": spent["decode"] + r.decode_ms}
             ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
         timings.update(spent, ttft=ttft, total=(time.perf_counter() - t0) * 1e3)
-        return Answer(text, ptok, ctok, timings, passages, route)
+        return Answer(text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question))

@@ -12,18 +12,19 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
-from engrain.config import EngrainConfig
+from engrain.config import CHANGE_MONTHS, EngrainConfig
 from engrain.cost.model import break_even, pipeline_costs, query_cost, training_cost
 from engrain.cost.pricebook import load_pricebook
 from engrain.io import read_json, write_json, write_text
+from engrain.pipelines import PIPELINES
 from engrain.report.decide import DecisionInputs, decide
-from engrain.workspace import Workspace
+from engrain.workspace import Workspace, read_artifact
 
 
 def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInputs | None = None) -> dict:
-    metrics = read_json(ws.dir("eval") / "metrics.json")
-    trained = read_json(ws.dir("train") / "train_result.json")
-    synth_stats = read_json(ws.dir("synth") / "stats.json")
+    metrics = read_artifact(ws, "eval", "metrics")
+    trained = read_artifact(ws, "train", "result")
+    synth_stats = read_artifact(ws, "synth", "stats")
     ingest = ws.manifest("ingest") or {}
     index = ws.manifest("index") or {}
     pipes = metrics["pipelines"]
@@ -98,13 +99,14 @@ def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     per_query = {
         name: query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
-                         retrieved=name.endswith("rag"), embed_tokens=16 if name.endswith("rag") else 0)
+                         retrieved=PIPELINES[name].retrieves, embed_tokens=round(m.get("embed_tokens_mean", 0)))
         for name, m in pipes.items()
     }
     train_usd = training_cost(prices, trained["tokens"], trained["seconds"])
     out: dict = {"currency": prices.currency, "per_query": per_query, "training": train_usd, "prices": prices.model_dump()}
     if "ft" in per_query and "rag" in per_query:
         ft_cost, rag_cost = pipeline_costs(prices, per_query["ft"], per_query["rag"], train_usd,
+                                           retrain_every_months=CHANGE_MONTHS[cfg.cost.change_rate],
                                            index=index.get("corpus_tokens_approx", 0) / 1000 * prices.embedding_per_1k)
         out["break_even"] = break_even(ft_cost, rag_cost, cfg.cost.monthly_queries, cfg.cost.horizon_months).to_dict()
         out["volume_curve"] = [

@@ -24,9 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engrain.config import CHANGE_MONTHS
 from engrain.errors import EngrainError
-
-CHANGE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 class DecisionInputs(BaseModel):

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-ORDER = ("base", "rag", "ft", "ft+rag")
+from engrain.pipelines import ordered
+from engrain.records import LATENCY_STAGES
+
 ROUTES = {"recall": "the closed-book answer, confirmed by the passages",
           "refusal": "the closed-book refusal, which stands", "read": "the model read the passages"}
-STAGES = ("embed", "search", "prompt", "prefill", "decode")
+STAGES = LATENCY_STAGES
 NA = "—"
 
 
@@ -75,8 +77,7 @@ def value(v: object) -> str:
 
 def pipelines(rep: dict) -> list[str]:
     """Pipeline names present, in the canonical order, then any others alphabetically."""
-    present = rep.get("pipelines") or {}
-    return [p for p in ORDER if p in present] + sorted(p for p in present if p not in ORDER)
+    return ordered(set(rep.get("pipelines") or {}))
 
 
 def currency(rep: dict) -> str:

@@ -15,9 +15,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from engrain.pipelines import PIPELINES
 from engrain.report.markdown import STAGES, pipelines
 
-COLORS = {"base": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft+rag": "#2ca02c"}
+COLORS = {name: p.color for name, p in PIPELINES.items()}
 _EXTRA = ("#9467bd", "#8c564b", "#e377c2", "#17becf")
 NAN = float("nan")
 

@@ -1,32 +1,40 @@
-"""Fine-tune the base model: setup -> train -> select -> save.
+"""Fine-tune the base model: setup -> fit -> save.
 
-transformers' Trainer does the loop (resumable checkpoints, bf16 autocast, accelerate on
-GPUs); engrain adds LoRA/full setup, checkpoint selection by dev *answer accuracy* rather
-than loss (Gekhman et al. 2024: once unknown facts are fitted, hallucination rises), peak
-memory sampling and an atomic final write.
+A short loop of its own rather than transformers' Trainer, for what that loop cannot do
+here: the output head runs only where an answer token is learned (loss.py), batches are
+length-grouped or packed (data.py), a checkpoint resumes only under the settings that made
+it and is written whole or not at all (checkpoint.py), Ctrl-C saves and exits resumable, one
+progress bar shows loss, tokens/s and ETA. engrain adds LoRA/full setup, checkpoint
+selection by dev *answer accuracy* rather than loss (Gekhman et al. 2024: once unknown facts
+are fitted, hallucination rises), peak-memory sampling and an atomic final write.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import shutil
+import signal
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from transformers import TrainerCallback
 
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError
+from engrain.errors import EngrainError, Interrupted
 from engrain.evaluate.metrics import score
 from engrain.io import atomic_path, write_json
 from engrain.model.generate import Generator
-from engrain.model.loading import load_causal_lm
+from engrain.model.loading import load_causal_lm, set_threads
 from engrain.records import EvalItem, Example
-from engrain.train.data import collate, encode
+from engrain.train import checkpoint
+from engrain.train.checkpoint import Progress
+from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
+from engrain.train.loss import decoder_and_head, summed_loss, target_count
 
 
 @dataclass
@@ -44,25 +52,77 @@ class TrainResult:
     best_step: int | None = None
     loss_curve: list[dict] = field(default_factory=list)  # [{step, epoch, loss}]
     dev_curve: list[dict] = field(default_factory=list)  # [{step, accuracy, abstained}]
+    packing: bool = False
+    grad_checkpointing: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: str | Path, progress: bool = True) -> TrainResult:
-    from transformers import Trainer, TrainingArguments, set_seed
+@dataclass
+class _Run:
+    """Everything `fit` needs, built once by `setup`."""
+
+    cfg: EngrainConfig
+    model: torch.nn.Module
+    tok: object
+    encoded: list[dict]
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    selector: "_DevSelector"
+    out_dir: Path
+    fingerprint: str
+    steps_per_epoch: int
+    total_steps: int
+    eval_every: int
+    bf16: bool
+    packing: bool
+    grad_checkpointing: bool
+    progress: Progress
+
+
+def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work_dir: str | Path,
+          model_dir: str | Path, progress: bool = True) -> TrainResult:
+    """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`."""
+    run = setup(cfg, examples, dev, Path(work_dir))
+    with _PeakRss() as rss:
+        fit(run, progress)
+    return save(run, Path(model_dir), rss.peak_mb)
+
+
+# -- setup ----------------------------------------------------------------------------------
+def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path) -> _Run:
+    """Model, data, optimizer and schedule; restored from the last checkpoint made under these settings."""
+    from transformers import get_cosine_schedule_with_warmup, set_seed
 
     if not examples:
         raise EngrainError("no training examples: run `engrain synth` on a non-empty corpus first")
-    out_dir = Path(out_dir)
-    set_seed(cfg.seed)
-    if cfg.model.threads:
-        torch.set_num_threads(cfg.model.threads)
     t = cfg.train
-
-    # -- setup
-    model, tok = load_causal_lm(cfg.model.base, dtype="float32")
+    set_seed(cfg.seed)
+    set_threads(cfg.model.threads)
+    model, tok = _model(cfg)
+    encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
+    steps_per_epoch = math.ceil(math.ceil(len(encoded) / t.batch_size) / t.grad_accum)
+    total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
+    longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
+    grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
+    if grad_ckpt:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=t.learning_rate,
+                                  weight_decay=t.weight_decay, **_fused())
+    scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
+    fingerprint = _fingerprint(cfg, encoded)
+    state = _resume(out_dir, fingerprint, model, optimizer, scheduler)
+    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state)
+    return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
+                total_steps, t.eval_every or steps_per_epoch, _use_bf16(t.bf16), _use_packing(t.packing),
+                grad_ckpt, state)
+
+
+def _model(cfg: EngrainConfig):
+    t = cfg.train
+    model, tok = load_causal_lm(cfg.model.base, dtype="float32")
     if t.method == "lora":
         from peft import LoraConfig, get_peft_model
 
@@ -71,97 +131,103 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
             raise EngrainError(f"none of train.lora_targets {t.lora_targets} exist in {cfg.model.base}")
         lora = LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, target_modules=targets, task_type="CAUSAL_LM")
         model = get_peft_model(model, lora)
-    encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
-    n_tokens = sum(len(e["input_ids"]) for e in encoded)
-    bf16 = _use_bf16(t.bf16)
-    steps_per_epoch = math.ceil(len(encoded) / (t.batch_size * t.grad_accum))
-    total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
-    eval_every = t.eval_every or steps_per_epoch
+    return model, tok
 
-    args = TrainingArguments(
-        output_dir=str(out_dir / "checkpoints"),
-        per_device_train_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
-        learning_rate=t.learning_rate,
-        num_train_epochs=t.epochs,
-        max_steps=total_steps,
-        lr_scheduler_type="cosine",
-        warmup_steps=int(total_steps * t.warmup_ratio),
-        weight_decay=t.weight_decay,
-        logging_steps=max(1, min(t.logging_steps, total_steps // 10)),  # >= 10 points on short runs
-        save_steps=t.save_every,
-        save_total_limit=1,
-        bf16=bf16,
-        use_cpu=not torch.cuda.is_available(),
-        seed=cfg.seed,
-        data_seed=cfg.seed,
-        report_to=[],
-        remove_unused_columns=False,
-        train_sampling_strategy="group_by_length",
-        disable_tqdm=not progress,
-        dataloader_num_workers=0,
-    )
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], eval_every, out_dir / "best", t.patience)
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=_LengthDataset(encoded),
-        data_collator=lambda b: collate(b, tok.pad_token_id),
-        callbacks=[selector],
-    )
 
-    # -- train
-    sampler = _PeakRss()
-    t0 = time.perf_counter()
-    with sampler:
-        resume = _last_checkpoint(out_dir / "checkpoints")
-        trainer.train(resume_from_checkpoint=resume)
-        selector.evaluate(trainer.state.global_step)  # the final weights compete too
-    seconds = time.perf_counter() - t0
+def _fingerprint(cfg: EngrainConfig, encoded: list[dict]) -> str:
+    """What a checkpoint must share with this run to be resumed: settings, base model, the very examples."""
+    h = hashlib.sha256(json.dumps([cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt, cfg.seed],
+                                  sort_keys=True).encode())
+    for e in encoded:
+        h.update(json.dumps([e["input_ids"], e["labels"]]).encode())
+    return h.hexdigest()
 
-    # -- save: the best dev checkpoint (or the last one when there is no dev split)
-    final = out_dir / "model"
-    if selector.best_dir.exists() and selector.best_step is not None:
-        with atomic_path(final, is_dir=True) as tmp:
-            shutil.copytree(selector.best_dir, tmp, dirs_exist_ok=True)
-    else:
-        with atomic_path(final, is_dir=True) as tmp:
-            _save(model, tok, tmp)
-    shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)
-    shutil.rmtree(selector.best_dir, ignore_errors=True)
 
-    tokens_seen = int(n_tokens * trainer.state.epoch)
-    curve = [{"step": h["step"], "epoch": round(h.get("epoch", 0), 3), "loss": h["loss"]} for h in trainer.state.log_history if "loss" in h]
+def _resume(out_dir: Path, fingerprint: str, model, optimizer, scheduler) -> Progress:
+    folder = out_dir / "checkpoints"
+    last = checkpoint.latest(folder)
+    if last is not None and checkpoint.fingerprint_of(last) == fingerprint:
+        return checkpoint.load(last, model, optimizer, scheduler)
+    shutil.rmtree(folder, ignore_errors=True)  # made under other settings (or none): start over
+    shutil.rmtree(out_dir / "best", ignore_errors=True)
+    return Progress()
+
+
+# -- fit ------------------------------------------------------------------------------------
+def fit(run: _Run, progress: bool) -> None:
+    """Optimizer steps from where the run stands to the end of the schedule (or early stop)."""
+    t, p = run.cfg.train, run.progress
+    window: list[float] = []
+    with _ProgressBar(progress, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
+        while p.step < run.total_steps and not run.selector.should_stop:
+            t0 = time.perf_counter()
+            loss, tokens = _step(run)
+            p.step, p.tokens, p.seconds = p.step + 1, p.tokens + tokens, p.seconds + time.perf_counter() - t0
+            window.append(loss)
+            if p.step % _log_every(t.logging_steps, run.total_steps) == 0 or p.step == run.total_steps:
+                p.loss_curve.append({"step": p.step, "epoch": round(p.step / run.steps_per_epoch, 3),
+                                     "loss": round(sum(window) / len(window), 4)})
+                window = []
+            bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
+            if p.step % run.eval_every == 0:
+                run.selector.evaluate(p.step)
+            if p.step % t.save_every == 0 or stop.requested:
+                checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.model, run.optimizer, run.scheduler, p)
+            if stop.requested:
+                raise Interrupted(f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there")
+    run.selector.evaluate(p.step)  # the final weights compete too
+
+
+def _step(run: _Run) -> tuple[float, int]:
+    """One optimizer step over `grad_accum` micro-batches; the loss is the mean over their target tokens."""
+    t = run.cfg.train
+    epoch, k = divmod(run.progress.step, run.steps_per_epoch)
+    order = length_grouped_batches([len(e["input_ids"]) for e in run.encoded], t.batch_size, run.cfg.seed + epoch)
+    chosen = [[run.encoded[i] for i in b] for b in order[k * t.grad_accum:(k + 1) * t.grad_accum]]
+    micro = [_collate(run, part) for b in chosen for part in split_by_tokens(b, t.max_batch_tokens)]
+    n = max(sum(target_count(b) for b in micro), 1)
+    parts, total = decoder_and_head(run.model), 0.0
+    for batch in micro:
+        with torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
+            loss = summed_loss(parts, batch) / n
+        loss.backward()
+        total += loss.item()
+    torch.nn.utils.clip_grad_norm_([p for p in run.model.parameters() if p.requires_grad], 1.0)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return total, sum(len(e["input_ids"]) for b in chosen for e in b)
+
+
+def _collate(run: _Run, batch: list[dict]) -> dict[str, torch.Tensor]:
+    if run.packing:
+        return pack(batch, max(run.cfg.train.max_seq_len, max(len(b["input_ids"]) for b in batch)))
+    return collate(batch, run.tok.pad_token_id)
+
+
+def _log_every(logging_steps: int, total: int) -> int:
+    return max(1, min(logging_steps, total // 10))  # >= 10 points on short runs
+
+
+# -- save -----------------------------------------------------------------------------------
+def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
+    """The best dev checkpoint (or the final weights when there is no dev split), written atomically."""
+    with atomic_path(final, is_dir=True) as tmp:
+        if run.selector.best_dir.exists() and run.selector.best_step is not None:
+            shutil.copytree(run.selector.best_dir, tmp, dirs_exist_ok=True)
+        else:
+            _save(run.model, run.tok, tmp)
+    shutil.rmtree(run.out_dir / "checkpoints", ignore_errors=True)
+    shutil.rmtree(run.selector.best_dir, ignore_errors=True)
+    p = run.progress
     result = TrainResult(
-        model_dir=str(final),
-        method=t.method,
-        examples=len(encoded),
-        tokens=tokens_seen,
-        seconds=round(seconds, 2),
-        tokens_per_second=round(tokens_seen / seconds, 1) if seconds else 0.0,
-        peak_rss_mb=round(sampler.peak_mb, 1),
-        bf16=bf16,
-        steps=trainer.state.global_step,
-        truncated=sum(e["truncated"] for e in encoded),
-        best_step=selector.best_step,
-        loss_curve=curve,
-        dev_curve=selector.curve,
+        model_dir=str(final), method=run.cfg.train.method, examples=len(run.encoded), tokens=p.tokens,
+        seconds=round(p.seconds, 2), tokens_per_second=round(p.tokens / p.seconds, 1) if p.seconds else 0.0,
+        peak_rss_mb=round(peak_rss_mb, 1), bf16=run.bf16, steps=p.step,
+        truncated=sum(e["truncated"] for e in run.encoded), best_step=run.selector.best_step,
+        loss_curve=p.loss_curve, dev_curve=p.dev_curve, packing=run.packing, grad_checkpointing=run.grad_checkpointing,
     )
-    write_json(out_dir / "train_result.json", result.to_dict())
     return result
-
-
-class _LengthDataset(torch.utils.data.Dataset):
-    """A list of encoded examples that also tells `group_by_length` each length."""
-
-    def __init__(self, rows: list[dict]) -> None:
-        self.rows = rows
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> dict:
-        return self.rows[i]
 
 
 def _save(model, tok, path: Path) -> None:
@@ -169,31 +235,29 @@ def _save(model, tok, path: Path) -> None:
     tok.save_pretrained(path)
 
 
-class _DevSelector(TrainerCallback):
-    """Trainer callback: score dev answers every N steps, keep the most accurate weights."""
+class _DevSelector:
+    """Scores dev answers every N steps and keeps the most accurate weights; its record lives in the run's Progress."""
 
-    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], every: int, best_dir: Path,
-                 patience: int = 0) -> None:
-        self.model, self.tok, self.dev, self.every, self.patience = model, tok, dev, every, patience
+    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], best_dir: Path, patience: int,
+                 progress: Progress) -> None:
+        self.model, self.tok, self.dev, self.patience, self.progress = model, tok, dev, patience, progress
         self.best_dir = best_dir
         self.generator = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
-        self.best_acc = -1.0
-        self.best_step: int | None = None
-        self.curve: list[dict] = []
-        self._last = -1
 
-    def on_step_end(self, args, state, control, **kw):
-        if state.global_step % self.every == 0:
-            self.evaluate(state.global_step)
-            rounds_since_best = sum(1 for c in self.curve if c["step"] > (self.best_step or 0))
-            if self.patience and rounds_since_best >= self.patience:
-                control.should_training_stop = True  # early stopping on dev answer accuracy
-        return control
+    @property
+    def best_step(self) -> int | None:
+        return self.progress.best_step
+
+    @property
+    def should_stop(self) -> bool:
+        """Early stopping on dev answer accuracy: `patience` rounds without a new best."""
+        rounds_since_best = sum(1 for c in self.progress.dev_curve if c["step"] > (self.best_step or 0))
+        return bool(self.patience) and rounds_since_best >= self.patience
 
     def evaluate(self, step: int) -> None:
-        if not self.dev or step == self._last:
+        curve = self.progress.dev_curve
+        if not self.dev or (curve and curve[-1]["step"] == step):
             return
-        self._last = step
         was_training = self.model.training
         self.model.eval()
         scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers) for d in self.dev]
@@ -203,10 +267,10 @@ class _DevSelector(TrainerCallback):
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
         acc = dev_score(by_cat)
-        self.curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
+        curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
-        if acc >= self.best_acc:  # a tie goes to the later, further-annealed weights
-            self.best_acc, self.best_step = acc, step
+        if acc >= self.progress.best_acc:  # a tie goes to the later, further-annealed weights
+            self.progress.best_acc, self.progress.best_step = acc, step
             with atomic_path(self.best_dir, is_dir=True) as tmp:
                 _save(self.model, self.tok, tmp)
 
@@ -270,8 +334,79 @@ def _cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def _last_checkpoint(folder: Path) -> str | None:
-    if not folder.is_dir():
-        return None
-    ckpts = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
-    return str(ckpts[-1]) if ckpts else None
+def _use_packing(setting: str) -> bool:
+    """Packing removes padding but attends over whole rows: a win with GPU kernels, a loss on CPU."""
+    return setting == "on" or (setting == "auto" and torch.cuda.is_available())
+
+
+def _use_grad_checkpointing(setting: str, model, batch_tokens: int) -> bool:
+    """Recompute activations in the backward pass when keeping them would not fit in a quarter of free memory."""
+    if setting != "auto":
+        return setting == "on"
+    c = model.config
+    per_token = 12 * c.hidden_size + 2 * getattr(c, "intermediate_size", 4 * c.hidden_size)  # floats kept per layer, measured
+    need = batch_tokens * c.num_hidden_layers * per_token * 4
+    return need > 0.25 * _free_memory()
+
+
+def _free_memory() -> int:
+    if torch.cuda.is_available():
+        return torch.cuda.mem_get_info()[0]
+    import psutil
+
+    return psutil.virtual_memory().available
+
+
+def _fused() -> dict:
+    return {"fused": True} if torch.cuda.is_available() else {"foreach": True}
+
+
+def _device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class _ProgressBar:
+    """One line: step, loss, tokens/s and ETA (or nothing when progress is off)."""
+
+    def __init__(self, enabled: bool, total: int, start: int) -> None:
+        self.enabled, self.total, self.start = enabled, total, start
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                                TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=self.total, completed=self.start, info="")
+        return self
+
+    def update(self, step: int, loss: float, tokens_per_s: float) -> None:
+        if self.enabled:
+            self.bar.update(self.task, completed=step, info=f"loss {loss:.3f}  {tokens_per_s:.0f} tok/s")
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+
+class _SaveOnInterrupt:
+    """Turns Ctrl-C into a request the loop honours after the current step, so the checkpoint is whole."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)

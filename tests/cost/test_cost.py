@@ -18,7 +18,7 @@ from engrain.errors import EngrainError
 def test_pricebook_roundtrip(tmp_path):
     path = write_default_pricebook(tmp_path / "prices.toml")
     text = path.read_text()
-    assert "# Retrain every N months" in text
+    assert "# Cost of each retraining as a multiple" in text
     assert load_pricebook(path) == PriceBook()
     assert load_pricebook(None) == PriceBook()
 
@@ -36,9 +36,16 @@ def test_pricebook_errors_are_one_line(tmp_path):
 
 def test_partial_pricebook(tmp_path):
     p = tmp_path / "p.toml"
-    p.write_text('currency = "EUR"\nretrain_months = 12\n')
+    p.write_text('currency = "EUR"\nretrain_cost_factor = 0.5\n')
     pb = load_pricebook(p)
-    assert pb.currency == "EUR" and pb.retrain_months == 12 and pb.gpu_hour_price == PriceBook().gpu_hour_price
+    assert pb.currency == "EUR" and pb.retrain_cost_factor == 0.5 and pb.gpu_hour_price == PriceBook().gpu_hour_price
+
+
+def test_retraining_cadence_is_a_setting_not_a_price(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("retrain_months = 12\n")
+    with pytest.raises(EngrainError, match="cost.change_rate"):
+        load_pricebook(p)
 
 
 PRICES = PriceBook(
@@ -107,7 +114,7 @@ def test_break_even_edge_cases():
 
 
 def test_pipeline_costs_from_pricebook():
-    pb = PriceBook(vector_store_monthly=20.0, rag_fixed_monthly=5.0, ft_fixed_monthly=1.0, retrain_months=6, retrain_cost_factor=0.5)
-    ft, rag = pipeline_costs(pb, 0.001, 0.003, train_cost=40.0, index=2.0)
+    pb = PriceBook(vector_store_monthly=20.0, rag_fixed_monthly=5.0, ft_fixed_monthly=1.0, retrain_cost_factor=0.5)
+    ft, rag = pipeline_costs(pb, 0.001, 0.003, train_cost=40.0, index=2.0, retrain_every_months=6)
     assert ft == PipelineCost(0.001, 1.0, 40.0, 20.0, 6)
     assert rag == PipelineCost(0.003, 25.0, 2.0)

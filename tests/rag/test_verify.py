@@ -43,10 +43,14 @@ class _Retriever:
     def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
         return PASSAGES[:k], {"embed": 0.5, "search": 0.1}
 
+    def embed_tokens(self, query: str) -> int:
+        return len(query.split())
+
 
 def test_a_supported_recall_stands_without_reading():
     gen = _Generator("The weight of the Lapwing RC-68e is 3435 g.", "unused")
     ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.").answer(Q)
+    assert ans.embed_tokens == len(Q.split())  # the question is embedded on every route
     assert ans.text.endswith("3435 g.") and ans.route == "recall" and gen.calls == ["closed"]
     assert (ans.prompt_tokens, ans.completion_tokens) == (10, 5)
     assert ans.passages == PASSAGES
@@ -55,6 +59,7 @@ def test_a_supported_recall_stands_without_reading():
 def test_an_unsupported_recall_falls_back_to_reading_and_counts_both_generations():
     gen = _Generator("The weight of the Lapwing RC-68e is 2911 g.", "The weight is 3435 g [1].")
     ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.").answer(Q)
+    assert ans.embed_tokens == len(Q.split())  # the question is embedded on every route
     assert ans.text == "The weight is 3435 g [1]." and ans.route == "read" and gen.calls == ["closed", "read"]
     assert (ans.prompt_tokens, ans.completion_tokens) == (60, 10)
     assert (ans.timings_ms["prefill"], ans.timings_ms["decode"]) == (2.0, 4.0)  # both generations

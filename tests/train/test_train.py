@@ -31,7 +31,7 @@ EXAMPLES = [Example("qa", messages=[{"role": "user", "content": "What port?"}, {
 
 
 def test_lora_training_lowers_loss_and_writes_an_adapter(tiny_model, tmp_path):
-    res = train(_cfg(tiny_model), EXAMPLES, [EvalItem("d", "What port?", ["7418"])], tmp_path, progress=False)
+    res = train(_cfg(tiny_model), EXAMPLES, [EvalItem("d", "What port?", ["7418"])], tmp_path, tmp_path / "model", progress=False)
     assert (tmp_path / "model" / "adapter_config.json").exists()
     assert not (tmp_path / "checkpoints").exists()
     losses = [p["loss"] for p in res.loss_curve]
@@ -42,14 +42,14 @@ def test_lora_training_lowers_loss_and_writes_an_adapter(tiny_model, tmp_path):
 
 
 def test_full_training_writes_a_whole_model(tiny_model, tmp_path):
-    res = train(_cfg(tiny_model, "full"), EXAMPLES[:8], [], tmp_path, progress=False)
+    res = train(_cfg(tiny_model, "full"), EXAMPLES[:8], [], tmp_path, tmp_path / "model", progress=False)
     assert (tmp_path / "model" / "config.json").exists()
     assert res.best_step is None
 
 
 def test_training_is_reproducible(tiny_model, tmp_path):
-    a = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "a", progress=False)
-    b = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "b", progress=False)
+    a = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
+    b = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
     assert [p["loss"] for p in a.loss_curve] == [p["loss"] for p in b.loss_curve]
 
 
@@ -74,3 +74,13 @@ def test_dev_selection_never_prefers_a_model_that_refuses_everything():
     assert dev_score({"lookup": [True] * 26, "unanswerable": [True] * 10 + [False] * 12}) > \
         dev_score({"lookup": [True] * 19 + [False] * 7, "unanswerable": [True] * 13 + [False] * 9})
     assert dev_score({}) == 0.0
+
+
+def test_a_batch_run_in_parts_takes_the_same_step(tiny_model, tmp_path):
+    from test_data import MIXED
+
+    whole, parts = _cfg(tiny_model), _cfg(tiny_model)
+    parts.train.max_batch_tokens = 16  # every example its own forward pass
+    a = train(whole, MIXED, [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
+    b = train(parts, MIXED, [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
+    assert [round(p["loss"], 3) for p in a.loss_curve] == [round(p["loss"], 3) for p in b.loss_curve]

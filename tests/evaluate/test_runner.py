@@ -1,25 +1,5 @@
-import pytest
-
-from engrain.errors import EngrainError
-from engrain.evaluate.ablate import _set, parse_vary, render_table
 from engrain.evaluate.runner import sample_items, summarise, throughput
 from engrain.records import Answer, EvalItem
-
-
-def test_parse_vary_reads_typed_values():
-    assert parse_vary(["synth.paraphrases=0,2,5", "train.method=lora,full"]) == {
-        "synth.paraphrases": [0, 2, 5], "train.method": ["lora", "full"]}
-    with pytest.raises(EngrainError):
-        parse_vary(["synth.paraphrases"])
-    with pytest.raises(EngrainError, match="unknown setting"):
-        _set({"synth": {"paraphrases": 1}}, "synth.nope", 2)
-
-
-def test_render_table_lists_every_point():
-    rows = [{"setting": {"synth.paraphrases": p}, "examples": 10 * p, "train_seconds": 1.0,
-             "pipelines": {"ft": {"accuracy": p / 10, "hallucination_rate": 0.5}}} for p in (0, 2)]
-    table = render_table({"rows": rows})
-    assert "paraphrases=0" in table and "20.0%" in table and table.count("\n") == 4
 
 
 def test_sample_items_is_stratified_and_seeded():

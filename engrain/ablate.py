@@ -11,29 +11,20 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from engrain.config import EngrainConfig, validate
+from engrain.config import EngrainConfig, parse_override, parse_value, set_dotted, validate
 from engrain.errors import EngrainError
 from engrain.io import read_json, write_json, write_text
+from engrain.pipelines import PIPELINES
 
 UNTUNED_STABLE = ("synth.", "train.")
 
 
 def parse_vary(specs: list[str]) -> dict[str, list]:
     """['synth.paraphrases=0,2,5'] -> {'synth.paraphrases': [0, 2, 5]} (values parsed as TOML)."""
-    import tomllib
-
     grid: dict[str, list] = {}
     for spec in specs:
-        if "=" not in spec:
-            raise EngrainError(f"--vary needs section.key=v1,v2,... got {spec!r}")
-        key, values = spec.split("=", 1)
-        parsed = []
-        for v in values.split(","):
-            try:
-                parsed.append(tomllib.loads(f"v = {v.strip()}")["v"])
-            except tomllib.TOMLDecodeError:
-                parsed.append(v.strip())
-        grid[key.strip()] = parsed
+        key, values = parse_override(spec, "--vary")
+        grid[key] = [parse_value(v.strip()) for v in values.split(",")]
     return grid
 
 
@@ -50,9 +41,9 @@ def ablate(cfg: EngrainConfig, grid: dict[str, list], say=print, progress: bool 
         raw = cfg.model_dump(mode="json")
         raw["workspace"] = str(out_dir / slug)
         for k, v in point.items():
-            _set(raw, k, v)
+            set_dotted(raw, k, v, "--vary")
         if tuned_only:
-            raw["eval"]["pipelines"] = [p for p in raw["eval"]["pipelines"] if p.startswith("ft")] or ["ft"]
+            raw["eval"]["pipelines"] = [p for p in raw["eval"]["pipelines"] if PIPELINES[p].tuned] or ["ft"]
             raw["eval"]["throughput_queries"] = 0
         sub = validate(raw, where=f"--vary {slug}")
         sub.root = cfg.root
@@ -107,13 +98,4 @@ def _plot(result: dict, dest: Path) -> None:
     fig.savefig(dest, dpi=110)
 
 
-def _set(raw: dict, dotted: str, value) -> None:
-    node = raw
-    *parents, leaf = dotted.split(".")
-    for p in parents:
-        if p not in node or not isinstance(node[p], dict):
-            raise EngrainError(f"--vary: unknown setting {dotted!r}")
-        node = node[p]
-    if leaf not in node:
-        raise EngrainError(f"--vary: unknown setting {dotted!r}")
-    node[leaf] = value
+

@@ -1,0 +1,44 @@
+"""The typed config: one TOML loader, one override syntax, one-line errors."""
+
+import pytest
+
+from engrain.config import EngrainConfig, dump_toml, load, parse_override, parse_value, set_dotted
+from engrain.errors import EngrainError
+
+
+def test_overrides_are_typed_and_validated(tmp_path):
+    path = tmp_path / "engrain.toml"
+    path.write_text(dump_toml(EngrainConfig()))
+    cfg = load(path, ["train.epochs=3", "train.learning_rate=5e-4", "eval.pipelines=[\"ft\"]", "name=shop"])
+    assert (cfg.train.epochs, cfg.train.learning_rate, cfg.eval.pipelines, cfg.name) == (3.0, 5e-4, ["ft"], "shop")
+    assert cfg.root == tmp_path.resolve()
+    with pytest.raises(EngrainError, match="train.epochs") as e:
+        load(path, ["train.epochs=-1"])
+    assert "\n" not in str(e.value)
+    with pytest.raises(EngrainError, match="section.key=value"):
+        load(path, ["train.epochs"])
+
+
+def test_the_scaffold_round_trips(tmp_path):
+    cfg = EngrainConfig(seed=7)
+    cfg.synth.teacher.qa_per_passage = 2
+    path = tmp_path / "engrain.toml"
+    path.write_text(dump_toml(cfg))
+    assert load(path).model_dump() == cfg.model_dump()
+
+
+def test_parse_helpers():
+    assert parse_override(" synth.cloze = false ") == ("synth.cloze", "false")
+    assert [parse_value(v) for v in ("2", "1e-3", "true", "lora", "[1, 2]")] == [2, 1e-3, True, "lora", [1, 2]]
+    raw: dict = {"train": 1}
+    with pytest.raises(EngrainError, match="train is not a section"):
+        set_dotted(raw, "train.epochs", 2)
+
+
+def test_a_bad_toml_file_is_one_line(tmp_path):
+    path = tmp_path / "engrain.toml"
+    path.write_text("[train\nepochs = 2\n")
+    with pytest.raises(EngrainError, match="not valid TOML"):
+        load(path)
+    with pytest.raises(EngrainError, match="config file not found"):
+        load(tmp_path / "missing.toml")

@@ -1,0 +1,60 @@
+"""Resume: Ctrl-C and kill -9 leave a state the next run continues exactly."""
+
+import os
+import signal
+
+import pytest
+import torch
+
+from engrain.errors import Interrupted
+from engrain.model.loading import load_causal_lm
+from engrain.train import checkpoint, trainer
+from test_data import MIXED
+from test_train import EXAMPLES, _cfg
+
+
+def _resumable_cfg(tiny_model):
+    cfg = _cfg(tiny_model)
+    cfg.train.batch_size, cfg.train.epochs, cfg.train.save_every = 2, 2, 100
+    return cfg
+
+
+def test_ctrl_c_saves_and_the_next_run_ends_exactly_like_an_uninterrupted_one(tiny_model, tmp_path, monkeypatch):
+    cfg, data = _resumable_cfg(tiny_model), MIXED + EXAMPLES[:5]
+    whole = trainer.train(cfg, data, [], tmp_path / "whole", tmp_path / "whole" / "model", progress=False)
+    real_step = trainer._step
+
+    def step_then_ctrl_c(run):
+        out = real_step(run)
+        if run.progress.step == 3:  # the 4th step is running: Ctrl-C arrives mid-step
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    monkeypatch.setattr(trainer, "_step", step_then_ctrl_c)
+    with pytest.raises(Interrupted, match="step 4/"):
+        trainer.train(cfg, data, [], tmp_path / "cut", tmp_path / "cut" / "model", progress=False)
+    assert checkpoint.latest(tmp_path / "cut" / "checkpoints").name == "step-4"
+    monkeypatch.setattr(trainer, "_step", real_step)
+    resumed = trainer.train(cfg, data, [], tmp_path / "cut", tmp_path / "cut" / "model", progress=False)
+    assert resumed.loss_curve == whole.loss_curve and resumed.steps == whole.steps
+    a = load_causal_lm(str(tiny_model), adapter=tmp_path / "whole" / "model")[0]
+    b = load_causal_lm(str(tiny_model), adapter=tmp_path / "cut" / "model")[0]
+    for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        assert torch.equal(p, q), n
+
+
+def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny_model, tmp_path, monkeypatch):
+    cfg, data = _resumable_cfg(tiny_model), MIXED
+    cfg.train.save_every = 2
+    real_step = trainer._step
+    monkeypatch.setattr(trainer, "_step", lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run))
+    with pytest.raises(KeyboardInterrupt):  # as a kill would: no chance to save at step 3
+        trainer.train(cfg, data, [], tmp_path, tmp_path / "model", progress=False)
+    folder = tmp_path / "checkpoints"
+    (folder / ".step-3.half").mkdir()  # what a kill -9 during a write leaves
+    (folder / ".step-3.half" / "state.pt").write_bytes(b"")
+    assert checkpoint.latest(folder).name == "step-2"
+    run = trainer.setup(cfg, data, [], tmp_path)
+    assert run.progress.step == 2
+    cfg.train.learning_rate *= 2  # another schedule: the checkpoint must not be continued
+    assert trainer.setup(cfg, data, [], tmp_path).progress.step == 0
