@@ -12,9 +12,9 @@ import itertools
 from pathlib import Path
 
 from engrain.config import EngrainConfig, parse_override, parse_value, set_dotted, validate
-from engrain.errors import EngrainError
 from engrain.io import read_json, write_json, write_text
 from engrain.pipelines import PIPELINES
+from engrain.workspace import artifact_in
 
 UNTUNED_STABLE = ("synth.", "train.")
 
@@ -49,7 +49,7 @@ def ablate(cfg: EngrainConfig, grid: dict[str, list], say=print, progress: bool 
         sub.root = cfg.root
         say(f"ablate: {slug}")
         report_dir = run_all(sub, say, progress=progress)
-        rep = read_json(report_dir / "report.json")
+        rep = read_json(artifact_in(report_dir, "report", "json"))
         rows.append({
             "setting": point,
             "examples": rep["training"]["examples"],
@@ -58,9 +58,9 @@ def ablate(cfg: EngrainConfig, grid: dict[str, list], say=print, progress: bool 
                           for n, m in rep["pipelines"].items()},
         })
     result = {"grid": grid, "rows": rows}
-    write_json(out_dir / "ablation.json", result)
-    write_text(out_dir / "ablation.md", render_table(result))
-    _plot(result, out_dir / "ablation.png")
+    write_json(artifact_in(out_dir, "ablate", "json"), result)
+    write_text(artifact_in(out_dir, "ablate", "markdown"), render_table(result))
+    _plot(result, artifact_in(out_dir, "ablate", "plot"))
     return out_dir
 
 

@@ -15,7 +15,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from engrain import pipelines
 from engrain.errors import EngrainError, Interrupted
+from engrain.workspace import artifact_in
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
 console = Console(stderr=True, soft_wrap=True)
@@ -80,7 +82,7 @@ def demo(
     cfg = write_demo_config(out, quick=quick, overrides=overrides)
     report_dir = run_all(cfg, _say, report_dir=out)
     _print_headline(report_dir)
-    _say(f"demo finished in {time.perf_counter() - t0:.0f} s; report: {report_dir / 'report.html'}")
+    _say(f"demo finished in {time.perf_counter() - t0:.0f} s; report: {artifact_in(report_dir, 'report', 'html')}")
 
 
 @app.command()
@@ -127,7 +129,7 @@ def ingest(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: 
     """Read documents and logs into the workspace (provenance hashes, PII scrubbed)."""
     from engrain import recipe
 
-    recipe.ingest(_load(config, overrides), _say, force)
+    recipe.run_stage(_load(config, overrides), "ingest", _say, force)
 
 
 @app.command()
@@ -135,15 +137,15 @@ def synth(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
     """Synthesize training data (QA, views, abstention, RAFT) and the dev/eval splits."""
     from engrain import recipe
 
-    recipe.synth(_load(config, overrides), _say, force)
+    recipe.run_stage(_load(config, overrides), "synth", _say, force)
 
 
 @app.command()
 def train(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
-    """Fine-tune the base model (LoRA or full); resumes from the last checkpoint."""
+    """Fine-tune the base model (LoRA or full); resumes from the last checkpoint. Earlier stages are brought up to date first."""
     from engrain import recipe
 
-    recipe.train(_load(config, overrides), _say, force)
+    recipe.run_stage(_load(config, overrides), "train", _say, force)
 
 
 @app.command()
@@ -151,7 +153,7 @@ def index(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
     """Chunk and embed the corpus into the LanceDB index for RAG."""
     from engrain import recipe
 
-    recipe.index(_load(config, overrides), _say, force)
+    recipe.run_stage(_load(config, overrides), "index", _say, force)
 
 
 @app.command("eval")
@@ -159,7 +161,7 @@ def eval_(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
     """Ask every pipeline the held-out questions; score accuracy, hallucination, latency."""
     from engrain import recipe
 
-    recipe.evaluate(_load(config, overrides), _say, force)
+    recipe.run_stage(_load(config, overrides), "eval", _say, force)
 
 
 @app.command()
@@ -177,7 +179,7 @@ def report(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
-    pipeline: Annotated[str, typer.Option(help="base | rag | ft | ft+rag")] = "ft",
+    pipeline: Annotated[str, typer.Option(help=pipelines.choices())] = "ft",
     config: CONFIG = Path("engrain.toml"),
     overrides: SET = None,
     completion: Annotated[bool, typer.Option(help="Continue QUESTION as raw text instead of chatting.")] = False,
@@ -264,8 +266,32 @@ def ablate(
     if not vary:
         raise EngrainError("give at least one --vary section.key=v1,v2,...")
     out_dir = run_ablation(_load(config, overrides), parse_vary(vary), _say)
-    Console(soft_wrap=True).print((out_dir / "ablation.md").read_text(), highlight=False, markup=False)
-    _say(f"ablation: {out_dir / 'ablation.md'}, plot {out_dir / 'ablation.png'}")
+    table, plot = artifact_in(out_dir, "ablate", "markdown"), artifact_in(out_dir, "ablate", "plot")
+    Console(soft_wrap=True).print(table.read_text(), highlight=False, markup=False)
+    _say(f"ablation: {table}, plot {plot}")
+
+
+@app.command()
+def serve(
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+    pipeline: Annotated[Optional[str], typer.Option(help="Default pipeline: " + pipelines.choices())] = None,
+    host: Annotated[Optional[str], typer.Option(help="Bind address (default serve.host, loopback).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default serve.port).")] = None,
+) -> None:
+    """Serve the pipelines behind an OpenAI-compatible API (/v1/chat/completions, /v1/models, /metrics)."""
+    import uvicorn
+
+    from engrain.serve import create_app
+    from engrain.serve.security import Keys
+
+    given = {"pipeline": pipeline, "host": host, "port": port}
+    cfg = _load(config, (overrides or []) + [f"serve.{k}={v}" for k, v in given.items() if v is not None])
+    if cfg.serve.host not in ("127.0.0.1", "localhost", "::1") and not Keys(
+            cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None).required:
+        raise EngrainError(f"refusing to serve on {cfg.serve.host} without API keys: set {cfg.serve.api_keys_env} or serve.api_keys_file")
+    _say(f"serving {cfg.serve.pipeline} (and every other trained pipeline) on http://{cfg.serve.host}:{cfg.serve.port}/v1")
+    uvicorn.run(create_app(cfg), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
 
 
 @app.command()
@@ -283,12 +309,12 @@ def _print_headline(report_dir: Path) -> None:
     from engrain.io import read_json
     from engrain.report.markdown import headline_table
 
-    rep = read_json(report_dir / "report.json")
+    rep = read_json(artifact_in(report_dir, "report", "json"))
     Console(soft_wrap=True).print(headline_table(rep), highlight=False)
     dec = rep.get("decision", {})
     if dec:
         Console(soft_wrap=True).print(f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}", highlight=False)
-    Console(soft_wrap=True).print(f"Report: {report_dir / 'report.html'}", highlight=False)
+    Console(soft_wrap=True).print(f"Report: {artifact_in(report_dir, 'report', 'html')}", highlight=False)
 
 
 def _quiet_libraries() -> None:

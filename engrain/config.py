@@ -92,7 +92,7 @@ class SynthConfig(_Section):
 class TrainConfig(_Section):
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
     epochs: float = Field(2.0, gt=0, description="Passes over the training data.")
-    max_steps: int = Field(-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
     learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (LoRA wants ~1e-3, full ~5e-5).")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step (per device).")
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
@@ -165,6 +165,24 @@ class CostConfig(_Section):
     log_months: int = Field(6, ge=0, description="Months of interaction logs available for retraining.")
 
 
+class ServeConfig(_Section):
+    pipeline: str = Field("ft", description="The pipeline a request gets when its `model` names none of them.")
+    host: str = Field("127.0.0.1", description="Bind address; loopback unless you mean to expose it.")
+    port: int = Field(8000, ge=1, le=65535)
+    api_keys_env: str = Field("ENGRAIN_API_KEYS", description="Environment variable with comma-separated API keys.")
+    api_keys_file: str | None = Field(None, description="File with one API key per line (kept only as hashes in memory).")
+    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key per minute (0: no limit).")
+    max_request_bytes: int = Field(65536, ge=1024, description="Larger request bodies are refused (413).")
+    max_tokens: int = Field(256, ge=1, description="Largest `max_tokens` a request may ask for.")
+
+    @field_validator("pipeline")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in PIPELINE_NAMES:
+            raise ValueError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINE_NAMES)}")
+        return name
+
+
 class EngrainConfig(_Section):
     name: str = Field("engrain-project", description="Project name, shown in reports.")
     workspace: str = Field("workspace", description="Folder for every stage's outputs (relative to the config file).")
@@ -176,6 +194,7 @@ class EngrainConfig(_Section):
     rag: RagConfig = Field(default_factory=RagConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     # Set by `load`: the folder relative paths are resolved against. Not part of the TOML.
     root: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -239,11 +258,11 @@ def _apply_override(raw: dict, item: str) -> None:
 
 def dump_toml(cfg: EngrainConfig) -> str:
     """A complete, commented TOML rendering: the scaffold users edit."""
-    lines = [f"# engrain project config. Every field is optional; defaults shown.", ""]
+    lines = ["# engrain project config. Every field is optional; defaults shown.", ""]
     top = cfg.model_dump(mode="json")
     for key in ("name", "workspace", "seed"):
         lines.append(f"{key} = {_toml_value(top[key])}")
-    for section in ("data", "model", "synth", "train", "rag", "eval", "cost"):
+    for section in ("data", "model", "synth", "train", "rag", "eval", "cost", "serve"):
         lines += ["", f"[{section}]"]
         _dump_section(lines, getattr(cfg, section), top[section], section)
     return "\n".join(lines) + "\n"

@@ -24,14 +24,6 @@ class Pipeline:
     color: str  # in every plot
     summary: str
 
-    @property
-    def needs_index(self) -> bool:
-        return self.retrieves
-
-    @property
-    def needs_training(self) -> bool:
-        return self.tuned
-
 
 PIPELINES: dict[str, Pipeline] = {p.name: p for p in (
     Pipeline("base", tuned=False, retrieves=False, answering="closed-book", color="#9e9e9e",
@@ -51,6 +43,11 @@ def get(name: str) -> Pipeline:
         return PIPELINES[name]
     except KeyError:
         raise EngrainError(f"unknown pipeline {name!r}: choose from {', '.join(NAMES)}") from None
+
+
+def choices() -> str:
+    """For help texts: 'base (the base model, closed-book) | rag (...) | ...'."""
+    return " | ".join(f"{p.name} ({p.summary})" for p in PIPELINES.values())
 
 
 def ordered(names: list[str] | set[str]) -> list[str]:

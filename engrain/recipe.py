@@ -19,7 +19,7 @@ from engrain.errors import EngrainError
 from engrain.io import read_jsonl, sha256_file, write_json, write_jsonl
 from engrain.pipelines import PIPELINES
 from engrain.records import Conversation, Document, EvalItem
-from engrain.workspace import Workspace, read_corpus, read_split, stage_key
+from engrain.workspace import Workspace, artifact_in, read_corpus, read_split, stage_key
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
@@ -44,6 +44,7 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
         return key
     docs = load_documents(doc_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
     logs = load_logs(log_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
+    ws.begin("ingest")
     write_jsonl(ws.path("ingest", "documents"), docs)
     write_jsonl(ws.path("ingest", "logs"), logs)
     words = sum(len(d.text.split()) for d in docs)
@@ -58,15 +59,32 @@ def load_corpus(cfg: EngrainConfig) -> tuple[list[Document], list[Conversation]]
 
 
 def load_eval_file(path: Path) -> list[EvalItem]:
-    items = []
+    """Held-out questions; every item states its answers (`[]`: the corpus does not answer it)."""
+    items, seen = [], set()
     for i, r in enumerate(read_jsonl(path), 1):
-        if "question" not in r or not isinstance(r.get("answers", []), list) or not isinstance(r.get("wrong", []), list):
-            raise EngrainError(f"{path}: item {i} needs 'question' and a list 'answers' ('wrong', if given, a list too)")
-        items.append(EvalItem(str(r.get("id", i)), r["question"], [str(a) for a in r.get("answers", [])],
-                              r.get("category", "lookup"), r.get("kind", "qa"), [str(a) for a in r.get("wrong", [])]))
+        item = _eval_item(r, i, f"{path}: item {i}")
+        if item.id in seen:  # duplicates would be counted twice in the paired tests
+            raise EngrainError(f"{path}: item {i} repeats id {item.id!r}")
+        seen.add(item.id)
+        items.append(item)
     if not items:
         raise EngrainError(f"{path}: eval file is empty")
     return items
+
+
+def _eval_item(r: dict, i: int, where: str) -> EvalItem:
+    question, answers, wrong = r.get("question"), r.get("answers"), r.get("wrong", [])
+    if not isinstance(question, str) or not question.strip():
+        raise EngrainError(f"{where}: 'question' must be a non-empty string")
+    if not isinstance(answers, list) or not isinstance(wrong, list):
+        raise EngrainError(f"{where}: needs a list 'answers' ([] = unanswerable; 'wrong', if given, a list too)")
+    if any(not str(a).strip() for a in answers + wrong):
+        raise EngrainError(f"{where}: an empty answer matches everything; remove it")
+    kind = r.get("kind", "qa")
+    if kind not in ("qa", "completion"):
+        raise EngrainError(f"{where}: kind must be 'qa' or 'completion', got {kind!r}")
+    return EvalItem(str(r.get("id", i)), question, [str(a) for a in answers], r.get("category", "lookup"), kind,
+                    [str(a) for a in wrong])
 
 
 # -- synth --------------------------------------------------------------------------------
@@ -103,6 +121,7 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     finally:
         if teacher is not None:
             teacher.close()
+    ws.begin("synth")
     write_jsonl(ws.path("synth", "train"), result.train)
     write_jsonl(ws.path("synth", "dev"), result.dev)
     write_jsonl(ws.path("synth", "eval"), result.eval if result.eval is not None else eval_items)
@@ -149,6 +168,7 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
         return key
     examples, dev = load_split(cfg, "train"), load_split(cfg, "dev")
     say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
+    ws.begin("train")
     result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
     write_json(ws.path("train", "result"), result.to_dict())
     ws.mark("train", key, **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
@@ -170,6 +190,7 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     docs, _ = load_corpus(cfg)
     chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
     t0 = time.perf_counter()
+    ws.begin("index")
     n = build_index(chunks, load_embedder(cfg.model.embedder), ws.path("index", "lancedb"), cfg.rag.batch_size, progress)
     seconds = time.perf_counter() - t0
     corpus_tokens = sum(len(c.text.split()) for c in chunks) * 4 // 3  # ~tokens; for the cost model only
@@ -207,6 +228,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     summary["forgetting"] = _forgetting(cfg, factory, say)
     summary["questions"] = len(items)
     summary["questions_total"] = len(load_split(cfg, "eval"))
+    ws.begin("eval")
     write_jsonl(ws.path("eval", "results"), rows)
     write_json(ws.path("eval", "metrics"), summary)
     ws.mark("eval", key, questions=len(items))
@@ -247,19 +269,39 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
             raise EngrainError(f"nothing to report yet: run `engrain {stage}` first")
     rep = build_report(cfg, ws)
     dest = out_dir or ws.dir("report")
-    write_report(rep, dest, ws.path("eval", "results"))
-    ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
-    say(f"report: {dest / 'report.html'}")
+    with ws.lock():
+        ws.begin("report")
+        write_report(rep, dest, ws.path("eval", "results"))
+        ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
+    say(f"report: {artifact_in(dest, 'report', 'html')}")
     return dest
 
 
+# stage -> the stages whose outputs it reads (synth builds the index itself when RAFT needs it)
+UPSTREAM = {"ingest": (), "index": ("ingest",), "synth": ("ingest",), "train": ("ingest", "synth"),
+            "eval": ("ingest", "index", "synth", "train")}
+
+
+def run_stage(cfg: EngrainConfig, stage: str, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
+    """A stage command: every stage it reads is brought up to date first (reused when unchanged),
+    so an edited document or setting upstream is never answered with a stale "unchanged"."""
+    steps = {"ingest": lambda f: ingest(cfg, say, f), "index": lambda f: index(cfg, say, f, progress),
+             "synth": lambda f: synth(cfg, say, f, progress), "train": lambda f: train(cfg, say, f, progress),
+             "eval": lambda f: evaluate(cfg, say, f, progress)}
+    with Workspace(cfg).lock():
+        for up in UPSTREAM[stage]:
+            steps[up](False)
+        return steps[stage](force)
+
+
 def run_all(cfg: EngrainConfig, say: Say = _quiet, report_dir: Path | None = None, progress: bool = True) -> Path:
-    ingest(cfg, say)
-    index(cfg, say, progress=progress)
-    synth(cfg, say, progress=progress)
-    train(cfg, say, progress=progress)
-    evaluate(cfg, say, progress=progress)
-    return report(cfg, report_dir, say)
+    with Workspace(cfg).lock():
+        ingest(cfg, say)
+        index(cfg, say, progress=progress)
+        synth(cfg, say, progress=progress)
+        train(cfg, say, progress=progress)
+        evaluate(cfg, say, progress=progress)
+        return report(cfg, report_dir, say)
 
 
 def _files_fingerprint(paths: list[Path], root: Path) -> list:

@@ -7,6 +7,7 @@ intermediate file and see exactly what the next stage will see.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Literal, Protocol, runtime_checkable
 
 # the stages an answer's latency is broken into, in the order they happen
@@ -104,4 +105,8 @@ class Answerer(Protocol):
 
     name: str
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer: ...
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
+               on_text: Callable[[str], None] | None = None) -> Answer:
+        """`max_new_tokens` caps this answer (None: the model's setting); `on_text` receives the
+        answer's text as it is released (streaming)."""
+        ...

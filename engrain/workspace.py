@@ -9,16 +9,22 @@ outputs exist is skipped, so changing one setting re-runs only what depends on i
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
-from engrain.io import read_json, read_jsonl, sha256_json, write_json
+from engrain.io import read_json, read_jsonl, sha256_file, sha256_json, write_json
 from engrain.records import Conversation, Document, EvalItem, Example
 
 STAGES = ("ingest", "index", "synth", "train", "eval", "report")
+MANIFEST, LOCK = "manifest.json", ".lock"
+_HELD: set[Path] = set()  # workspace locks this process holds
 
 # stage -> artifact -> file or folder name; `fresh` requires every one marked True
 ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -31,7 +37,13 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
     "report": {"json": ("report.json", False), "markdown": ("report.md", False), "html": ("report.html", False),
                "results": ("results.jsonl", False)},
     "cache": {"teacher": ("teacher.jsonl", False)},
+    "ablate": {"json": ("ablation.json", False), "markdown": ("ablation.md", False), "plot": ("ablation.png", False)},
 }
+
+
+def artifact_in(folder: str | Path, stage: str, artifact: str) -> Path:
+    """An artifact in a folder outside the workspace layout: a report written to --out, an ablation."""
+    return Path(folder) / ARTIFACTS[stage][artifact][0]
 
 
 class Workspace:
@@ -45,7 +57,7 @@ class Workspace:
         return self.dir(stage) / ARTIFACTS[stage][artifact][0]
 
     def manifest(self, stage: str) -> dict | None:
-        path = self.dir(stage) / "manifest.json"
+        path = self.dir(stage) / MANIFEST
         try:
             return read_json(path) if path.exists() else None
         except Exception:
@@ -56,12 +68,58 @@ class Workspace:
         return m.get("key") if m else None
 
     def fresh(self, stage: str, key: str) -> bool:
+        """Same inputs, every required output present and unchanged since the stage wrote it."""
+        m = self.manifest(stage)
         required = [name for name, needed in ARTIFACTS[stage].values() if needed]
-        return self.key(stage) == key and all((self.dir(stage) / o).exists() for o in required)
+        if not m or m.get("key") != key or not all((self.dir(stage) / o).exists() for o in required):
+            return False
+        return m.get("outputs") == self._output_hashes(stage)
+
+    def begin(self, stage: str) -> None:
+        """Called before a stage writes: from here until `mark`, a kill leaves the stage stale."""
+        (self.dir(stage) / MANIFEST).unlink(missing_ok=True)
 
     def mark(self, stage: str, key: str, **info: Any) -> None:
-        """Written last, after the stage's outputs: a crash leaves the stage stale, never falsely fresh."""
-        write_json(self.dir(stage) / "manifest.json", {"key": key, **info})
+        """Written last, after the stage's outputs, with their hashes: a crash leaves the stage
+        stale, never falsely fresh, and a damaged output is noticed on the next run."""
+        write_json(self.dir(stage) / MANIFEST, {"key": key, "outputs": self._output_hashes(stage), **info})
+
+    def _output_hashes(self, stage: str) -> dict[str, str]:
+        out = {}
+        for name, _ in ARTIFACTS[stage].values():
+            path = self.dir(stage) / name
+            if path.is_file():
+                out[name] = sha256_file(path)
+            elif path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file())
+                out[name] = sha256_json([[p.relative_to(path).as_posix(), sha256_file(p)] for p in files])
+        return out
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One engrain run per workspace at a time; the OS drops the lock when its process dies (kill -9 too)."""
+        path = self.root / LOCK
+        if path in _HELD:  # this process already holds it (a stage inside `run`)
+            yield
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip() or "?"
+                raise EngrainError(f"another engrain run (pid {holder}) is using {self.root}; wait for it or stop it") from None
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
+            _HELD.add(path)
+            try:
+                yield
+            finally:
+                _HELD.discard(path)
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def stage_key(*parts: Any) -> str:

@@ -42,3 +42,12 @@ def test_a_bad_toml_file_is_one_line(tmp_path):
         load(path)
     with pytest.raises(EngrainError, match="config file not found"):
         load(tmp_path / "missing.toml")
+
+
+def test_negative_max_steps_is_refused():
+    raw = EngrainConfig().model_dump(mode="json")
+    raw["train"]["max_steps"] = -5
+    from engrain.config import validate
+
+    with pytest.raises(EngrainError, match="train.max_steps"):
+        validate(raw)

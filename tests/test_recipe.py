@@ -165,3 +165,32 @@ def test_ctrl_c_during_training_exits_130_and_leaves_a_checkpoint(tmp_path, tiny
     assert "Traceback" not in err and "training stopped at step" in err, err
     assert list((work / "checkpoints").glob("step-*"))
     assert not Workspace(cfg).fresh("train", Workspace(cfg).key("train") or "")  # nothing marked done
+
+
+@pytest.mark.parametrize("lines, needle", [
+    ('{"question": "q"}', "list 'answers'"),  # no answers: not silently "unanswerable"
+    ('{"question": null, "answers": []}', "non-empty string"),
+    ('{"question": "  ", "answers": []}', "non-empty string"),
+    ('{"question": "q", "answers": [""]}', "empty answer"),
+    ('{"question": "q", "answers": ["a"], "kind": "essay"}', "kind must be"),
+    ('{"id": "x", "question": "q", "answers": ["a"]}\n{"id": "x", "question": "r", "answers": []}', "repeats id 'x'"),
+])
+def test_eval_items_that_would_be_misscored_are_refused(tmp_path, lines, needle):
+    path = tmp_path / "eval.jsonl"
+    path.write_text(lines + "\n")
+    with pytest.raises(EngrainError, match=needle):
+        recipe.load_eval_file(path)
+
+
+def test_a_stage_command_sees_an_edited_document_upstream(tmp_path, tiny_model):
+    cfg = make_project(tmp_path, tiny_model)
+    ws = Workspace(cfg)
+    recipe.run_stage(cfg, "synth", progress=False)
+    keys = ws.key("ingest"), ws.key("synth")
+    said: list[str] = []
+    recipe.run_stage(cfg, "synth", said.append, progress=False)
+    assert said == ["ingest: unchanged, reusing", "synth: unchanged, reusing"]
+    with (tmp_path / "docs" / "notes.txt").open("a") as f:
+        f.write("The Heron MX-2 has a battery life of 9 hours.\n")
+    recipe.run_stage(cfg, "synth", progress=False)
+    assert ws.key("ingest") != keys[0] and ws.key("synth") != keys[1]

@@ -51,3 +51,45 @@ def test_an_unreadable_manifest_means_stale(ws):
     ws.dir("index").mkdir(parents=True)
     (ws.dir("index") / "manifest.json").write_text("{not json")
     assert ws.key("index") is None
+
+
+def test_a_damaged_output_makes_the_stage_stale(ws):
+    key = stage_key("train", 1)
+    (ws.path("train", "model")).mkdir(parents=True)
+    (ws.path("train", "model") / "adapter.safetensors").write_bytes(b"weights")
+    write_json(ws.path("train", "result"), {"steps": 1})
+    ws.mark("train", key)
+    assert ws.fresh("train", key)
+    (ws.path("train", "model") / "adapter.safetensors").unlink()  # deleted by hand
+    assert not ws.fresh("train", key)
+
+
+def test_a_stage_being_written_is_stale_until_marked(ws):
+    key = stage_key("eval", 1)
+    write_jsonl(ws.path("eval", "results"), [])
+    write_json(ws.path("eval", "metrics"), {})
+    ws.mark("eval", key)
+    ws.begin("eval")  # a kill -9 from here on must not leave old manifest + new files
+    assert not ws.fresh("eval", key)
+
+
+def test_one_run_per_workspace(ws):
+    import subprocess
+    import sys
+
+    ws.root.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"f = open({str(ws.root / '.lock')!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "f.write(str(os.getpid())); f.flush(); print('locked', flush=True); time.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(EngrainError, match=f"another engrain run \\(pid {holder.pid}\\)"):
+            with ws.lock():
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with ws.lock(), ws.lock():  # free again once the holder died; re-entrant within a process
+        assert (ws.root / ".lock").read_text() == str(__import__("os").getpid())

@@ -38,8 +38,8 @@ _SHORT_TITLE = 80  # a first line longer than this is prose, not a title
 def walk(paths: list[str | Path], suffixes: set[str]) -> Iterator[tuple[Path, str]]:
     """Yield (file, id) for every supported file; id is the path relative to its root.
 
-    Folders are walked recursively in sorted order, skipping hidden entries and unknown
-    extensions (counted in the log). A file named explicitly must have a known extension.
+    Folders are walked recursively in sorted order, skipping hidden entries, unknown
+    extensions and anything that is not a regular file (counted in the log). A file named explicitly must have a known extension.
     """
     for root in map(Path, paths):
         if root.is_file():
@@ -55,6 +55,9 @@ def walk(paths: list[str | Path], suffixes: set[str]) -> Iterator[tuple[Path, st
                         skipped += 1
                         continue
                     path = Path(folder) / name
+                    if not path.is_file():  # a FIFO, socket or dangling/looping symlink: never opened
+                        skipped += 1
+                        continue
                     yield path, path.relative_to(root).as_posix()
             if skipped:
                 log.info("%s: skipped %d hidden or unsupported file(s)", root, skipped)

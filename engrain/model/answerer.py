@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Literal
 
 from engrain.model.generate import Generator
@@ -16,11 +17,12 @@ class ClosedBookAnswerer:
         self.name = name
         self.generator = generator
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
+               on_text: Callable[[str], None] | None = None) -> Answer:
         t0 = time.perf_counter()
         ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
         t1 = time.perf_counter()
-        g = self.generator.generate(ids, stop_at_newline=kind == "completion")
+        g = self.generator.generate(ids, kind == "completion", max_new_tokens, on_text)
         timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
         timings["ttft"] = timings["prompt"] + g.prefill_ms
         timings["total"] = (time.perf_counter() - t0) * 1e3

@@ -7,6 +7,7 @@ A hand-written KV-cache loop instead of `model.generate`, because it lets us tim
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -39,8 +40,12 @@ class Generator:
         return self.tok(text, add_special_tokens=False)["input_ids"]
 
     @torch.inference_mode()
-    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None) -> Generation:
+    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None,
+                 on_text: Callable[[str], None] | None = None) -> Generation:
+        """Greedy decoding; `on_text` receives the answer's text as it grows (a server streams it;
+        an exception it raises, e.g. on a client's disconnect, stops the generation)."""
         limit = max_new_tokens or self.max_new_tokens
+        stream = _TextStream(self.tok, on_text, stop_at_newline) if on_text else None
         ids = torch.tensor([input_ids], device=self.device)
         t0 = time.perf_counter()
         out = self.model(input_ids=ids, use_cache=True)
@@ -50,6 +55,8 @@ class Generator:
         past, generated = out.past_key_values, []
         while token not in self._stop:
             generated.append(token)
+            if stream:
+                stream.push(generated)
             if len(generated) >= limit or (stop_at_newline and "\n" in self.tok.decode([token])):
                 break
             out = self.model(input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True)
@@ -79,3 +86,20 @@ def chat_context_ids(tokenizer, messages: list[dict], system_prompt: str = "") -
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
+
+
+class _TextStream:
+    """Turns a growing list of token ids into text increments (whole characters, no leading space)."""
+
+    def __init__(self, tok, sink: Callable[[str], None], first_line_only: bool) -> None:
+        self.tok, self.sink, self.first_line_only, self.sent = tok, sink, first_line_only, ""
+
+    def push(self, generated: list[int]) -> None:
+        text = self.tok.decode(generated, skip_special_tokens=True).lstrip()
+        if self.first_line_only:
+            text = text.split("\n")[0]
+        if text.endswith("\ufffd") or not text.startswith(self.sent):
+            return  # half a multi-byte character, or a retokenised prefix: wait for the next token
+        new, self.sent = text[len(self.sent):], text
+        if new:
+            self.sink(new)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Literal
 
 from engrain.model.generate import Generation, Generator
@@ -12,7 +13,8 @@ from engrain.records import Answer, Passage
 
 
 def read(generator: Generator, question: str, passages: list[Passage], kind: Literal["qa", "completion"],
-         refusal: str) -> tuple[Generation, float]:
+         refusal: str, max_new_tokens: int | None = None, on_text: Callable[[str], None] | None = None,
+         ) -> tuple[Generation, float]:
     """Answer from the passages (the RAFT prompt ft+rag was trained on); also the prompt-building ms."""
     t0 = time.perf_counter()
     if kind == "qa":
@@ -20,7 +22,7 @@ def read(generator: Generator, question: str, passages: list[Passage], kind: Lit
     else:
         ids = generator.text_ids(completion_prompt(question, passages))
     prompt_ms = (time.perf_counter() - t0) * 1e3
-    return generator.generate(ids, stop_at_newline=kind == "completion"), prompt_ms
+    return generator.generate(ids, kind == "completion", max_new_tokens, on_text), prompt_ms
 
 
 class RagAnswerer:
@@ -33,11 +35,12 @@ class RagAnswerer:
         self.top_k = top_k
         self.refusal = refusal
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
+               on_text: Callable[[str], None] | None = None) -> Answer:
         t0 = time.perf_counter()
         passages, timings = self.retriever.search(question, self.top_k)
         t1 = time.perf_counter()
-        g, prompt_ms = read(self.generator, question, passages, kind, self.refusal)
+        g, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
         timings.update(prompt=prompt_ms, prefill=g.prefill_ms, decode=g.decode_ms)
         timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
         timings["total"] = (time.perf_counter() - t0) * 1e3

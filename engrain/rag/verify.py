@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Literal
 
 from engrain.evaluate.metrics import is_abstention
@@ -58,10 +59,12 @@ class VerifiedAnswerer:
         self.refusal = refusal
         self.read_refusals = read_refusals
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa") -> Answer:
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
+               on_text: Callable[[str], None] | None = None) -> Answer:
+        """`on_text` receives the answer once it is checked: a recalled answer is never released unverified."""
         t0 = time.perf_counter()
         passages, timings = self.retriever.search(question, self.top_k)
-        recalled = self.closed_book.answer(question, kind)
+        recalled = self.closed_book.answer(question, kind, max_new_tokens)
         spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
         ptok, ctok = recalled.prompt_tokens, recalled.completion_tokens
         stands = supported(recalled.text, question, passages)
@@ -70,10 +73,12 @@ class VerifiedAnswerer:
             ttft = (time.perf_counter() - t0) * 1e3  # the answer is released only once checked
         else:
             route, t1 = "read", time.perf_counter()
-            r, prompt_ms = read(self.generator, question, passages, kind, self.refusal)
+            r, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens)
             text, ttft = r.text, (t1 - t0) * 1e3 + prompt_ms + r.prefill_ms
             spent = {"prompt": spent["prompt"] + prompt_ms, "prefill": spent["prefill"] + r.prefill_ms,
                      "decode": spent["decode"] + r.decode_ms}
             ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
+        if on_text and text:
+            on_text(text)
         timings.update(spent, ttft=ttft, total=(time.perf_counter() - t0) * 1e3)
         return Answer(text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question))

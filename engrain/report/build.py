@@ -7,7 +7,6 @@ except the cost model, whose every price comes from the (editable) price book.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from importlib.metadata import version
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 from engrain.config import CHANGE_MONTHS, EngrainConfig
 from engrain.cost.model import break_even, pipeline_costs, query_cost, training_cost
 from engrain.cost.pricebook import load_pricebook
-from engrain.io import read_json, write_json, write_text
+from engrain.io import atomic_path, write_json, write_text
 from engrain.pipelines import PIPELINES
 from engrain.report.decide import DecisionInputs, decide
-from engrain.workspace import Workspace, read_artifact
+from engrain.workspace import Workspace, artifact_in, read_artifact
 
 
 def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInputs | None = None) -> dict:
@@ -121,9 +120,9 @@ def write_report(rep: dict, out_dir: Path, results: Path | None = None) -> None:
     from engrain.report.markdown import render_markdown
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "report.json", rep)
+    write_json(artifact_in(out_dir, "report", "json"), rep)
     if results is not None:  # per-question rows travel with the report, for `engrain compare`
-        shutil.copyfile(results, out_dir / "results.jsonl.tmp")
-        os.replace(out_dir / "results.jsonl.tmp", out_dir / "results.jsonl")
-    write_text(out_dir / "report.md", render_markdown(rep))
-    write_text(out_dir / "report.html", render_html(rep))
+        with atomic_path(artifact_in(out_dir, "report", "results")) as tmp:
+            shutil.copyfile(results, tmp)
+    write_text(artifact_in(out_dir, "report", "markdown"), render_markdown(rep))
+    write_text(artifact_in(out_dir, "report", "html"), render_html(rep))

@@ -12,6 +12,7 @@ from pathlib import Path
 from engrain.errors import EngrainError
 from engrain.evaluate.stats import mcnemar
 from engrain.io import read_json, read_jsonl
+from engrain.workspace import artifact_in
 
 METRICS = ("accuracy", "hallucination_rate", "abstention_rate", "f1")
 
@@ -19,12 +20,14 @@ METRICS = ("accuracy", "hallucination_rate", "abstention_rate", "f1")
 def load_run(path: str | Path) -> tuple[dict, list[dict]]:
     path = Path(path)
     folder = path.parent if path.is_file() else path
-    if not (folder / "report.json").exists() and (folder / "workspace" / "report" / "report.json").exists():
-        folder = folder / "workspace" / "report"
-    if not (folder / "report.json").exists():
-        raise EngrainError(f"no report.json in {folder}: pass a report folder (e.g. engrain-demo)")
-    rows = list(read_jsonl(folder / "results.jsonl")) if (folder / "results.jsonl").exists() else []
-    return read_json(folder / "report.json"), rows
+    nested = folder / "workspace" / "report"  # a project folder: its workspace's report
+    if not artifact_in(folder, "report", "json").exists() and artifact_in(nested, "report", "json").exists():
+        folder = nested
+    report, results = artifact_in(folder, "report", "json"), artifact_in(folder, "report", "results")
+    if not report.exists():
+        raise EngrainError(f"no {report.name} in {folder}: pass a report folder (e.g. engrain-demo)")
+    rows = list(read_jsonl(results)) if results.exists() else []
+    return read_json(report), rows
 
 
 def compare_runs(a: str | Path, b: str | Path) -> dict:

@@ -28,6 +28,7 @@ class Progress:
     tokens: int = 0
     seconds: float = 0.0  # training time of every earlier part of an interrupted run
     loss_curve: list[dict] = field(default_factory=list)
+    window: list[float] = field(default_factory=list)  # step losses since the last logged point
     dev_curve: list[dict] = field(default_factory=list)
     best_acc: float = -1.0
     best_step: int | None = None

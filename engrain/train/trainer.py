@@ -27,7 +27,7 @@ import torch
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError, Interrupted
 from engrain.evaluate.metrics import score
-from engrain.io import atomic_path, write_json
+from engrain.io import atomic_path
 from engrain.model.generate import Generator
 from engrain.model.loading import load_causal_lm, set_threads
 from engrain.records import EvalItem, Example
@@ -79,6 +79,14 @@ class _Run:
     packing: bool
     grad_checkpointing: bool
     progress: Progress
+    orders: dict[int, list[list[int]]] = field(default_factory=dict)  # epoch -> its batches
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        """The epoch's batch order: a function of the seed and the epoch alone, so a resumed run replays it."""
+        if epoch not in self.orders:
+            lengths = [len(e["input_ids"]) for e in self.encoded]
+            self.orders = {epoch: length_grouped_batches(lengths, self.cfg.train.batch_size, self.cfg.seed + epoch)}
+        return self.orders[epoch]
 
 
 def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work_dir: str | Path,
@@ -157,17 +165,16 @@ def _resume(out_dir: Path, fingerprint: str, model, optimizer, scheduler) -> Pro
 def fit(run: _Run, progress: bool) -> None:
     """Optimizer steps from where the run stands to the end of the schedule (or early stop)."""
     t, p = run.cfg.train, run.progress
-    window: list[float] = []
     with _ProgressBar(progress, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
         while p.step < run.total_steps and not run.selector.should_stop:
             t0 = time.perf_counter()
             loss, tokens = _step(run)
             p.step, p.tokens, p.seconds = p.step + 1, p.tokens + tokens, p.seconds + time.perf_counter() - t0
-            window.append(loss)
+            p.window.append(loss)
             if p.step % _log_every(t.logging_steps, run.total_steps) == 0 or p.step == run.total_steps:
                 p.loss_curve.append({"step": p.step, "epoch": round(p.step / run.steps_per_epoch, 3),
-                                     "loss": round(sum(window) / len(window), 4)})
-                window = []
+                                     "loss": round(sum(p.window) / len(p.window), 4)})
+                p.window = []
             bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
             if p.step % run.eval_every == 0:
                 run.selector.evaluate(p.step)
@@ -182,8 +189,7 @@ def _step(run: _Run) -> tuple[float, int]:
     """One optimizer step over `grad_accum` micro-batches; the loss is the mean over their target tokens."""
     t = run.cfg.train
     epoch, k = divmod(run.progress.step, run.steps_per_epoch)
-    order = length_grouped_batches([len(e["input_ids"]) for e in run.encoded], t.batch_size, run.cfg.seed + epoch)
-    chosen = [[run.encoded[i] for i in b] for b in order[k * t.grad_accum:(k + 1) * t.grad_accum]]
+    chosen = [[run.encoded[i] for i in b] for b in run.batches(epoch)[k * t.grad_accum:(k + 1) * t.grad_accum]]
     micro = [_collate(run, part) for b in chosen for part in split_by_tokens(b, t.max_batch_tokens)]
     n = max(sum(target_count(b) for b in micro), 1)
     parts, total = decoder_and_head(run.model), 0.0

@@ -166,3 +166,15 @@ def test_errors_are_one_line_and_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(EngrainError, match="unsupported file type"):
         (tmp_path / "x.docx").write_bytes(b"PK")
         load_documents([tmp_path / "x.docx"])
+
+
+def test_only_regular_files_are_read(tmp_path):
+    import os
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nThe Kestrel DL-40 has a weight of 2 kg.\n")
+    os.mkfifo(docs / "pipe.md")  # opening it would block ingest forever
+    (docs / "dangling.md").symlink_to(docs / "missing.md")
+    (docs / "loop.md").symlink_to(docs / "loop.md")
+    assert [d.id for d in load_documents([docs])] == ["a.md"]

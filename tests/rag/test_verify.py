@@ -33,7 +33,7 @@ class _Generator:
     def text_ids(self, text: str) -> list[int]:
         return self.chat_ids(text)
 
-    def generate(self, ids: list[int], stop_at_newline: bool = False) -> Generation:
+    def generate(self, ids: list[int], stop_at_newline: bool = False, max_new_tokens=None, on_text=None) -> Generation:
         which = "read" if len(ids) == 50 else "closed"
         self.calls.append(which)
         return Generation(self.replies[which], len(ids), 5, 1.0, 2.0)

@@ -15,7 +15,7 @@ from test_train import EXAMPLES, _cfg
 
 def _resumable_cfg(tiny_model):
     cfg = _cfg(tiny_model)
-    cfg.train.batch_size, cfg.train.epochs, cfg.train.save_every = 2, 2, 100
+    cfg.train.batch_size, cfg.train.epochs, cfg.train.save_every, cfg.train.logging_steps = 2, 5, 100, 3
     return cfg
 
 
@@ -26,7 +26,7 @@ def test_ctrl_c_saves_and_the_next_run_ends_exactly_like_an_uninterrupted_one(ti
 
     def step_then_ctrl_c(run):
         out = real_step(run)
-        if run.progress.step == 3:  # the 4th step is running: Ctrl-C arrives mid-step
+        if run.progress.step == 3:  # the 4th step is running (mid logging window): Ctrl-C arrives
             os.kill(os.getpid(), signal.SIGINT)
         return out
 

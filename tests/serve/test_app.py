@@ -1,0 +1,111 @@
+"""The server against the official `openai` client, live on loopback, over a tiny trained project."""
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+import uvicorn
+
+from engrain import recipe
+from engrain.serve import create_app
+from test_recipe import make_project
+
+KEY = "sk-test-123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_model):
+    root = tmp_path_factory.mktemp("served")
+    cfg = make_project(root, tiny_model)
+    recipe.run_stage(cfg, "train", progress=False)
+    recipe.run_stage(cfg, "index", progress=False)
+    cfg.serve.api_keys_file = str(root / "keys.txt")
+    (root / "keys.txt").write_text(f"# keys\n{KEY}\n")
+    cfg.serve.max_tokens, cfg.serve.max_request_bytes = 8, 2048
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    yield base
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _client(base: str, key: str = KEY) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{base}/v1", api_key=key, max_retries=0)
+
+
+def test_models_lists_every_servable_pipeline(server):
+    assert [m.id for m in _client(server).models.list()] == ["base", "rag", "ft", "ft+rag"]
+
+
+def test_chat_answers_with_engrains_extras(server):
+    r = _client(server).chat.completions.create(model="ft+rag", messages=[{"role": "user", "content": "What port?"}],
+                                                max_tokens=4)
+    assert r.object == "chat.completion" and r.model == "ft+rag"
+    assert isinstance(r.choices[0].message.content, str) and r.choices[0].finish_reason in ("stop", "length")
+    assert r.usage.completion_tokens <= 2 * 4  # verify mode may generate twice: recall, then read
+    extras = r.model_extra["engrain"]
+    assert extras["route"] in ("recall", "refusal", "read") and extras["passages"]
+    assert {"embed", "search", "prefill", "decode"} <= set(extras["timings_ms"])
+
+
+def test_streaming_gives_the_same_text_as_a_plain_answer(server):
+    c = _client(server)
+    msgs = [{"role": "user", "content": "How hot can the DL-40 run?"}]
+    plain = c.chat.completions.create(model="ft", messages=msgs, max_tokens=6).choices[0].message.content
+    chunks = list(c.chat.completions.create(model="ft", messages=msgs, max_tokens=6, stream=True))
+    text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+    assert text.strip() == plain
+    assert chunks[-1].choices[0].finish_reason in ("stop", "length")
+
+
+def test_text_completions_respect_max_tokens(server):
+    r = _client(server).completions.create(model="base", prompt="The battery life of the Osprey GX-7 is", max_tokens=4)
+    assert r.object == "text_completion" and isinstance(r.choices[0].text, str)
+    assert r.usage.completion_tokens <= 4
+
+
+def test_a_bad_key_is_401_in_openais_error_shape(server):
+    with pytest.raises(openai.AuthenticationError) as e:
+        _client(server, "sk-wrong").chat.completions.create(model="ft", messages=[{"role": "user", "content": "hi"}])
+    assert e.value.status_code == 401 and e.value.body["code"] == "invalid_api_key"
+    assert httpx.post(f"{server}/v1/chat/completions", json={}).status_code == 401  # no key at all
+
+
+@pytest.mark.parametrize("body, status, needle", [
+    ({"model": "ft", "messages": [{"role": "user", "content": "x" * 4096}]}, 413, "bytes"),
+    ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}, 400, "limit of 8"),
+    ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "'n' is not supported"),
+    ({"model": "ft", "messages": []}, 400, "messages"),
+    ({"model": "ft", "messages": [{"role": "system", "content": "hi"}]}, 400, "user turn"),
+])
+def test_bad_requests_get_openai_errors_and_no_trace(server, body, status, needle):
+    r = httpx.post(f"{server}/v1/chat/completions", content=json.dumps(body),
+                   headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+    assert r.status_code == status, r.text
+    assert needle in r.json()["error"]["message"] and "Traceback" not in r.text
+
+
+def test_health_readiness_and_metrics(server):
+    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{server}/readyz").json()["status"] == "ready"
+    _client(server).chat.completions.create(model="rag", messages=[{"role": "user", "content": "What port?"}], max_tokens=3)
+    text = httpx.get(f"{server}/metrics").text
+    assert 'engrain_stage_seconds_count{pipeline="rag",stage="embed"}' in text
+    assert 'engrain_errors_total{status="401"}' in text
