@@ -75,3 +75,16 @@ def test_init_scaffolds_a_loadable_config(tmp_path):
     cfg = load(tmp_path / "proj" / "engrain.toml")
     assert cfg.data.docs == [str((tmp_path / "docs").resolve())] and cfg.data.eval is None
     assert_clean_error(engrain("init", "proj", "--docs", "docs", cwd=tmp_path), "already exists")
+
+
+def test_an_unreachable_hub_id_fails_fast(tmp_path):
+    import os
+    import time
+
+    write_config(tmp_path, '[model]\nbase = "no-such-org/no-such-model"\n')
+    t0 = time.time()
+    res = subprocess.run([sys.executable, "-m", "engrain", "ask", "hi", "--pipeline", "base"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120,
+                         env=os.environ | {"HF_ENDPOINT": "https://hub.invalid", "HF_HOME": str(tmp_path / "hf")})
+    assert_clean_error(res, "no-such-org/no-such-model")
+    assert time.time() - t0 < 30  # seconds, not a minute of retries

@@ -64,7 +64,28 @@ def resolve_base_model(name: str) -> str:
         return str(path)
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
         raise EngrainError(f"model not found: {name}")
-    return name  # a hub id; loading will say if it is unreachable
+    _check_hub(name)
+    return name  # a hub id, cached or reachable
+
+
+def _check_hub(repo_id: str) -> None:
+    """Fail in a second, not after a minute of retries, when a hub id can be neither read from the
+    local Hugging Face cache nor downloaded."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false"):
+        raise EngrainError(f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, and HF_HUB_OFFLINE is set")
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError:
+        raise EngrainError(f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, "
+                           f"and {host} is unreachable") from None
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:
@@ -103,7 +124,13 @@ def load_causal_lm(name_or_path: str, dtype: str = "float32", adapter: str | Pat
     if adapter is not None:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        try:
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        except RuntimeError as e:  # shapes that do not fit: trained on another base model
+            if "size mismatch" not in str(e):
+                raise
+            raise EngrainError(f"the fine-tuned adapter in {adapter} was trained on another base model than "
+                               f"{name_or_path!r}: run `engrain train`") from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     if torch.cuda.is_available():

@@ -25,3 +25,15 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(EngrainError, match="config.json"):
         resolve_base_model(str(tmp_path / "empty"))
+
+
+def test_an_adapter_for_another_base_model_is_one_line(tmp_path, tiny_model):
+    from peft import LoraConfig, get_peft_model
+
+    from conftest import build_tiny_model
+
+    other = build_tiny_model(tmp_path / "wider", hidden=32)  # same vocabulary, other shapes
+    model, _ = load_causal_lm(str(other))
+    get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"], task_type="CAUSAL_LM")).save_pretrained(tmp_path / "ad")
+    with pytest.raises(EngrainError, match="trained on another base model"):
+        load_causal_lm(str(tiny_model), adapter=tmp_path / "ad")
