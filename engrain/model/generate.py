@@ -42,8 +42,8 @@ class Generator:
     @torch.inference_mode()
     def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None,
                  on_text: Callable[[str], None] | None = None) -> Generation:
-        """Greedy decoding; `on_text` receives the answer's text as it grows (a server streams it;
-        an exception it raises, e.g. on a client's disconnect, stops the generation)."""
+        """Greedy decoding; `on_text` receives the answer's text as it grows, once per token (a
+        server streams it; an exception it raises, e.g. on a client's disconnect, stops the generation)."""
         limit = max_new_tokens or self.max_new_tokens
         stream = _TextStream(self.tok, on_text, stop_at_newline) if on_text else None
         ids = torch.tensor([input_ids], device=self.device)
@@ -89,7 +89,10 @@ def _sync(device: torch.device) -> None:
 
 
 class _TextStream:
-    """Turns a growing list of token ids into text increments (whole characters, no leading space)."""
+    """Turns a growing list of token ids into text increments (whole characters, no leading space).
+
+    The sink is called once per generated token, with "" when the token adds no whole
+    character yet, so a sink that stops generation (by raising) is asked at every token."""
 
     def __init__(self, tok, sink: Callable[[str], None], first_line_only: bool) -> None:
         self.tok, self.sink, self.first_line_only, self.sent = tok, sink, first_line_only, ""
@@ -99,7 +102,7 @@ class _TextStream:
         if self.first_line_only:
             text = text.split("\n")[0]
         if text.endswith("\ufffd") or not text.startswith(self.sent):
-            return  # half a multi-byte character, or a retokenised prefix: wait for the next token
+            self.sink("")  # half a multi-byte character, or a retokenised prefix: wait for the next token
+            return
         new, self.sent = text[len(self.sent):], text
-        if new:
-            self.sink(new)
+        self.sink(new)

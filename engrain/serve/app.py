@@ -13,8 +13,9 @@ import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
@@ -37,11 +38,25 @@ class ApiError(Exception):
         self.status, self.body = status, error_body(message, type_, param, code)
 
 
+@dataclass
+class _State:
+    """What every route needs, kept on `app.state.engrain`."""
+
+    cfg: EngrainConfig
+    engine: Engine
+    keys: Keys
+    limit: RateLimit
+    metrics: Metrics
+
+
+router = APIRouter()
+
+
 def create_app(cfg: EngrainConfig, engine: Engine | None = None) -> FastAPI:
     engine = engine or Engine(cfg)
     s = cfg.serve
-    keys = Keys(s.api_keys_env, cfg.path(s.api_keys_file) if s.api_keys_file else None)
-    limit, metrics = RateLimit(s.rate_limit_per_minute), Metrics()
+    state = _State(cfg, engine, Keys(s.api_keys_env, cfg.path(s.api_keys_file) if s.api_keys_file else None),
+                   RateLimit(s.rate_limit_per_minute), Metrics())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -51,91 +66,106 @@ def create_app(cfg: EngrainConfig, engine: Engine | None = None) -> FastAPI:
         engine.close()
 
     app = FastAPI(title="engrain", lifespan=lifespan)
-    app.state.engine, app.state.metrics = engine, metrics
+    app.state.engrain = state
+    app.include_router(router)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError) -> JSONResponse:
-        metrics.errors.labels(str(e.status)).inc()
+        state.metrics.errors.labels(str(e.status)).inc()
         return JSONResponse(e.body, status_code=e.status)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, e: Exception) -> JSONResponse:  # never a stack trace in a response
-        metrics.errors.labels("500").inc()
+        state.metrics.errors.labels("500").inc()
         return JSONResponse(error_body("internal error", "server_error"), status_code=500)
 
-    async def admit(request: Request, model_cls):
-        """Key, rate limit, size limit and body validation; the parsed request and its pipeline."""
-        who = keys.check(request.headers.get("authorization"))
-        if who is None:
-            raise ApiError(401, "invalid or missing API key (Authorization: Bearer ...)", "authentication_error",
-                           code="invalid_api_key")
-        if not limit.allow(who):
-            raise ApiError(429, "rate limit reached for this key", "rate_limit_error", code="rate_limit_exceeded")
-        body = await request.body()
-        if len(body) > s.max_request_bytes:
-            raise ApiError(413, f"request body over {s.max_request_bytes} bytes")
-        try:
-            req = model_cls.model_validate_json(body)
-        except ValidationError as e:
-            err = e.errors()[0]
-            raise ApiError(400, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", param=str(err["loc"][0])) from None
-        if (field := req.unsupported()) is not None:
-            raise ApiError(400, f"'{field}' is not supported by this server", param=field, code="unsupported_parameter")
-        max_tokens = req.max_completion_tokens or req.max_tokens or cfg.model.max_new_tokens
-        if max_tokens > s.max_tokens:
-            raise ApiError(400, f"max_tokens {max_tokens} is over this server's limit of {s.max_tokens}", param="max_tokens")
-        name = req.model if req.model in engine.servable() else s.pipeline
-        if name not in engine.servable():
-            raise ApiError(503, f"pipeline {name!r} is not available: train and index first", "server_error")
-        return req, name, max_tokens
-
-    @app.post("/v1/chat/completions")
-    async def chat(request: Request):
-        req, name, max_tokens = await admit(request, ChatRequest)
-        question = _last_user_text(req)
-        if req.stream:
-            return _stream(engine, metrics, request, name, question, "qa", max_tokens, chat=True)
-        answer, seconds = await _answer(engine, name, question, "qa", max_tokens)
-        metrics.observe(name, answer, seconds)
-        return ChatResponse(id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
-                            choices=[ChatChoice(message={"role": "assistant", "content": answer.text},
-                                                finish_reason=_finish(answer, max_tokens))],
-                            usage=_usage(answer), engrain=_extras(name, answer))
-
-    @app.post("/v1/completions")
-    async def completions(request: Request):
-        req, name, max_tokens = await admit(request, CompletionRequest)
-        if req.stream:
-            return _stream(engine, metrics, request, name, req.prompt, "completion", max_tokens, chat=False)
-        answer, seconds = await _answer(engine, name, req.prompt, "completion", max_tokens)
-        metrics.observe(name, answer, seconds)
-        return CompletionResponse(id=f"cmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
-                                  choices=[CompletionChoice(text=answer.text, finish_reason=_finish(answer, max_tokens))],
-                                  usage=_usage(answer), engrain=_extras(name, answer))
-
-    @app.get("/v1/models")
-    async def models(request: Request):
-        if keys.check(request.headers.get("authorization")) is None:
-            raise ApiError(401, "invalid or missing API key (Authorization: Bearer ...)", "authentication_error",
-                           code="invalid_api_key")
-        return {"object": "list", "data": [{"id": n, "object": "model", "created": engine.created, "owned_by": "engrain"}
-                                           for n in engine.servable()]}
-
-    @app.get("/healthz")
-    async def healthz():
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz():
-        if not engine.ready.is_set():
-            return JSONResponse({"status": "loading"}, status_code=503)
-        return {"status": "ready", "default": s.pipeline}
-
-    @app.get("/metrics")
-    async def prometheus():
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
     return app
+
+
+def _authorised(request: Request) -> _State:
+    st: _State = request.app.state.engrain
+    who = st.keys.check(request.headers.get("authorization"))
+    if who is None:
+        raise ApiError(401, "invalid or missing API key (Authorization: Bearer ...)", "authentication_error",
+                       code="invalid_api_key")
+    if not st.limit.allow(who):
+        raise ApiError(429, "rate limit reached for this key", "rate_limit_error", code="rate_limit_exceeded")
+    return st
+
+
+async def _admit(request: Request, model_cls) -> tuple[_State, object, str, int]:
+    """Key, rate limit, size limit and body validation; the parsed request, its pipeline and token cap."""
+    st = _authorised(request)
+    s = st.cfg.serve
+    body = await request.body()
+    if len(body) > s.max_request_bytes:
+        raise ApiError(413, f"request body over {s.max_request_bytes} bytes")
+    try:
+        req = model_cls.model_validate_json(body)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise ApiError(400, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", param=str(err["loc"][0])) from None
+    if (field := req.unsupported()) is not None:
+        raise ApiError(400, f"'{field}' is not supported by this server", param=field, code="unsupported_parameter")
+    max_tokens = req.max_completion_tokens or req.max_tokens or st.cfg.model.max_new_tokens
+    if max_tokens > s.max_tokens:
+        raise ApiError(400, f"max_tokens {max_tokens} is over this server's limit of {s.max_tokens}", param="max_tokens")
+    servable = st.engine.servable()
+    name = req.model if req.model in servable else s.pipeline
+    if name not in servable:
+        raise ApiError(503, f"pipeline {name!r} is not available: train and index first", "server_error")
+    return st, req, name, max_tokens
+
+
+@router.post("/v1/chat/completions")
+async def chat(request: Request):
+    st, req, name, max_tokens = await _admit(request, ChatRequest)
+    question = _last_user_text(req)
+    if req.stream:
+        return _stream(st, name, question, "qa", max_tokens, chat=True)
+    answer, seconds = await _answer(st.engine, name, question, "qa", max_tokens)
+    st.metrics.observe(name, answer, seconds)
+    return ChatResponse(id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
+                        choices=[ChatChoice(message={"role": "assistant", "content": answer.text},
+                                            finish_reason=_finish(answer, max_tokens))],
+                        usage=_usage(answer), engrain=_extras(name, answer))
+
+
+@router.post("/v1/completions")
+async def completions(request: Request):
+    st, req, name, max_tokens = await _admit(request, CompletionRequest)
+    if req.stream:
+        return _stream(st, name, req.prompt, "completion", max_tokens, chat=False)
+    answer, seconds = await _answer(st.engine, name, req.prompt, "completion", max_tokens)
+    st.metrics.observe(name, answer, seconds)
+    return CompletionResponse(id=f"cmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
+                              choices=[CompletionChoice(text=answer.text, finish_reason=_finish(answer, max_tokens))],
+                              usage=_usage(answer), engrain=_extras(name, answer))
+
+
+@router.get("/v1/models")
+async def models(request: Request):
+    st = _authorised(request)
+    return {"object": "list", "data": [{"id": n, "object": "model", "created": st.engine.created, "owned_by": "engrain"}
+                                       for n in st.engine.servable()]}
+
+
+@router.get("/healthz")
+async def healthz():
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request):
+    st: _State = request.app.state.engrain
+    if not st.engine.ready.is_set():
+        return JSONResponse({"status": "loading"}, status_code=503)
+    return {"status": "ready", "default": st.cfg.serve.pipeline}
+
+
+@router.get("/metrics")
+async def prometheus(request: Request):
+    return Response(generate_latest(request.app.state.engrain.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def _last_user_text(req: ChatRequest) -> str:
@@ -155,9 +185,10 @@ async def _answer(engine: Engine, name: str, question: str, kind: str, max_token
     return answer, time.perf_counter() - t0
 
 
-def _stream(engine: Engine, metrics: Metrics, request: Request, name: str, question: str, kind: str,
-            max_tokens: int, chat: bool) -> StreamingResponse:
+def _stream(st: _State, name: str, question: str, kind: str, max_tokens: int,
+            chat: bool) -> StreamingResponse:
     """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
+    engine, metrics = st.engine, st.metrics
     loop, queue, cancelled = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
     cid, created = f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}", int(time.time())
 

@@ -56,7 +56,7 @@ class Engine:
         def sink(text: str) -> None:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled
-            if on_text:
+            if on_text and text:
                 on_text(text)
 
         def run() -> Answer:
