@@ -5,7 +5,7 @@ optimizer steps on the demo's synthesized examples, tokenised once by engrain (T
 very token ids and completion masks). Prints tokens/s (real tokens, padding excluded), peak
 RSS, the fraction of this machine's measured fp32 matmul peak each reaches, and the ratios.
 
-    python bench/train_vs_trl.py [--steps 30] [--examples workspace/synth/train.jsonl]
+    python bench/train_vs_trl.py [--steps 30] [--examples workspace/synth/train.jsonl] [--trainers engrain,trl]
 
 Needs `pip install trl` (a bench-only dependency).
 """
@@ -29,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--examples", type=Path, help="a train.jsonl (default: synthesize the demo's)")
+    ap.add_argument("--trainers", default="engrain,trl,trl-grouped", help="comma-separated subset to run")
     ap.add_argument("--worker", choices=["engrain", "trl", "trl-grouped"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -37,18 +38,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         examples = args.examples or _demo_examples(Path(tmp))
         peak, flops = _matmul_peak_gflops(), _flops_per_token()
-        rows = {name: _spawn(name, examples, args.steps) for name in ("engrain", "trl", "trl-grouped")}
+        rows = {name: _spawn(name, examples, args.steps) for name in args.trainers.split(",")}
     print(f"machine fp32 matmul peak: {peak:.0f} GFLOP/s (2 threads)")
     print(f"{'trainer':12s} {'tokens/s':>9s} {'peak RSS MB':>12s} {'of peak':>8s} {'steps':>6s}")
     for name, r in rows.items():
         util = r["tokens_per_s"] * flops / (peak * 1e9)
         print(f"{name:12s} {r['tokens_per_s']:9.1f} {r['peak_rss_mb']:12.0f} {util:8.1%} {r['steps']:6d}")
-    e, t = rows["engrain"], rows["trl"]
-    print(f"ratio engrain/trl: tokens/s {e['tokens_per_s'] / t['tokens_per_s']:.2f}x, "
-          f"peak RSS {e['peak_rss_mb'] / t['peak_rss_mb']:.2f}x (TRL defaults: random batches padded to the longest)")
-    g = rows["trl-grouped"]
-    print(f"ratio engrain/trl-grouped: tokens/s {e['tokens_per_s'] / g['tokens_per_s']:.2f}x, "
-          f"peak RSS {e['peak_rss_mb'] / g['peak_rss_mb']:.2f}x (TRL with length-grouped batches)")
+    notes = {"trl": "TRL defaults: random batches padded to the longest", "trl-grouped": "TRL with length-grouped batches"}
+    for peer in [p for p in ("trl", "trl-grouped") if p in rows and "engrain" in rows]:
+        e, t = rows["engrain"], rows[peer]
+        print(f"ratio engrain/{peer}: tokens/s {e['tokens_per_s'] / t['tokens_per_s']:.2f}x, "
+              f"peak RSS {e['peak_rss_mb'] / t['peak_rss_mb']:.2f}x ({notes[peer]})")
 
 
 def _spawn(name: str, examples: Path, steps: int) -> dict:
