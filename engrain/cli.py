@@ -294,6 +294,101 @@ def serve(
     uvicorn.run(create_app(cfg), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
 
 
+models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, show, promote, rollback, diff, audit.")
+app.add_typer(models_app, name="models")
+WHY = Annotated[str, typer.Option("--why", help="Reason, kept in the audit log.")]
+
+
+def _registry(config: Path, overrides: list[str] | None):
+    from engrain.registry import Registry
+    from engrain.workspace import Workspace
+
+    cfg = _load(config, overrides)
+    folder = Workspace(cfg).dir("registry")
+    if not folder.exists():
+        raise EngrainError(f"no registry yet in {folder}: `engrain train` registers every model it trains")
+    return Registry(folder)
+
+
+@models_app.command("list")
+def models_list(config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Every registered model, oldest first, with its aliases."""
+    import datetime as dt
+
+    reg = _registry(config, overrides)
+    out = Console(soft_wrap=True)
+    for m in reg.models():
+        when = dt.datetime.fromtimestamp(m.created).isoformat(timespec="seconds")
+        steps = m.meta.get("training", {}).get("steps")
+        out.print(f"{m.id}  {when}  {m.base} {m.method} {steps} steps  {', '.join(m.aliases)}", highlight=False)
+
+
+@models_app.command("show")
+def models_show(ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
+                config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """A model's record: base, config, data lineage, training, evaluations."""
+    import json
+
+    Console(soft_wrap=True).print(json.dumps(_registry(config, overrides).show(ref), indent=2), highlight=False, markup=False)
+
+
+@models_app.command("promote")
+def models_promote(ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
+                   alias: Annotated[str, typer.Option("--alias", help="Alias to point at it.")] = "production",
+                   why: WHY = "", config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Point an alias (production by default) at a model, after verifying its files."""
+    from engrain.registry.audit import default_who
+
+    reg = _registry(config, overrides)
+    model_id = reg.resolve(ref)
+    previous = reg.promote(model_id, alias, default_who(), why)
+    _say(f"{alias}: {previous or 'none'} -> {model_id}")
+
+
+@models_app.command("rollback")
+def models_rollback(alias: Annotated[str, typer.Option("--alias")] = "production", why: WHY = "",
+                    config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Point an alias back at the model it named before."""
+    from engrain.registry.audit import default_who
+
+    _say(f"{alias} -> {_registry(config, overrides).rollback(alias, default_who(), why)}")
+
+
+@models_app.command("diff")
+def models_diff(a: str, b: str, config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Settings, data lineage and results that differ between two models."""
+    from engrain.registry.diff import diff_models
+
+    reg = _registry(config, overrides)
+    for line in diff_models(reg.show(a), reg.show(b)):
+        Console(soft_wrap=True).print(line, highlight=False, markup=False)
+
+
+@models_app.command("audit")
+def models_audit(verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain and every artifact.")] = False,
+                 config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """The audit log; with --verify, exit 1 on any changed, removed or reordered entry or corrupted model."""
+    import datetime as dt
+
+    from engrain.registry import audit
+
+    reg = _registry(config, overrides)
+    out = Console(soft_wrap=True)
+    for e in audit.entries(reg.db):
+        when = dt.datetime.fromtimestamp(e["at"]).isoformat(timespec="seconds")
+        out.print(f"{e['seq']:4d} {when} {e['who']} {e['action']} {e['subject']} {e['detail']} {e['why']}", highlight=False, markup=False)
+    if verify:
+        problems = audit.verify(reg.db)
+        for m in reg.models():
+            try:
+                reg.verify(m.id)
+            except EngrainError as err:
+                problems.append(str(err))
+        if problems:
+            raise EngrainError("audit failed: " + "; ".join(problems))
+        _say("audit: chain intact, every artifact matches its hashes")
+
+
 @app.command()
 def pricebook(path: Annotated[Path, typer.Argument(help="Where to write the price book TOML.")] = Path("prices.toml")) -> None:
     """Write the default price book (every price documented) for you to edit; set cost.pricebook to use it."""

@@ -171,9 +171,36 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     ws.begin("train")
     result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
     write_json(ws.path("train", "result"), result.to_dict())
-    ws.mark("train", key, **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
+    model_id = register_model(cfg, ws, result.to_dict())
+    ws.mark("train", key, model_id=model_id,
+            **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
+    say(f"train: registered as model {model_id} (alias candidate)")
     say(f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), best dev step {result.best_step}")
     return key
+
+
+def register_model(cfg: EngrainConfig, ws: Workspace, trained: dict) -> str:
+    """The trained model into the registry, with what made it; the `candidate` alias points at it."""
+    from engrain.registry import Registry
+    from engrain.registry.audit import default_who
+
+    ingest_m, synth_m = ws.manifest("ingest") or {}, ws.manifest("synth") or {}
+    meta = {
+        "base": cfg.model.base, "method": cfg.train.method, "config": cfg.model_dump(mode="json"),
+        "lineage": {"documents": ingest_m.get("sources", {}), "conversations": ingest_m.get("conversations"),
+                    "synth": {name: {"sha256": sha256_file(ws.path("synth", name)), "examples": synth_m.get("examples")
+                                     if name == "train" else None} for name in ("train", "dev", "eval")}},
+        "training": {k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "model_dir")},
+        "pricebook": sha256_file(cfg.path(cfg.cost.pricebook)) if cfg.cost.pricebook else "defaults",
+    }
+    reg = Registry(ws.dir("registry"))
+    try:
+        model_id = reg.register(ws.path("train", "model"), meta, default_who(), "trained by engrain")
+        if reg.alias("candidate") != model_id:
+            reg.promote(model_id, "candidate", default_who(), "newest trained model")
+        return model_id
+    finally:
+        reg.close()
 
 
 # -- index --------------------------------------------------------------------------------
@@ -273,8 +300,23 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
         ws.begin("report")
         write_report(rep, dest, ws.path("eval", "results"))
         ws.mark("report", stage_key("report", ws.key("eval"), ws.key("train")), out=str(dest))
+    _record_evaluation(ws, rep)
     say(f"report: {artifact_in(dest, 'report', 'html')}")
     return dest
+
+
+def _record_evaluation(ws: Workspace, rep: dict) -> None:
+    """The bake-off's results travel with the registered model they measured."""
+    from engrain.registry import Registry
+    from engrain.registry.audit import default_who
+
+    model_id = (ws.manifest("train") or {}).get("model_id")
+    if model_id:
+        reg = Registry(ws.dir("registry"))
+        try:
+            reg.add_evaluation(model_id, rep, default_who())
+        finally:
+            reg.close()
 
 
 # stage -> the stages whose outputs it reads (synth builds the index itself when RAFT needs it)

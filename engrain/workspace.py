@@ -37,6 +37,7 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
     "report": {"json": ("report.json", False), "markdown": ("report.md", False), "html": ("report.html", False),
                "results": ("results.jsonl", False)},
     "cache": {"teacher": ("teacher.jsonl", False)},
+    "registry": {"catalogue": ("catalogue.sqlite", False)},
     "ablate": {"json": ("ablation.json", False), "markdown": ("ablation.md", False), "plot": ("ablation.png", False)},
 }
 

@@ -1,0 +1,42 @@
+"""The audit log's hash chain catches a changed, removed or reordered entry."""
+
+import pytest
+
+from engrain.registry import Registry, audit
+
+
+@pytest.fixture
+def reg(tmp_path):
+    r = Registry(tmp_path / "registry")
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "w").write_bytes(b"1")
+    mid = r.register(folder, {}, "alice", "first")
+    r.promote(mid, "production", "alice", "ship it")
+    r.promote(mid, "candidate", "bob", "also")
+    yield r
+    r.close()
+
+
+def test_an_untouched_log_verifies(reg):
+    assert audit.verify(reg.db) == []
+    assert [e["action"] for e in audit.entries(reg.db)] == ["register", "promote", "promote"]
+    assert audit.entries(reg.db)[1]["who"] == "alice" and audit.entries(reg.db)[1]["why"] == "ship it"
+
+
+def test_a_changed_entry_is_found(reg):
+    reg.db.execute("UPDATE audit SET who = 'mallory' WHERE seq = 2")
+    assert audit.verify(reg.db) == ["entry 2 was changed after it was written"]
+
+
+def test_a_removed_entry_is_found(reg):
+    reg.db.execute("DELETE FROM audit WHERE seq = 2")
+    assert any("entry 2 is missing" in p for p in audit.verify(reg.db))
+
+
+def test_reordered_entries_are_found(reg):
+    rows = reg.db.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+    reg.db.execute("DELETE FROM audit")
+    for seq, row in zip((1, 3, 2), rows):  # entries 2 and 3 swapped, seq numbers rewritten
+        reg.db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (seq, *row[1:]))
+    assert audit.verify(reg.db)
