@@ -278,6 +278,8 @@ def serve(
     pipeline: Annotated[Optional[str], typer.Option(help="Default pipeline: " + pipelines.choices())] = None,
     host: Annotated[Optional[str], typer.Option(help="Bind address (default serve.host, loopback).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default serve.port).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="A registry alias or id (e.g. production); followed live. "
+                                                 "Default: the workspace's latest trained model.")] = None,
 ) -> None:
     """Serve the pipelines behind an OpenAI-compatible API (/v1/chat/completions, /v1/models, /metrics)."""
     import uvicorn
@@ -291,7 +293,9 @@ def serve(
             cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None).required:
         raise EngrainError(f"refusing to serve on {cfg.serve.host} without API keys: set {cfg.serve.api_keys_env} or serve.api_keys_file")
     _say(f"serving {cfg.serve.pipeline} (and every other trained pipeline) on http://{cfg.serve.host}:{cfg.serve.port}/v1")
-    uvicorn.run(create_app(cfg), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
+    from engrain.serve.engine import Engine
+
+    uvicorn.run(create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
 
 
 models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, show, promote, rollback, diff, audit.")

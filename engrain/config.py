@@ -174,6 +174,7 @@ class ServeConfig(_Section):
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key per minute (0: no limit).")
     max_request_bytes: int = Field(65536, ge=1024, description="Larger request bodies are refused (413).")
     max_tokens: int = Field(256, ge=1, description="Largest `max_tokens` a request may ask for.")
+    reload_seconds: float = Field(5.0, gt=0, description="How often a server started with --model ALIAS re-reads the alias.")
 
     @field_validator("pipeline")
     @classmethod

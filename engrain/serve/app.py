@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from engrain.config import EngrainConfig
+from engrain.pipelines import PIPELINES
 from engrain.records import Answer
 from engrain.serve.engine import Cancelled, Engine
 from engrain.serve.metrics import Metrics
@@ -61,8 +62,10 @@ def create_app(cfg: EngrainConfig, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         loading = asyncio.get_running_loop().run_in_executor(None, engine.load, s.pipeline)
+        watching = asyncio.create_task(_follow_alias(engine, s.reload_seconds))
         yield
         loading.cancel()
+        watching.cancel()
         engine.close()
 
     app = FastAPI(title="engrain", lifespan=lifespan)
@@ -146,7 +149,8 @@ async def completions(request: Request):
 @router.get("/v1/models")
 async def models(request: Request):
     st = _authorised(request)
-    return {"object": "list", "data": [{"id": n, "object": "model", "created": st.engine.created, "owned_by": "engrain"}
+    return {"object": "list", "data": [{"id": n, "object": "model", "created": st.engine.created, "owned_by": "engrain",
+                                        "engrain": {"checkpoint": st.engine.checkpoint if PIPELINES[n].tuned else None}}
                                        for n in st.engine.servable()]}
 
 
@@ -166,6 +170,16 @@ async def readyz(request: Request):
 @router.get("/metrics")
 async def prometheus(request: Request):
     return Response(generate_latest(request.app.state.engrain.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _follow_alias(engine: Engine, every: float) -> None:
+    """Hot swap: re-read the served alias every few seconds; a promotion takes effect without a restart."""
+    while engine.model_ref is not None:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, engine.refresh)
+        except Exception:  # a bad promotion must not take the server down: keep serving the current model
+            continue
 
 
 def _last_user_text(req: ChatRequest) -> str:

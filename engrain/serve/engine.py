@@ -17,6 +17,7 @@ from engrain import pipelines
 from engrain.answerers import AnswererFactory
 from engrain.config import EngrainConfig
 from engrain.records import Answer, Answerer
+from engrain.registry import Registry
 from engrain.workspace import Workspace
 
 
@@ -25,14 +26,44 @@ class Cancelled(Exception):
 
 
 class Engine:
-    def __init__(self, cfg: EngrainConfig, factory: AnswererFactory | None = None) -> None:
-        self.cfg = cfg
-        self.factory = factory or AnswererFactory.for_workspace(cfg, Workspace(cfg))
-        self.ws = Workspace(cfg)
+    """`model_ref` (a registry alias or id) serves that registered model and follows the alias:
+    after a promotion the next requests get the new checkpoint, in-flight ones finish on the old."""
+
+    def __init__(self, cfg: EngrainConfig, factory: AnswererFactory | None = None, model_ref: str | None = None) -> None:
+        self.cfg, self.ws, self.model_ref = cfg, Workspace(cfg), model_ref
+        self.checkpoint: str | None = None  # the registered model id being served, when serving from the registry
+        self.factory = factory or self._factory()
         self._answerers: dict[str, Answerer] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engrain-answer")
         self.ready = threading.Event()
         self.created = int(time.time())
+
+    def _factory(self) -> AnswererFactory:
+        if self.model_ref is None:
+            return AnswererFactory.for_workspace(self.cfg, self.ws)
+        reg = Registry(self.ws.dir("registry"))
+        try:
+            self.checkpoint = reg.resolve(self.model_ref)
+            model_dir = reg.path(self.checkpoint)  # verified against its hashes
+        finally:
+            reg.close()
+        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"))
+
+    def refresh(self) -> bool:
+        """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""
+        if self.model_ref is None:
+            return False
+        reg = Registry(self.ws.dir("registry"))
+        try:
+            now = reg.resolve(self.model_ref)
+        finally:
+            reg.close()
+        if now == self.checkpoint:
+            return False
+        factory = self._factory()
+        warm = {self.cfg.serve.pipeline: factory.build(self.cfg.serve.pipeline)}
+        self.factory, self._answerers = factory, warm  # one assignment each: requests see old or new
+        return True
 
     def servable(self) -> list[str]:
         """Pipelines whose inputs exist: tuned ones need a trained model, retrieving ones an index."""

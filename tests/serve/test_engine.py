@@ -56,3 +56,35 @@ def test_a_request_cancelled_while_queued_never_starts(engine):
     cancelled.set()
     with pytest.raises(Cancelled):
         asyncio.run(engine.answer("base", "What port?", "qa", 12, lambda t: None, cancelled))
+
+
+def test_a_promotion_swaps_the_served_checkpoint_without_a_restart(tmp_path, tiny_model):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from engrain import recipe
+    from engrain.registry import Registry
+    from engrain.workspace import Workspace
+    from test_recipe import make_project
+
+    cfg = make_project(tmp_path, tiny_model)
+    recipe.run_stage(cfg, "train", progress=False)
+    ws = Workspace(cfg)
+    first = ws.manifest("train")["model_id"]
+    other = tmp_path / "other"
+    shutil.copytree(ws.path("train", "model"), other)
+    weights = next(other.glob("*.safetensors"))
+    save_file({k: v + 0.01 for k, v in load_file(weights).items()}, weights)  # another checkpoint
+    reg = Registry(ws.dir("registry"))
+    second = reg.register(other, {"base": cfg.model.base}, "test")
+    reg.promote(first, "production", "test")
+    engine = Engine(cfg, model_ref="production")
+    try:
+        assert engine.checkpoint == first and not engine.refresh()
+        reg.promote(second, "production", "test")
+        assert engine.refresh() and engine.checkpoint == second
+        assert asyncio.run(engine.answer("ft", "What port?", "qa", 4)).completion_tokens <= 4
+    finally:
+        engine.close()
+        reg.close()
