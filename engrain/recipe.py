@@ -98,7 +98,8 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     raft = cfg.synth.raft_fraction > 0
     if raft and not ws.fresh("index", _index_key(cfg, ws)):
         index(cfg, say, progress=progress)  # RAFT records are built from real retrievals
-    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None, cfg.rag.top_k,
+    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None,
+                    cfg.rag.top_k if raft else None,  # RAFT records hold the served number of passages
                     cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
                     sha256_file(eval_path) if eval_path and eval_path.exists() else None,
                     *([cfg.model.base] if cfg.synth.teacher.local == "base" else []))  # self-study reads the base model
@@ -227,8 +228,9 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
 
 def _index_key(cfg: EngrainConfig, ws: Workspace) -> str:
-    # only what changes the vectors: serving settings (top_k, hybrid) must not retrain via synth
-    return stage_key("index", ws.key("ingest"), cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.model.embedder)
+    # only what changes the vectors: the documents (not the chat logs, which are not indexed), chunking, embedder
+    sources = (ws.manifest("ingest") or {}).get("sources")
+    return stage_key("index", sources, cfg.data.scrub_pii, cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.model.embedder)
 
 
 # -- eval ---------------------------------------------------------------------------------

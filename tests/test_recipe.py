@@ -194,3 +194,16 @@ def test_a_stage_command_sees_an_edited_document_upstream(tmp_path, tiny_model):
         f.write("The Heron MX-2 has a battery life of 9 hours.\n")
     recipe.run_stage(cfg, "synth", progress=False)
     assert ws.key("ingest") != keys[0] and ws.key("synth") != keys[1]
+
+
+def test_edited_chat_logs_do_not_re_embed_the_index(tmp_path, tiny_model):
+    cfg = make_project(tmp_path, tiny_model)
+    ws = Workspace(cfg)
+    recipe.run_stage(cfg, "index", progress=False)
+    index_key, ingest_key = ws.key("index"), ws.key("ingest")
+    with (tmp_path / "logs.jsonl").open("a") as f:
+        f.write('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n')
+    said: list[str] = []
+    recipe.run_stage(cfg, "index", said.append, progress=False)
+    assert ws.key("ingest") != ingest_key and ws.key("index") == index_key
+    assert "index: unchanged, reusing" in said
