@@ -40,6 +40,8 @@ def main() -> None:
     print(f"{'pipeline':8s} {'clients':>7s} {'req/s':>7s} {'errors':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}")
     p50: dict[tuple[str, int], float] = {}
     for name in args.pipelines.split(","):
+        httpx.post(f"{base}/v1/chat/completions", timeout=600, json={  # load and warm it, untimed
+            "model": name, "messages": [{"role": "user", "content": questions[0]}], "max_tokens": args.max_tokens})
         for n in levels:
             lat, errors, done, wall = asyncio.run(_level(base, name, n, args.seconds, questions, args.max_tokens))
             q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0] if lat else float("nan")] * 99
