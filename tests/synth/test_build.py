@@ -1,13 +1,14 @@
+"""The synthesis plan: seeded splits, every kind, decontamination, RAFT, probes, echoes, composed questions."""
+
 import random
 
 from engrain.config import SynthConfig
 from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Conversation, Document, EvalItem
-from engrain.synth.abstain import abstain_questions
 from engrain.synth.build import decontaminate, synthesize
-from engrain.synth.facts import extract_facts, match_sentence, render
-from engrain.synth.views import document_views
+from engrain.synth.facts import extract_facts
+
 
 DOCS = [
     Document("a.md", "DL-40 manual", "The maximum operating temperature of the Kestrel DL-40 is 85 °C. "
@@ -17,38 +18,14 @@ DOCS = [
 ]
 
 
-def test_fact_shapes_are_recognised_and_rendered_back():
-    f = match_sentence("The Osprey GX-7 has a battery life of 12 hours.")
-    assert (f.entity, f.attribute, f.value) == ("Osprey GX-7", "battery life", "12 hours")
-    assert render(f, "attr_first") == "The battery life of the Osprey GX-7 is 12 hours."
-    assert match_sentence("Mount it on a wall.") is None
-    assert match_sentence("The Corvid team has a lot of fun.") is None
-
-
-def test_extract_facts_finds_every_shape():
-    facts = extract_facts(DOCS)
-    assert {(f.entity, f.attribute) for f in facts} == {
-        ("Kestrel DL-40", "maximum operating temperature"), ("Kestrel DL-40", "battery life"),
-        ("Osprey GX-7", "default port"), ("Osprey GX-7", "battery life"),
-    }
-
-
-def test_views_restate_facts_in_another_shape():
-    views = document_views(DOCS[0], 2, random.Random(0))
-    assert views[0].count("85 °C") == 1 and len(views) == 3
-    rewritten = " ".join(views[1:])
-    assert "The Kestrel DL-40 has a maximum operating temperature of 85 °C." in rewritten or \
-        "The Kestrel DL-40's maximum operating temperature is 85 °C." in rewritten
-
-
-def test_abstain_questions_avoid_stated_pairs():
-    facts = extract_facts(DOCS)
-    qs = abstain_questions(facts, " ".join(d.text for d in DOCS), 10, random.Random(0))
-    assert qs
-    for q, key in qs:
-        # GX-7 has no temperature and DL-40 no port in the corpus; stated pairs never appear
-        assert not ("DL-40" in q and "battery" in q)
-        assert not ("GX-7" in q and "port" in q and "GX-7" in key)
+TABLE_DOCS = [
+    Document("s.html", "Osprey GX-7 Specification Sheet",
+             "# Osprey GX-7 Specification Sheet\n\n| Parameter | Value |\n| --- | --- |\n"
+             "| Battery life | 12 hours |\n| MTBF | 40000 h |\n\nCode E291 from the GX-7 points to corrupted log index.", "s.html", "h3"),
+    Document("k.md", "Kits", "| Kit | Included device |\n| --- | --- |\n| Kestrel DL-40 | Osprey GX-7 |\n\n"
+             "A: The DL-40's weight is 3 kg.\n\nIf the DL-40 shows E158, the cause is missing bus termination.", "k.md", "h4"),
+    DOCS[0],
+]
 
 
 def test_synthesize_is_seeded_and_has_every_kind():
@@ -76,51 +53,6 @@ def test_decontamination_drops_eval_questions():
     kept, dropped = decontaminate(base.train, banned)
     assert dropped >= 1
     assert all(normalize(m["content"]) != normalize(asked[0]) for e in kept for m in e.messages or [] if m["role"] == "user")
-
-
-TABLE_DOCS = [
-    Document("s.html", "Osprey GX-7 Specification Sheet",
-             "# Osprey GX-7 Specification Sheet\n\n| Parameter | Value |\n| --- | --- |\n"
-             "| Battery life | 12 hours |\n| MTBF | 40000 h |\n\nCode E291 from the GX-7 points to corrupted log index.", "s.html", "h3"),
-    Document("k.md", "Kits", "| Kit | Included device |\n| --- | --- |\n| Kestrel DL-40 | Osprey GX-7 |\n\n"
-             "A: The DL-40's weight is 3 kg.\n\nIf the DL-40 shows E158, the cause is missing bus termination.", "k.md", "h4"),
-    DOCS[0],
-]
-
-
-def test_tables_definitions_and_short_names_become_facts():
-    facts = {(f.entity, f.attribute, f.value, f.relation) for f in extract_facts(TABLE_DOCS)}
-    assert ("Osprey GX-7", "battery life", "12 hours", "attribute") in facts  # key-value table, title names the subject
-    assert ("Osprey GX-7", "MTBF", "40000 h", "attribute") in facts  # acronyms keep their case
-    assert ("Kestrel DL-40", "included device", "Osprey GX-7", "attribute") in facts  # one entity per row
-    assert ("Kestrel DL-40", "weight", "3 kg", "attribute") in facts  # "A:" prefix dropped, short name resolved
-    assert ("Osprey GX-7", "E291", "corrupted log index", "code") in facts
-    assert ("Kestrel DL-40", "E158", "missing bus termination", "code") in facts
-    assert not any(a in ("parameter", "kit") for _, a, _, _ in facts)  # header rows are not facts
-
-
-def test_code_facts_are_asked_about_as_codes():
-    from engrain.synth.questions import forward_questions, reverse_questions
-
-    fact = next(f for f in extract_facts(TABLE_DOCS) if f.relation == "code" and f.attribute == "E291")
-    assert render(fact, "has") == "On the Osprey GX-7, error E291 means corrupted log index."
-    qs = forward_questions(fact, 8, random.Random(0)) + reverse_questions(fact, 3, random.Random(0))
-    assert all("E291" in q or "corrupted log index" in q for q in qs)
-    assert not any("the E291 of" in q for q in qs)
-
-
-def test_faq_pairs_from_headings_bold_and_qa_lines():
-    from engrain.synth.faq import faq_pairs
-
-    doc = Document("f.md", "FAQ", "# FAQ\n\n### How heavy is the GX-7? Shipping asks.\n\nIt weighs 3 kg. Keep it dry.\n\n"
-                   "**Q: What does E291 mean?**\n\nCorrupted log index.\n\n"
-                   "Q: Which port does it use?\nA: Port 7418. Firewalls must allow it.\n\n"
-                   "## Mounting\n\nUse two screws.", "f.md", "h")
-    assert faq_pairs(doc) == [
-        ("How heavy is the GX-7? Shipping asks.", "It weighs 3 kg."),  # first sentence: answers lead, boilerplate trails
-        ("What does E291 mean?", "Corrupted log index."),
-        ("Which port does it use?", "Port 7418."),
-    ]
 
 
 def test_faq_pairs_join_the_mix_unless_they_state_a_held_out_fact():
