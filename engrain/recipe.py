@@ -194,14 +194,11 @@ def register_model(cfg: EngrainConfig, ws: Workspace, trained: dict) -> str:
         "training": {k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "model_dir")},
         "pricebook": sha256_file(cfg.path(cfg.cost.pricebook)) if cfg.cost.pricebook else "defaults",
     }
-    reg = Registry(ws.dir("registry"))
-    try:
+    with Registry(ws.dir("registry")) as reg:
         model_id = reg.register(ws.path("train", "model"), meta, default_who(), "trained by engrain")
         if reg.alias("candidate") != model_id:
             reg.promote(model_id, "candidate", default_who(), "newest trained model")
         return model_id
-    finally:
-        reg.close()
 
 
 # -- index --------------------------------------------------------------------------------
@@ -314,11 +311,8 @@ def _record_evaluation(ws: Workspace, rep: dict) -> None:
 
     model_id = (ws.manifest("train") or {}).get("model_id")
     if model_id:
-        reg = Registry(ws.dir("registry"))
-        try:
+        with Registry(ws.dir("registry")) as reg:
             reg.add_evaluation(model_id, rep, default_who())
-        finally:
-            reg.close()
 
 
 # stage -> the stages whose outputs it reads (synth builds the index itself when RAFT needs it)

@@ -19,7 +19,7 @@ from typing import Any
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
-from engrain.io import read_json, read_jsonl, sha256_file, sha256_json, write_json
+from engrain.io import folder_hashes, read_json, read_jsonl, sha256_file, sha256_json, write_json
 from engrain.records import Conversation, Document, EvalItem, Example
 
 STAGES = ("ingest", "index", "synth", "train", "eval", "report")
@@ -92,8 +92,7 @@ class Workspace:
             if path.is_file():
                 out[name] = sha256_file(path)
             elif path.is_dir():
-                files = sorted(p for p in path.rglob("*") if p.is_file())
-                out[name] = sha256_json([[p.relative_to(path).as_posix(), sha256_file(p)] for p in files])
+                out[name] = sha256_json(folder_hashes(path))
         return out
 
     @contextlib.contextmanager

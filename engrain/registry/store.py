@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engrain.errors import EngrainError
-from engrain.io import atomic_path, sha256_file, sha256_json, write_json
+from engrain.io import atomic_path, folder_hashes, sha256_json, write_json
 from engrain.registry import audit
 
 ARTIFACT = "artifact.json"
@@ -51,10 +51,16 @@ class Registry:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- writing ---------------------------------------------------------------------------
     def register(self, model_dir: Path, meta: dict, who: str, why: str = "") -> str:
         """Copy a trained model in under its content hash; registering the same files twice is a no-op."""
-        files = _file_hashes(model_dir)
+        files = folder_hashes(model_dir)
         if not files:
             raise EngrainError(f"nothing to register: {model_dir} holds no files")
         model_id = sha256_json(files)[:16]
@@ -143,7 +149,7 @@ class Registry:
             recorded = json.loads((folder / ARTIFACT).read_text())["files"]
         except (OSError, ValueError, KeyError):
             raise EngrainError(f"model {model_id}: {ARTIFACT} is missing or unreadable") from None
-        found = _file_hashes(folder, skip=ARTIFACT)
+        found = folder_hashes(folder, skip=ARTIFACT)
         for name in sorted(set(recorded) | set(found)):
             if recorded.get(name) != found.get(name):
                 raise EngrainError(f"model {model_id} is corrupted: {name} {'is missing' if name not in found else 'changed'}")
@@ -175,11 +181,6 @@ class _Transaction:
 
     def __exit__(self, exc_type, *exc) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def _file_hashes(folder: Path, skip: str | None = None) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != skip}
 
 
 def _headline(report: dict) -> dict:

@@ -41,23 +41,17 @@ class Engine:
     def _factory(self) -> AnswererFactory:
         if self.model_ref is None:
             return AnswererFactory.for_workspace(self.cfg, self.ws)
-        reg = Registry(self.ws.dir("registry"))
-        try:
+        with Registry(self.ws.dir("registry")) as reg:
             self.checkpoint = reg.resolve(self.model_ref)
             model_dir = reg.path(self.checkpoint)  # verified against its hashes
-        finally:
-            reg.close()
         return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"))
 
     def refresh(self) -> bool:
         """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""
         if self.model_ref is None:
             return False
-        reg = Registry(self.ws.dir("registry"))
-        try:
+        with Registry(self.ws.dir("registry")) as reg:
             now = reg.resolve(self.model_ref)
-        finally:
-            reg.close()
         if now == self.checkpoint:
             return False
         factory = self._factory()

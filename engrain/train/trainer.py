@@ -79,6 +79,7 @@ class _Run:
     packing: bool
     grad_checkpointing: bool
     progress: Progress
+    parts: tuple = ()  # (decoder, output head, soft-cap): resolved once, used every step
     orders: dict[int, list[list[int]]] = field(default_factory=dict)  # epoch -> its batches
 
     def batches(self, epoch: int) -> list[list[int]]:
@@ -125,7 +126,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state)
     return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
                 total_steps, t.eval_every or steps_per_epoch, _use_bf16(t.bf16), _use_packing(t.packing),
-                grad_ckpt, state)
+                grad_ckpt, state, parts=decoder_and_head(model))
 
 
 def _model(cfg: EngrainConfig):
@@ -192,10 +193,10 @@ def _step(run: _Run) -> tuple[float, int]:
     chosen = [[run.encoded[i] for i in b] for b in run.batches(epoch)[k * t.grad_accum:(k + 1) * t.grad_accum]]
     micro = [_collate(run, part) for b in chosen for part in split_by_tokens(b, t.max_batch_tokens)]
     n = max(sum(target_count(b) for b in micro), 1)
-    parts, total = decoder_and_head(run.model), 0.0
+    total = 0.0
     for batch in micro:
         with torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
-            loss = summed_loss(parts, batch) / n
+            loss = summed_loss(run.parts, batch) / n
         loss.backward()
         total += loss.item()
     torch.nn.utils.clip_grad_norm_([p for p in run.model.parameters() if p.requires_grad], 1.0)
