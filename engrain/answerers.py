@@ -1,7 +1,7 @@
 """Build each declared pipeline (engrain.pipelines) behind the one `Answerer` interface.
 
-`base` and `rag` share the untuned model, `ft` and `ft+rag` the tuned one; models and the
-embedder are loaded once and shared, so evaluating all four costs two model loads.
+`base` and `rag` share the untuned model, `ft`, `ft+rag` and `auto` the tuned one; models and
+the embedder are loaded once and shared, so evaluating all five costs two model loads.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.generate import Generator
 from engrain.model.loading import load_causal_lm, load_embedder, set_threads
 from engrain.rag.answerer import RagAnswerer
+from engrain.rag.auto import AutoAnswerer
 from engrain.rag.index import Retriever
 from engrain.rag.verify import VerifiedAnswerer
 from engrain.records import Answerer
@@ -23,15 +24,18 @@ from engrain.workspace import Workspace
 
 
 class AnswererFactory:
-    def __init__(self, cfg: EngrainConfig, ft_model_dir: Path | None, index_dir: Path | None) -> None:
+    def __init__(self, cfg: EngrainConfig, ft_model_dir: Path | None, index_dir: Path | None,
+                 changed: frozenset[str] = frozenset()) -> None:
+        """`changed`: documents edited or added since the tuned model was trained (`auto` reads them)."""
         self.cfg = cfg
         self.ft_model_dir = ft_model_dir
         self.index_dir = index_dir
+        self.changed = changed
         set_threads(cfg.model.threads)
 
     @classmethod
     def for_workspace(cls, cfg: EngrainConfig, ws: Workspace) -> AnswererFactory:
-        """The tuned model and the index this workspace's train and index stages wrote."""
+        """The tuned model and the index this workspace's train and index stages wrote (from one corpus)."""
         return cls(cfg, ws.path("train", "model"), ws.path("index", "lancedb"))
 
     def build(self, name: str) -> Answerer:
@@ -39,6 +43,9 @@ class AnswererFactory:
         generator = self.tuned if p.tuned else self.base
         if p.answering == "closed-book":
             return ClosedBookAnswerer(name, generator)
+        if p.answering == "auto":
+            return AutoAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
+                                self.cfg.rag.auto_confidence, self.cfg.rag.read_refusals, self.changed)
         if p.answering == "hybrid" and self.cfg.rag.hybrid == "verify":
             return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
                                     self.cfg.rag.read_refusals)

@@ -136,7 +136,12 @@ class RagConfig(_Section):
     read_refusals: bool = Field(
         False,
         description="verify mode: also read the passages when the tuned model refuses closed-book. Recovers "
-        "facts it forgot, at the cost of answering questions the corpus does not answer.",
+        "facts it forgot, at the cost of answering questions the corpus does not answer. auto: the same after a refusal.",
+    )
+    auto_confidence: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="auto: retrieve when the closed-book answer's confidence (geometric mean probability of its "
+        "tokens) is below this; 0 never retrieves for confidence, 1 always does.",
     )
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from engrain.errors import EngrainError
 
-Answering = Literal["closed-book", "read", "hybrid"]
+Answering = Literal["closed-book", "read", "hybrid", "auto"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Pipeline:
     name: str
     tuned: bool  # answers with the fine-tuned weights (else the base model's)
     retrieves: bool  # embeds the question and searches the index on (some) queries
-    answering: Answering  # closed-book; reads retrieved passages; or the hybrid set by `rag.hybrid`
+    answering: Answering  # closed-book; reads retrieved passages; the hybrid set by `rag.hybrid`; or routed per question
     color: str  # in every plot
     summary: str
 
@@ -34,8 +34,21 @@ PIPELINES: dict[str, Pipeline] = {p.name: p for p in (
              summary="the fine-tuned model, closed-book"),
     Pipeline("ft+rag", tuned=True, retrieves=True, answering="hybrid", color="#2ca02c",
              summary="the fine-tuned model with retrieval (verify or read, see rag.hybrid)"),
+    Pipeline("auto", tuned=True, retrieves=True, answering="auto", color="#9467bd",
+             summary="the fine-tuned model closed-book, retrieving only when unsure or a document changed"),
 )}
 NAMES: tuple[str, ...] = tuple(PIPELINES)
+
+# the routes a multi-path pipeline reports per answer (ft+rag verify, auto), for reports and /metrics
+ROUTES = {
+    "closed-book": "answered from the weights, confident",
+    "recall": "the closed-book answer, confirmed by the passages",
+    "refusal": "the closed-book refusal, which stands",
+    "read": "the model read the passages",
+    "read-unsure": "unsure and unconfirmed closed-book: the model read the passages",
+    "read-refusal": "refused closed-book: the model read the passages",
+    "read-changed": "the question touches a changed document: the model read the passages",
+}
 
 
 def get(name: str) -> Pipeline:

@@ -92,8 +92,9 @@ class Answer:
     completion_tokens: int
     timings_ms: dict[str, float]  # stage -> ms: embed, search, prompt, prefill, decode; plus ttft, total
     passages: list[Passage] = field(default_factory=list)
-    route: str = ""  # which path a multi-path pipeline took (verified ft+rag: recall, refusal or read)
+    route: str = ""  # which path a multi-path pipeline took (ft+rag verify and auto: see report.markdown.ROUTES)
     embed_tokens: int = 0  # tokens the embedder read for retrieval (0: nothing retrieved)
+    confidence: float | None = None  # closed-book answers: geometric mean probability of its tokens
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,11 +20,11 @@ def test_real_model_through_every_stage(tmp_path, tiny_model):
     recipe.run_all(cfg, progress=False)
 
     rep = read_json(cfg.workspace_dir / "report" / "report.json")
-    assert set(rep["pipelines"]) == {"base", "rag", "ft", "ft+rag"}
+    assert set(rep["pipelines"]) == {"base", "rag", "ft", "ft+rag", "auto"}
     assert rep["pipelines"]["rag"]["stage_ms_mean"]["embed"] > 0
     # the real model produces real text for every question
     rows = [r for r in (cfg.workspace_dir / "eval" / "results.jsonl").read_text().splitlines()]
-    assert len(rows) == 12 and all('"answer": ""' not in r for r in rows)
+    assert len(rows) == 15 and all('"answer": ""' not in r for r in rows)
     fg = rep["forgetting"]
     assert 1.0 < fg["base_ppl"] < 1000 and fg["ft_ppl"] > 1.0
     assert {r["concurrency"] for r in rep["throughput"]} == {1, 2}

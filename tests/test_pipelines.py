@@ -8,14 +8,15 @@ from engrain.config import EngrainConfig, validate
 from engrain.errors import EngrainError
 from engrain.model.answerer import ClosedBookAnswerer
 from engrain.rag.answerer import RagAnswerer
+from engrain.rag.auto import AutoAnswerer
 from engrain.rag.verify import VerifiedAnswerer
 
 
 def test_every_pipeline_is_declared_once_with_its_traits():
-    assert pipelines.NAMES == ("base", "rag", "ft", "ft+rag")
-    assert [p.tuned for p in pipelines.PIPELINES.values()] == [False, False, True, True]
-    assert [p.retrieves for p in pipelines.PIPELINES.values()] == [False, True, False, True]
-    assert len({p.color for p in pipelines.PIPELINES.values()}) == 4
+    assert pipelines.NAMES == ("base", "rag", "ft", "ft+rag", "auto")
+    assert [p.tuned for p in pipelines.PIPELINES.values()] == [False, False, True, True, True]
+    assert [p.retrieves for p in pipelines.PIPELINES.values()] == [False, True, False, True, True]
+    assert len({p.color for p in pipelines.PIPELINES.values()}) == 5
 
 
 def test_unknown_pipelines_are_refused_in_one_line():
@@ -47,3 +48,5 @@ def test_the_factory_builds_each_pipeline_from_its_traits(hybrid, expected):
     assert type(built["ft"]) is ClosedBookAnswerer and built["ft"].generator == "tuned-weights"
     assert type(built["rag"]) is RagAnswerer and built["rag"].generator == "base-weights"
     assert type(built["ft+rag"]) is expected
+    assert type(built["auto"]) is AutoAnswerer and built["auto"].generator == "tuned-weights"
+    assert built["auto"].threshold == cfg.rag.auto_confidence

@@ -55,7 +55,7 @@ def test_every_stage_writes_its_outputs(project):
     assert (ws / "train" / "model" / "adapter_config.json").exists()
     assert (ws / "index" / "lancedb").is_dir()
     rows = list(read_jsonl(ws / "eval" / "results.jsonl"))
-    assert len(rows) == 3 * 4 and {r["pipeline"] for r in rows} == {"base", "rag", "ft", "ft+rag"}
+    assert len(rows) == 3 * 5 and {r["pipeline"] for r in rows} == {"base", "rag", "ft", "ft+rag", "auto"}
     assert all(r["passages"] for r in rows if r["pipeline"].endswith("rag"))
 
 

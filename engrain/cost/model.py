@@ -22,15 +22,17 @@ _EPS = 1e-12
 
 
 def query_cost(
-    prices: PriceBook, prompt_tokens: int, completion_tokens: int, retrieved: bool = False, embed_tokens: int = 0
+    prices: PriceBook, prompt_tokens: int, completion_tokens: int, retrieved: float = 0.0, embed_tokens: int = 0
 ) -> float:
-    """Cost of one query. Retrieved passages are already inside `prompt_tokens`; a
-    retrieving pipeline also pays for embedding the query and one vector search."""
+    """Mean cost of one query. Retrieved passages are already inside `prompt_tokens`; a retrieving
+    pipeline also pays for embedding the query and a vector search on the `retrieved` share of queries
+    (1 for rag; the measured share for `auto`)."""
     if min(prompt_tokens, completion_tokens, embed_tokens) < 0:
         raise ValueError("token counts must be >= 0")
     cost = prompt_tokens / 1000 * prices.serving_input_per_1k + completion_tokens / 1000 * prices.serving_output_per_1k
-    if retrieved:
-        cost += embed_tokens / 1000 * prices.embedding_per_1k + prices.vector_query_per_1k / 1000
+    if not 0.0 <= retrieved <= 1.0:
+        raise ValueError("retrieved is a share of queries, 0..1")
+    cost += embed_tokens / 1000 * prices.embedding_per_1k + retrieved * prices.vector_query_per_1k / 1000
     return cost
 
 

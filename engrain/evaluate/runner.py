@@ -50,7 +50,9 @@ def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=Non
                 "completion_tokens": ans.completion_tokens,
                 "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},
                 "passages": [p.chunk_id for p in ans.passages],
+                "embed_tokens": ans.embed_tokens,
                 **({"route": ans.route} if ans.route else {}),
+                **({"confidence": round(ans.confidence, 4)} if ans.confidence is not None else {}),
             }
         )
         if progress:
@@ -86,6 +88,7 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
     m["prompt_tokens_mean"] = round(sum(r["prompt_tokens"] for r in rs) / len(rs), 1)
     m["completion_tokens_mean"] = round(sum(r["completion_tokens"] for r in rs) / len(rs), 2)
     m["embed_tokens_mean"] = round(sum(r.get("embed_tokens", 0) for r in rs) / len(rs), 1)
+    m["retrieved_fraction"] = round(sum(bool(r.get("passages")) for r in rs) / len(rs), 4)
     decode_s = sum(r["timings_ms"]["decode"] for r in rs) / 1e3
     m["decode_tokens_per_second"] = round(sum(r["completion_tokens"] for r in rs) / decode_s, 1) if decode_s else 0.0
     if routes := [r["route"] for r in rs if "route" in r]:

@@ -26,4 +26,4 @@ class ClosedBookAnswerer:
         timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
         timings["ttft"] = timings["prompt"] + g.prefill_ms
         timings["total"] = (time.perf_counter() - t0) * 1e3
-        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings)
+        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, confidence=g.confidence)

@@ -6,6 +6,7 @@ A hand-written KV-cache loop instead of `model.generate`, because it lets us tim
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ class Generation:
     completion_tokens: int
     prefill_ms: float
     decode_ms: float
+    confidence: float = 1.0  # geometric mean probability of the generated tokens (greedy picks)
 
 
 class Generator:
@@ -49,24 +51,33 @@ class Generator:
         ids = torch.tensor([input_ids], device=self.device)
         t0 = time.perf_counter()
         out = self.model(input_ids=ids, use_cache=True)
-        token = int(out.logits[0, -1].argmax())
+        token, logprob = _pick(out.logits[0, -1])
         _sync(self.device)
         t1 = time.perf_counter()
-        past, generated = out.past_key_values, []
+        past, generated, logprobs = out.past_key_values, [], []
         while token not in self._stop:
             generated.append(token)
+            logprobs.append(logprob)
             if stream:
                 stream.push(generated)
             if len(generated) >= limit or (stop_at_newline and "\n" in self.tok.decode([token])):
                 break
             out = self.model(input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True)
-            past, token = out.past_key_values, int(out.logits[0, -1].argmax())
+            past, (token, logprob) = out.past_key_values, _pick(out.logits[0, -1])
         _sync(self.device)
         t2 = time.perf_counter()
         text = self.tok.decode(generated, skip_special_tokens=True).strip()
         if stop_at_newline:
             text = text.split("\n")[0].strip()
-        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+        confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 1.0
+        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3, confidence)
+
+
+def _pick(logits: torch.Tensor) -> tuple[int, float]:
+    """The greedy token and its log-probability (what `auto` routing reads as confidence)."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    token = int(logp.argmax())
+    return token, float(logp[token])
 
 
 def chat_prompt_ids(tokenizer, user: str, system_prompt: str = "") -> list[int]:

@@ -98,7 +98,7 @@ def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     per_query = {
         name: query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
-                         retrieved=PIPELINES[name].retrieves, embed_tokens=round(m.get("embed_tokens_mean", 0)))
+                         retrieved=_retrieved_share(name, m), embed_tokens=round(m.get("embed_tokens_mean", 0)))
         for name, m in pipes.items()
     }
     train_usd = training_cost(prices, trained["tokens"], trained["seconds"])
@@ -113,6 +113,13 @@ def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
             for q in (10 ** (e / 4) for e in range(8, 41))  # 100 .. 10^10 queries/month
         ]
     return out
+
+
+def _retrieved_share(name: str, m: dict) -> float:
+    """Measured share of queries that searched the index (older results: from the pipeline's trait)."""
+    if not PIPELINES[name].retrieves:
+        return 0.0
+    return float(m.get("retrieved_fraction", 1.0))
 
 
 def write_report(rep: dict, out_dir: Path, results: Path | None = None) -> None:

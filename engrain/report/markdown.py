@@ -10,11 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from engrain.pipelines import ordered
+from engrain.pipelines import ROUTES, ordered
 from engrain.records import LATENCY_STAGES
 
-ROUTES = {"recall": "the closed-book answer, confirmed by the passages",
-          "refusal": "the closed-book refusal, which stands", "read": "the model read the passages"}
 STAGES = LATENCY_STAGES
 NA = "—"
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from engrain import pipelines
 from engrain.answerers import AnswererFactory
 from engrain.config import EngrainConfig
+from engrain.rag.auto import changed_documents
 from engrain.records import Answer, Answerer
 from engrain.registry import Registry
 from engrain.workspace import Workspace
@@ -44,7 +45,9 @@ class Engine:
         with Registry(self.ws.dir("registry")) as reg:
             self.checkpoint = reg.resolve(self.model_ref)
             model_dir = reg.path(self.checkpoint)  # verified against its hashes
-        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"))
+            trained_on = reg.show(self.checkpoint).get("lineage", {}).get("documents")
+        now = (self.ws.manifest("ingest") or {}).get("sources", {})
+        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed_documents(trained_on, now))
 
     def refresh(self) -> bool:
         """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""

@@ -37,3 +37,22 @@ def test_an_adapter_for_another_base_model_is_one_line(tmp_path, tiny_model):
     get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"], task_type="CAUSAL_LM")).save_pretrained(tmp_path / "ad")
     with pytest.raises(EngrainError, match="trained on another base model"):
         load_causal_lm(str(tiny_model), adapter=tmp_path / "ad")
+
+
+def test_confidence_is_the_geometric_mean_probability_of_the_greedy_tokens(tiny_model):
+    import math
+
+    import torch
+
+    model, tok = load_causal_lm(str(tiny_model))
+    gen = Generator(model, tok, "Be brief.", max_new_tokens=5)
+    ids = gen.chat_ids("What port?")
+    g = gen.generate(ids)
+    seq, logps = list(ids), []  # the same greedy decode without a KV cache, probabilities from full passes
+    with torch.no_grad():
+        for _ in range(g.completion_tokens):
+            logp = torch.log_softmax(model(input_ids=torch.tensor([seq])).logits[0, -1].float(), -1)
+            seq.append(int(logp.argmax()))
+            logps.append(float(logp[seq[-1]]))
+    assert 0.0 < g.confidence <= 1.0
+    assert g.confidence == pytest.approx(math.exp(sum(logps) / len(logps)), rel=1e-3)

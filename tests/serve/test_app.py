@@ -51,7 +51,7 @@ def _client(base: str, key: str = KEY) -> openai.OpenAI:
 
 
 def test_models_lists_every_servable_pipeline(server):
-    assert [m.id for m in _client(server).models.list()] == ["base", "rag", "ft", "ft+rag"]
+    assert [m.id for m in _client(server).models.list()] == ["base", "rag", "ft", "ft+rag", "auto"]
 
 
 def test_chat_answers_with_engrains_extras(server):
@@ -109,3 +109,11 @@ def test_health_readiness_and_metrics(server):
     text = httpx.get(f"{server}/metrics").text
     assert 'engrain_stage_seconds_count{pipeline="rag",stage="embed"}' in text
     assert 'engrain_errors_total{status="401"}' in text
+
+
+def test_auto_reports_its_route_and_metrics_count_it(server):
+    r = _client(server).chat.completions.create(model="auto", messages=[{"role": "user", "content": "What port?"}],
+                                                max_tokens=3)
+    route = r.model_extra["engrain"]["route"]
+    assert route in ("closed-book", "refusal", "recall", "read-unsure", "read-refusal", "read-changed")
+    assert f'engrain_routes_total{{pipeline="auto",route="{route}"}} 1.0' in httpx.get(f"{server}/metrics").text

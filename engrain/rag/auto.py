@@ -1,0 +1,99 @@
+"""`auto`: the fine-tuned model answers closed-book and retrieves only when it needs to.
+
+A question the tuned model knows costs one short prompt; retrieval (embedding, search and a
+prompt several times longer) is paid only when
+- the closed-book answer's confidence (the geometric mean probability of its tokens) is below
+  `rag.auto_confidence`: the passages are searched, the answer stands when they contain every
+  value it claims (the verify check), else the model reads them;
+- the model refuses closed-book and `rag.read_refusals` is on: it reads the passages;
+- the question touches a document that changed since the checkpoint was trained (content
+  hashes: the model's lineage against the ingested corpus): with changed documents every
+  question is searched first (embedding is cheap next to generation), and a passage from a
+  changed document is read instead of trusting the weights.
+
+Routes are named in `engrain.pipelines.ROUTES`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from engrain.evaluate.metrics import is_abstention
+from engrain.model.answerer import ClosedBookAnswerer
+from engrain.model.generate import Generator
+from engrain.rag.answerer import read
+from engrain.rag.index import Retriever
+from engrain.rag.verify import supported
+from engrain.records import Answer, Passage
+
+def changed_documents(trained_on: dict[str, str] | None, now: dict[str, str]) -> frozenset[str]:
+    """Ids of documents added or edited since a model was trained (both map doc id -> sha256)."""
+    if trained_on is None:
+        return frozenset()
+    return frozenset(d for d, sha in now.items() if trained_on.get(d) != sha)
+
+
+class AutoAnswerer:
+    """Closed-book first; retrieval on low confidence, on a refusal (optional) or a changed document."""
+
+    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str,
+                 threshold: float, read_refusals: bool = False, changed: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self.generator = generator
+        self.closed_book = ClosedBookAnswerer(name, generator)
+        self.retriever = retriever
+        self.top_k = top_k
+        self.refusal = refusal
+        self.threshold = threshold
+        self.read_refusals = read_refusals
+        self.changed = changed
+
+    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
+               on_text: Callable[[str], None] | None = None) -> Answer:
+        """`on_text` receives the answer once its route is decided (confidence is known only at its end)."""
+        t0 = time.perf_counter()
+        passages: list[Passage] | None = None
+        timings: dict[str, float] = {"embed": 0.0, "search": 0.0}
+        if self.changed:
+            passages, timings = self.retriever.search(question, self.top_k)
+            if any(p.doc_id in self.changed for p in passages):
+                return self._read(question, kind, max_new_tokens, passages, timings, t0, "read-changed", on_text)
+        recalled = self.closed_book.answer(question, kind, max_new_tokens)
+        spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
+        route = self._route(recalled)
+        if route in ("read-unsure", "read-refusal") and passages is None:
+            passages, timings = self.retriever.search(question, self.top_k)
+        if route == "read-unsure" and supported(recalled.text, question, passages or []):
+            route = "recall"
+        if route.startswith("read"):
+            return self._read(question, kind, max_new_tokens, passages or [], timings, t0, route, on_text,
+                              recalled)
+        if on_text and recalled.text:
+            on_text(recalled.text)
+        timings.update(spent, ttft=(time.perf_counter() - t0) * 1e3, total=(time.perf_counter() - t0) * 1e3)
+        return Answer(recalled.text, recalled.prompt_tokens, recalled.completion_tokens, timings, passages or [],
+                      route, self.retriever.embed_tokens(question) if passages is not None else 0,
+                      recalled.confidence)
+
+    def _route(self, recalled: Answer) -> str:
+        if is_abstention(recalled.text):
+            return "read-refusal" if self.read_refusals else "refusal"
+        return "closed-book" if (recalled.confidence or 0.0) >= self.threshold else "read-unsure"
+
+    def _read(self, question: str, kind: Literal["qa", "completion"], max_new_tokens: int | None,
+              passages: list[Passage], timings: dict[str, float], t0: float, route: str,
+              on_text: Callable[[str], None] | None, recalled: Answer | None = None) -> Answer:
+        """The tuned model reads the passages; a closed-book attempt before it counts in the timings."""
+        t1 = time.perf_counter()
+        g, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
+        before = recalled.timings_ms if recalled else {}
+        timings.update(prompt=before.get("prompt", 0.0) + prompt_ms, prefill=before.get("prefill", 0.0) + g.prefill_ms,
+                       decode=before.get("decode", 0.0) + g.decode_ms)
+        timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        ptok = g.prompt_tokens + (recalled.prompt_tokens if recalled else 0)
+        ctok = g.completion_tokens + (recalled.completion_tokens if recalled else 0)
+        return Answer(g.text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question),
+                      recalled.confidence if recalled else None)
