@@ -139,9 +139,10 @@ class RagConfig(_Section):
         "facts it forgot, at the cost of answering questions the corpus does not answer. auto: the same after a refusal.",
     )
     auto_confidence: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.98, ge=0.0, le=1.0,
         description="auto: retrieve when the closed-book answer's confidence (geometric mean probability of its "
-        "tokens) is below this; 0 never retrieves for confidence, 1 always does.",
+        "tokens) is below this; 0 never retrieves for confidence. Choose it on your dev split: "
+        "bench/auto_threshold.py.",
     )
 
 

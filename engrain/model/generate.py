@@ -22,6 +22,7 @@ class Generation:
     prefill_ms: float
     decode_ms: float
     confidence: float = 1.0  # geometric mean probability of the generated tokens (greedy picks)
+    logprobs: list[float] | None = None  # log-probability of each generated token
 
 
 class Generator:
@@ -70,7 +71,7 @@ class Generator:
         if stop_at_newline:
             text = text.split("\n")[0].strip()
         confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 1.0
-        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3, confidence)
+        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3, confidence, logprobs)
 
 
 def _pick(logits: torch.Tensor) -> tuple[int, float]:
