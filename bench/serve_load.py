@@ -5,7 +5,7 @@ concurrency level runs that many clients, each sending chat requests back to bac
 `--seconds`, and prints requests/s, errors and latency p50/p95/p99, plus the rag/ft latency
 ratio on the served path. It stops by itself and talks to nothing but 127.0.0.1.
 
-    python bench/serve_load.py -c engrain-demo/engrain.toml [--seconds 60] [--levels 1,8,32,64]
+    python bench/serve_load.py -c engrain-demo/engrain.toml [--seconds 60] [--levels 1,8,32,64] [--set serve.max_batch=1]
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ def main() -> None:
     ap.add_argument("--levels", default="1,8,32,64")
     ap.add_argument("--pipelines", default="ft,rag")
     ap.add_argument("--max-tokens", type=int, default=16)
+    ap.add_argument("--set", action="append", default=[], help="config override, e.g. serve.max_batch=1")
     args = ap.parse_args()
-    cfg = load(args.config)
+    cfg = load(args.config, args.set)
     cfg.serve.rate_limit_per_minute, cfg.serve.api_keys_env = 0, "ENGRAIN_BENCH_NO_KEYS"
     base = _start(cfg)
     questions = _questions(cfg)

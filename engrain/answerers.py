@@ -13,6 +13,7 @@ from engrain import pipelines
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.model.answerer import ClosedBookAnswerer
+from engrain.model.batching import BatchingGenerator
 from engrain.model.generate import Generator
 from engrain.model.loading import load_causal_lm, load_embedder, set_threads
 from engrain.rag.answerer import RagAnswerer
@@ -25,12 +26,14 @@ from engrain.workspace import Workspace
 
 class AnswererFactory:
     def __init__(self, cfg: EngrainConfig, ft_model_dir: Path | None, index_dir: Path | None,
-                 changed: frozenset[str] = frozenset()) -> None:
-        """`changed`: documents edited or added since the tuned model was trained (`auto` reads them)."""
+                 changed: frozenset[str] = frozenset(), max_batch: int = 1) -> None:
+        """`changed`: documents edited or added since the tuned model was trained (`auto` reads them).
+        `max_batch` > 1: concurrent generations with one model run as batches (a server)."""
         self.cfg = cfg
         self.ft_model_dir = ft_model_dir
         self.index_dir = index_dir
         self.changed = changed
+        self.max_batch = max_batch
         set_threads(cfg.model.threads)
 
     @classmethod
@@ -53,7 +56,8 @@ class AnswererFactory:
 
     def _generator(self, adapter: Path | None) -> Generator:
         model, tok = load_causal_lm(self.cfg.model.base, self.cfg.model.dtype, adapter=adapter)
-        return Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
+        gen = Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
+        return BatchingGenerator(gen, self.max_batch) if self.max_batch > 1 else gen  # type: ignore[return-value]
 
     @cached_property
     def base(self) -> Generator:

@@ -181,6 +181,8 @@ class ServeConfig(_Section):
     max_request_bytes: int = Field(65536, ge=1024, description="Larger request bodies are refused (413).")
     max_tokens: int = Field(256, ge=1, description="Largest `max_tokens` a request may ask for.")
     reload_seconds: float = Field(5.0, gt=0, description="How often a server started with --model ALIAS re-reads the alias.")
+    max_batch: int = Field(8, ge=1, le=256, description="Requests answered at once; their generations run as one batch "
+                           "(1: one at a time, in arrival order).")
 
     @field_validator("pipeline")
     @classmethod

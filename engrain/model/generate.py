@@ -25,6 +25,59 @@ class Generation:
     logprobs: list[float] | None = None  # log-probability of each generated token
 
 
+@dataclass
+class Request:
+    """One decoding to run: the prompt's token ids and how to stop and stream."""
+
+    input_ids: list[int]
+    stop_at_newline: bool = False
+    max_new_tokens: int | None = None
+    on_text: Callable[[str], None] | None = None
+
+
+class _Row:
+    """One sequence's decoding state: the tokens taken, when it stopped, and why."""
+
+    def __init__(self, gen: Generator, req: Request, capture: bool = False) -> None:
+        """`capture`: keep an exception raised by the stream's sink (a batch goes on) instead of raising it."""
+        self.gen, self.req, self.capture = gen, req, capture
+        self.limit = req.max_new_tokens or gen.max_new_tokens
+        self.stream = _TextStream(gen.tok, req.on_text, req.stop_at_newline) if req.on_text else None
+        self.generated: list[int] = []
+        self.logprobs: list[float] = []
+        self.done, self.error, self.finished = False, None, 0.0
+
+    def take(self, token: int, logprob: float) -> bool:
+        """Record the next greedy token; False once this sequence is finished."""
+        if token in self.gen._stop:
+            return self._stop()
+        self.generated.append(token)
+        self.logprobs.append(logprob)
+        if self.stream:
+            try:
+                self.stream.push(self.generated)
+            except Exception as e:  # the sink stops this generation (a client went away)
+                if not self.capture:
+                    raise
+                self.error = e
+                return self._stop()
+        if len(self.generated) >= self.limit or (self.req.stop_at_newline and "\n" in self.gen.tok.decode([token])):
+            return self._stop()
+        return True
+
+    def _stop(self) -> bool:
+        self.done, self.finished = True, time.perf_counter()
+        return False
+
+    def result(self, prefill_ms: float, decode_ms: float) -> Generation:
+        text = self.gen.tok.decode(self.generated, skip_special_tokens=True).strip()
+        if self.req.stop_at_newline:
+            text = text.split("\n")[0].strip()
+        lp = self.logprobs
+        confidence = math.exp(sum(lp) / len(lp)) if lp else 1.0
+        return Generation(text, len(self.req.input_ids), len(self.generated), prefill_ms, decode_ms, confidence, lp)
+
+
 class Generator:
     """Wraps a causal LM and its tokenizer; builds prompts and decodes greedily."""
 
@@ -47,32 +100,48 @@ class Generator:
                  on_text: Callable[[str], None] | None = None) -> Generation:
         """Greedy decoding; `on_text` receives the answer's text as it grows, once per token (a
         server streams it; an exception it raises, e.g. on a client's disconnect, stops the generation)."""
-        limit = max_new_tokens or self.max_new_tokens
-        stream = _TextStream(self.tok, on_text, stop_at_newline) if on_text else None
+        row = _Row(self, Request(input_ids, stop_at_newline, max_new_tokens, on_text))
         ids = torch.tensor([input_ids], device=self.device)
         t0 = time.perf_counter()
         out = self.model(input_ids=ids, use_cache=True)
         token, logprob = _pick(out.logits[0, -1])
         _sync(self.device)
         t1 = time.perf_counter()
-        past, generated, logprobs = out.past_key_values, [], []
-        while token not in self._stop:
-            generated.append(token)
-            logprobs.append(logprob)
-            if stream:
-                stream.push(generated)
-            if len(generated) >= limit or (stop_at_newline and "\n" in self.tok.decode([token])):
-                break
+        past = out.past_key_values
+        while row.take(token, logprob):
             out = self.model(input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True)
             past, (token, logprob) = out.past_key_values, _pick(out.logits[0, -1])
         _sync(self.device)
-        t2 = time.perf_counter()
-        text = self.tok.decode(generated, skip_special_tokens=True).strip()
-        if stop_at_newline:
-            text = text.split("\n")[0].strip()
-        confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 1.0
-        return Generation(text, len(input_ids), len(generated), (t1 - t0) * 1e3, (t2 - t1) * 1e3, confidence, logprobs)
+        return row.result((t1 - t0) * 1e3, (time.perf_counter() - t1) * 1e3)
 
+    @torch.inference_mode()
+    def generate_batch(self, requests: list[Request]) -> list[Generation | Exception]:
+        """Several greedy decodings in one batch (left-padded prompts, one forward pass per step):
+        on a memory-bound decode the batch costs little more than one. Each request gets its own
+        Generation, or the exception its `on_text` raised (that request stops, the others go on)."""
+        rows = [_Row(self, r, capture=True) for r in requests]
+        width = max(len(r.input_ids) for r in requests)
+        pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else 0
+        ids = torch.tensor([[pad] * (width - len(r.input_ids)) + r.input_ids for r in requests], device=self.device)
+        mask = torch.tensor([[0] * (width - len(r.input_ids)) + [1] * len(r.input_ids) for r in requests],
+                            device=self.device)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        t0 = time.perf_counter()
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        _sync(self.device)
+        t1 = time.perf_counter()
+        past, pos = out.past_key_values, pos[:, -1:]
+        while True:
+            picks = [_pick(out.logits[i, -1]) for i in range(len(rows))]
+            live = [row.take(*pick) if not row.done else False for row, pick in zip(rows, picks)]
+            if not any(live):
+                break
+            step = torch.tensor([[pick[0] if on else pad] for pick, on in zip(picks, live)], device=self.device)
+            mask, pos = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1), pos + 1
+            out = self.model(input_ids=step, attention_mask=mask, position_ids=pos, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+        _sync(self.device)
+        return [row.error or row.result((t1 - t0) * 1e3, (row.finished - t1) * 1e3) for row in rows]
 
 def _pick(logits: torch.Tensor) -> tuple[int, float]:
     """The greedy token and its log-probability (what `auto` routing reads as confidence)."""

@@ -1,8 +1,9 @@
-"""The loaded pipelines and the one worker thread that runs them.
+"""The loaded pipelines and the worker threads that run them.
 
-One model serves every client: answers run on a single worker thread in arrival order
-(fair FIFO; on a CPU, parallel generations would only slow each other), while the event
-loop keeps accepting connections. A streamed answer stops when its client goes away.
+One model serves every client: requests start in arrival order (fair FIFO) on
+`serve.max_batch` worker threads, and their generations run together as batches (one forward
+pass per step for all of them, engrain.model.batching) while the event loop keeps accepting
+connections. A streamed answer stops when its client goes away; the rest of its batch goes on.
 """
 
 from __future__ import annotations
@@ -35,19 +36,22 @@ class Engine:
         self.checkpoint: str | None = None  # the registered model id being served, when serving from the registry
         self.factory = factory or self._factory()
         self._answerers: dict[str, Answerer] = {}
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engrain-answer")
+        self._building = threading.Lock()  # one build per pipeline, however many workers ask for it
+        self._worker = ThreadPoolExecutor(max_workers=cfg.serve.max_batch, thread_name_prefix="engrain-answer")
         self.ready = threading.Event()
         self.created = int(time.time())
 
     def _factory(self) -> AnswererFactory:
+        batch = self.cfg.serve.max_batch
         if self.model_ref is None:
-            return AnswererFactory.for_workspace(self.cfg, self.ws)
+            return AnswererFactory(self.cfg, self.ws.path("train", "model"), self.ws.path("index", "lancedb"), max_batch=batch)
         with Registry(self.ws.dir("registry")) as reg:
             self.checkpoint = reg.resolve(self.model_ref)
             model_dir = reg.path(self.checkpoint)  # verified against its hashes
             trained_on = reg.show(self.checkpoint).get("lineage", {}).get("documents")
         now = (self.ws.manifest("ingest") or {}).get("sources", {})
-        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed_documents(trained_on, now))
+        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed_documents(trained_on, now),
+                               max_batch=batch)
 
     def refresh(self) -> bool:
         """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""
@@ -75,9 +79,12 @@ class Engine:
         self.ready.set()
 
     def _get(self, name: str) -> Answerer:
-        if name not in self._answerers:
-            self._answerers[name] = self.factory.build(name)
-        return self._answerers[name]
+        answerers = self._answerers  # a hot swap replaces the dict: build into the one read here
+        if name not in answerers:
+            with self._building:
+                if name not in answerers:
+                    answerers[name] = self.factory.build(name)
+        return answerers[name]
 
     async def answer(self, name: str, question: str, kind: str, max_tokens: int,
                      on_text: Callable[[str], None] | None = None, cancelled: threading.Event | None = None) -> Answer:

@@ -1,0 +1,65 @@
+"""Concurrent generations coalesced into batches, behind the Generator interface.
+
+A server answers several requests at once on worker threads; each answerer calls
+`generate` as usual, and the calls that arrive while a batch is running wait and then run
+together as the next batch (one forward pass per step for all of them). At batch 1 on a CPU
+the decode step is bound by reading the weights, so a batch of 8 costs little more than one
+(bench/serve_load.py measures it). Prompts and retrieval still run on the callers' threads.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from engrain.model.generate import Generation, Generator, Request
+
+
+class BatchingGenerator:
+    """Drop-in for a Generator: `generate` from any thread; one thread runs the batches in arrival order."""
+
+    def __init__(self, generator: Generator, max_batch: int) -> None:
+        self.inner = generator
+        self.max_batch = max_batch
+        self._queue: queue.Queue[tuple[Request, Future]] = queue.Queue()
+        self.batches: list[int] = []  # sizes of the batches run (for tests and metrics)
+        threading.Thread(target=self._loop, name="engrain-batch", daemon=True).start()
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)  # model, tok, system_prompt, chat_ids, text_ids, ...
+
+    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None,
+                 on_text: Callable[[str], None] | None = None) -> Generation:
+        done: Future = Future()
+        self._queue.put((Request(input_ids, stop_at_newline, max_new_tokens, on_text), done))
+        return done.result()
+
+    def _run(self, requests: list[Request]) -> list[Generation | Exception]:
+        if len(requests) > 1:
+            return self.inner.generate_batch(requests)
+        r = requests[0]  # alone: the unpadded path
+        try:
+            return [self.inner.generate(r.input_ids, r.stop_at_newline, r.max_new_tokens, r.on_text)]
+        except Exception as e:
+            return [e]
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self.batches.append(len(batch))
+            try:
+                results = self._run([req for req, _ in batch])
+            except Exception as e:  # a failed batch fails each of its requests, not the thread
+                results = [e] * len(batch)
+            for (_, done), res in zip(batch, results):
+                if isinstance(res, Exception):
+                    done.set_exception(res)
+                else:
+                    done.set_result(res)
