@@ -280,6 +280,8 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port (default serve.port).")] = None,
     model: Annotated[Optional[str], typer.Option(help="A registry alias or id (e.g. production); followed live. "
                                                  "Default: the workspace's latest trained model.")] = None,
+    backend: Annotated[str, typer.Option(help="engrain (every pipeline, CPU or GPU) or vllm (base and ft "
+                                         "through vLLM on a GPU)")] = "engrain",
 ) -> None:
     """Serve the pipelines behind an OpenAI-compatible API (/v1/chat/completions, /v1/models, /metrics)."""
     import uvicorn
@@ -292,10 +294,31 @@ def serve(
     if cfg.serve.host not in ("127.0.0.1", "localhost", "::1") and not Keys(
             cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None).required:
         raise EngrainError(f"refusing to serve on {cfg.serve.host} without API keys: set {cfg.serve.api_keys_env} or serve.api_keys_file")
+    if backend not in ("engrain", "vllm"):
+        raise EngrainError(f"unknown backend {backend!r}: choose engrain or vllm")
+    if backend == "vllm":
+        return _serve_vllm(cfg, model)
     _say(f"serving {cfg.serve.pipeline} (and every other trained pipeline) on http://{cfg.serve.host}:{cfg.serve.port}/v1")
     from engrain.serve.engine import Engine
 
     uvicorn.run(create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
+
+
+def _serve_vllm(cfg, model: str | None) -> None:
+    from engrain.model.loading import resolve_base_model
+    from engrain.registry import Registry
+    from engrain.serve import vllm
+    from engrain.workspace import Workspace
+
+    vllm.check_available()
+    ws = Workspace(cfg)
+    if model is None:
+        adapter = ws.path("train", "model")
+    else:
+        with Registry(ws.dir("registry")) as reg:
+            adapter = reg.path(model)  # verified against its hashes
+    _say(f"serving base and ft through vLLM on http://{cfg.serve.host}:{cfg.serve.port}/v1")
+    vllm.serve(cfg, resolve_base_model(cfg.model.base), adapter)
 
 
 models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, show, promote, rollback, diff, audit.")

@@ -1,0 +1,39 @@
+"""The vLLM backend: its command line, and one-line refusals where it cannot run."""
+
+import json
+
+import pytest
+
+from engrain.config import EngrainConfig
+from engrain.errors import EngrainError
+from engrain.serve import vllm
+
+
+def test_the_command_serves_the_base_and_the_adapter_as_ft(tmp_path):
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"r": 32}))
+    cfg = EngrainConfig()
+    cmd = vllm.command(cfg, "/models/base", tmp_path, "k-1")
+    assert cmd[:3] == ["vllm", "serve", "/models/base"]
+    assert cmd[cmd.index("--lora-modules") + 1] == f"ft={tmp_path}" and "--enable-lora" in cmd
+    assert cmd[cmd.index("--max-lora-rank") + 1] == "32"
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--api-key") + 1] == "k-1"
+    assert "--api-key" not in vllm.command(cfg, "/models/base", tmp_path, None)
+
+
+def test_vllm_takes_one_key(monkeypatch):
+    monkeypatch.setenv("K", "a,b")
+    with pytest.raises(EngrainError, match="one API key"):
+        vllm.single_key("K", None)
+    monkeypatch.setenv("K", "a")
+    assert vllm.single_key("K", None) == "a"
+
+
+def test_a_machine_without_vllm_or_a_gpu_gets_one_line(monkeypatch):
+    import importlib.util
+
+    import torch
+
+    if importlib.util.find_spec("vllm") is not None and torch.cuda.is_available():
+        pytest.skip("this machine can run vLLM")
+    with pytest.raises(EngrainError, match="--backend vllm needs"):
+        vllm.check_available()
