@@ -1,4 +1,4 @@
-"""A bounded load test of `engrain serve` on loopback: ft and rag under 1..64 concurrent clients.
+"""A bounded load test of `engrain serve` on loopback: ft, rag and auto under 1..64 concurrent clients.
 
 Starts the server in this process on a free loopback port, then for each pipeline and each
 concurrency level runs that many clients, each sending chat requests back to back for
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("-c", "--config", default="engrain-demo/engrain.toml")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--levels", default="1,8,32,64")
-    ap.add_argument("--pipelines", default="ft,rag")
+    ap.add_argument("--pipelines", default="ft,rag,auto")
     ap.add_argument("--max-tokens", type=int, default=16)
     ap.add_argument("--set", action="append", default=[], help="config override, e.g. serve.max_batch=1")
     args = ap.parse_args()

@@ -31,7 +31,11 @@ class DataConfig(_Section):
     docs: list[str] = Field(default_factory=list, description="Files or folders of domain documents (md, txt, html, pdf, jsonl).")
     logs: list[str] = Field(default_factory=list, description="Interaction logs: OpenAI chat-messages JSONL files.")
     eval: str | None = Field(None, description="Held-out eval set (JSONL). None: split one off from synthesized questions.")
-    scrub_pii: bool = Field(True, description="Replace e-mails, phone numbers, card and ID numbers with placeholders.")
+    scrub_pii: bool = Field(True, description="Replace personal data and credentials (e-mails, phones, cards, IBANs, "
+                            "IPs, national ids, API keys, street addresses) with placeholders, in text and file names.")
+    scrub_names: Literal["logs", "all", "none"] = Field(
+        "logs", description="Person names too (spaCy NER): in chat logs only (documents name people as knowledge), "
+        "everywhere, or nowhere. Only with scrub_pii.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused with an error, not truncated.")
 
 

@@ -42,8 +42,9 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
     if not force and ws.fresh("ingest", key):
         say("ingest: unchanged, reusing")
         return key
-    docs = load_documents(doc_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
-    logs = load_logs(log_paths, cfg.data.scrub_pii, cfg.data.max_file_mb)
+    names = cfg.data.scrub_names
+    docs = load_documents(doc_paths, cfg.data.scrub_pii, cfg.data.max_file_mb, names=names == "all")
+    logs = load_logs(log_paths, cfg.data.scrub_pii, cfg.data.max_file_mb, names=names in ("logs", "all"))
     ws.begin("ingest")
     write_jsonl(ws.path("ingest", "documents"), docs)
     write_jsonl(ws.path("ingest", "logs"), logs)
@@ -227,7 +228,7 @@ def index(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 def _index_key(cfg: EngrainConfig, ws: Workspace) -> str:
     # only what changes the vectors: the documents (not the chat logs, which are not indexed), chunking, embedder
     sources = (ws.manifest("ingest") or {}).get("sources")
-    return stage_key("index", sources, cfg.data.scrub_pii, cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.model.embedder)
+    return stage_key("index", sources, cfg.data.scrub_pii, cfg.data.scrub_names, cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.model.embedder)
 
 
 # -- eval ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from engrain.errors import EngrainError
-from engrain.ingest.pii import scrub
+from engrain.ingest.pii import scrub_many, scrub_paths
 from engrain.io import sha256_bytes
 from engrain.records import Document
 
@@ -101,9 +101,14 @@ def jsonl_lines(path: Path, text: str) -> Iterator[tuple[int, str, Any]]:
 # --- text normalisation and per-format extraction (each returns (title, text)) -------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def normalise(text: str) -> str:
-    """NFC, \\n line ends, no trailing spaces, at most one blank line in a row."""
+    """NFC, \\n line ends, no control characters (NUL bytes and the like), no trailing spaces, at most one
+    blank line in a row."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -225,30 +230,39 @@ def _extract(path: Path, rel: str, max_file_mb: float) -> Iterator[tuple[str, st
     yield rel, *parse(normalise(text), path.stem), sha256_bytes(data), fmt
 
 
-def load_documents(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0) -> list[Document]:
-    """Load every supported document under `paths`; duplicates (same sha256) are kept once."""
+def load_documents(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0,
+                   names: bool = False) -> list[Document]:
+    """Load every supported document under `paths`; duplicates (same sha256) are kept once.
+    Scrubbing covers the text, the title, and the id and source (a file may be named after a person's e-mail);
+    `names`: person names too."""
     docs: list[Document] = []
     seen: dict[str, str] = {}  # sha256 -> id
-    ids: dict[str, str] = {}  # id -> source
-    empty = 0
     for path, rel in walk(paths, set(FORMATS)):
         for doc_id, title, raw, sha, fmt in _extract(path, rel, max_file_mb):
             if sha in seen:
                 log.info("%s: skipped, same content as %s", doc_id, seen[sha])
                 continue
             seen[sha] = doc_id
-            text, counts = scrub(normalise(raw)) if scrub_pii else (normalise(raw), {})
-            if not text:
-                empty += 1
-                continue
-            if doc_id in ids:
-                raise EngrainError(f"{path}: document id {doc_id!r} also used by {ids[doc_id]}; give files unique names")
-            ids[doc_id] = str(path)
-            title = scrub(title)[0] if scrub_pii else title
-            docs.append(Document(doc_id, title, text, str(path), sha, {"format": fmt, "pii": counts}))
-    if empty:
-        log.warning("skipped %d empty document(s)", empty)
-    if not docs:
+            docs.append(Document(doc_id, title, normalise(raw), str(path), sha, {"format": fmt, "pii": {}}))
+    if scrub_pii:
+        _scrub_documents(docs, names)
+    kept = [d for d in docs if d.text]
+    if len(kept) < len(docs):
+        log.warning("skipped %d empty document(s)", len(docs) - len(kept))
+    ids: dict[str, str] = {}  # id -> source
+    for d in kept:
+        if d.id in ids:
+            raise EngrainError(f"{d.source}: document id {d.id!r} also used by {ids[d.id]}; give files unique names")
+        ids[d.id] = d.source
+    if not kept:
         where = ", ".join(map(str, paths)) or "(no paths given: set data.docs)"
         raise EngrainError(f"no documents found in {where} (supported: {', '.join(FORMATS)})")
-    return docs
+    return kept
+
+
+def _scrub_documents(docs: list[Document], names: bool) -> None:
+    """Texts and titles in one batch (the NER pipeline is the slow part); ids and sources part by part."""
+    scrubbed = scrub_many([d.text for d in docs] + [d.title for d in docs], names)
+    paths = scrub_paths([d.id for d in docs] + [d.source for d in docs])
+    for d, (text, counts), (title, _), doc_id, source in zip(docs, scrubbed, scrubbed[len(docs):], paths, paths[len(docs):]):
+        d.text, d.title, d.meta["pii"], d.id, d.source = text, title, counts, doc_id, source

@@ -13,14 +13,14 @@ from typing import Any
 
 from engrain.errors import EngrainError
 from engrain.ingest.documents import decode, jsonl_lines, read_bytes, walk
-from engrain.ingest.pii import scrub
+from engrain.ingest.pii import scrub_many, scrub_paths
 from engrain.io import sha256_bytes
 from engrain.records import Conversation
 
 ROLES = ("system", "user", "assistant")
 
 
-def _messages(where: str, obj: Any, scrub_pii: bool) -> list[dict]:
+def _messages(where: str, obj: Any) -> list[dict]:
     """Validate one line and return its messages as clean {role, content} dicts."""
     messages = obj.get("messages") if isinstance(obj, dict) else obj
     if not isinstance(messages, list) or not messages:
@@ -34,21 +34,35 @@ def _messages(where: str, obj: Any, scrub_pii: bool) -> list[dict]:
         if not isinstance(m.get("content"), str):
             raise EngrainError(f"{where}: message {i} content must be a string")
         content = unicodedata.normalize("NFC", m["content"])
-        out.append({"role": m["role"], "content": scrub(content)[0] if scrub_pii else content})
+        out.append({"role": m["role"], "content": content})
     roles = {m["role"] for m in out}
     if not {"user", "assistant"} <= roles:
         raise EngrainError(f"{where}: needs at least one user and one assistant message")
     return out
 
 
-def load_logs(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0) -> list[Conversation]:
-    """Load every conversation in the .jsonl files under `paths` (an empty list: none)."""
+def load_logs(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0,
+              names: bool = True) -> list[Conversation]:
+    """Load every conversation in the .jsonl files under `paths` (an empty list: none); `names`: scrub
+    person names too (customers and agents name themselves in chats)."""
     convs = []
     for path, rel in walk(paths, {".jsonl"}):
         text = decode(path, read_bytes(path, max_file_mb))
         for lineno, line, obj in jsonl_lines(path, text):
-            messages = _messages(f"{path}:{lineno}", obj, scrub_pii)
+            messages = _messages(f"{path}:{lineno}", obj)
             convs.append(Conversation(f"{rel}:{lineno}", messages, str(path), sha256_bytes(line.encode())))
+    if scrub_pii:
+        _scrub(convs, names)
     if paths and not convs:
         raise EngrainError(f"no conversations found in {', '.join(map(str, paths))} (expected .jsonl chat logs)")
     return convs
+
+
+def _scrub(convs: list[Conversation], names: bool) -> None:
+    """Every message in one batch (the NER pipeline is the slow part); ids and sources part by part."""
+    messages = [m for c in convs for m in c.messages]
+    for m, (clean, _) in zip(messages, scrub_many([m["content"] for m in messages], names)):
+        m["content"] = clean
+    paths = scrub_paths([c.id for c in convs] + [c.source for c in convs])
+    for c, conv_id, source in zip(convs, paths, paths[len(convs):]):
+        c.id, c.source = conv_id, source

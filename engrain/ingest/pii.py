@@ -1,87 +1,191 @@
-"""Regex PII scrubbing: pragmatic, not exhaustive.
+"""PII scrubbing with maintained detectors, tuned not to eat technical values.
 
-Domain documents are full of numbers, so every pattern is deliberately narrow:
+- Microsoft Presidio (with the spaCy pipeline engrain already ships): e-mail addresses,
+  phone numbers (Google's libphonenumber through `phonenumbers`, in the regions below),
+  payment cards (Luhn), IBANs (checksum), IPv4 and IPv6, US SSNs (context words lift the
+  undashed ones), UK National Insurance numbers and postcodes, and person names (spaCy NER).
+- detect-secrets' credential detectors: AWS, GitHub, GitLab, Stripe, OpenAI, Slack, Twilio,
+  SendGrid, npm, PyPI, JWTs, private keys and more.
+- Street addresses: no maintained offline detector exists; one pattern (house number,
+  capitalised street name, street type, optional unit).
 
-- e-mail: `local@domain.tld` -> [EMAIL]
-- US SSN: `123-45-6789` (not area 000/666/9xx) -> [SSN]
-- card: 13-19 digits, contiguous or in card grouping (4-4-4-4[-3], 4-6-5), and only if
-  the Luhn checksum holds -> [CARD]
-- IPv4: four dotted octets 0-255, unless preceded by "version", "firmware", ... -> [IP]
-- phone: a leading "+" with 7-15 digits (`+1 555 0100`, `+44 20 7946 0958`), or a US
-  shape: `(555) 123-4567`, `555-123-4567`, `555.123.4567` -> [PHONE]
-
-So "port 7418", "firmware 3.2.10", "IP67", "4-20 mA", "DL-40" and years survive.
-Known gaps: 7-digit local numbers, non-US national IDs, IPv6, names, postal addresses.
+Names are scrubbed in chat logs and left in documents by default (`data.scrub_names`):
+documents name people, products and places as the knowledge itself. A four-part version
+after "firmware"/"version" is not an IP address. The measured coverage per type is in the
+README (`python bench/pii_battery.py`).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
 
-KINDS = ("email", "ssn", "card", "ip", "phone")  # also the order patterns are applied in
-
-_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")
-_CARD = re.compile(
-    r"(?<![\w.+-])(?:\d{13,19}"
-    r"|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?"
-    r"|\d{4}([ -])\d{6}\2\d{5})"
-    r"(?![\w-]|[.,]\d)"
-)
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IP = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\w|\.\d)")
+KINDS = ("email", "phone", "card", "iban", "ip", "ssn", "national_id", "secret", "address", "person")
+_PRESIDIO = {  # Presidio entity -> kind
+    "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "card", "IBAN_CODE": "iban",
+    "IP_ADDRESS": "ip", "US_SSN": "ssn", "UK_NINO": "national_id", "UK_POSTCODE": "address", "PERSON": "person",
+}
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "IN", "CA", "AU", "NL", "ES", "IT", "BR")
+SCORE = 0.4  # Presidio's score floor: phone numbers score 0.4, validated cards/IBANs/e-mails 1.0
 _VERSION_BEFORE = re.compile(r"(?:version|firmware|release|build|ver\.?)\s*$", re.I)
-_PHONE = re.compile(
-    r"""(?<![\w.+-])(?:
-        \+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{2,4}){2,5}   # +1 555 0100, +49 (0)30 123456
-      | (?:1[ .-]?)?\(\d{3}\)\ ?\d{3}[ .-]\d{4}                # (555) 123-4567
-      | (?:1-)?\d{3}-\d{3}-\d{4}                               # 555-123-4567
-      | \d{3}\.\d{3}\.\d{4}                                    # 555.123.4567
-    )(?![\w-]|\.\d)""",
-    re.X,
+_STREET = re.compile(
+    r"\b\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:[A-Z][a-z]+\.?\s+){1,3}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Close|"
+    r"Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens|Walk|Strasse|Straße|Rue)\b\.?"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|#)\.?\s*\w+)?"
 )
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    kind: str
 
 
-def _is_card(m: re.Match) -> bool:
-    digits = re.sub(r"\D", "", m.group())
-    return 13 <= len(digits) <= 19 and _luhn(digits)
-
-
-def _is_ip(m: re.Match) -> bool:
-    return not _VERSION_BEFORE.search(m.string[max(0, m.start() - 24) : m.start()])
-
-
-def _is_phone(m: re.Match) -> bool:
-    return 7 <= len(re.sub(r"\D", "", m.group())) <= 15
-
-
-_RULES = [
-    ("email", _EMAIL, None),
-    ("ssn", _SSN, None),
-    ("card", _CARD, _is_card),
-    ("ip", _IP, _is_ip),
-    ("phone", _PHONE, _is_phone),
-]
-
-
-def scrub(text: str) -> tuple[str, dict[str, int]]:
+def scrub(text: str, names: bool = False) -> tuple[str, dict[str, int]]:
     """Replace PII with placeholders like "[EMAIL]"; return the text and counts per kind."""
+    return scrub_many([text], names)[0]
+
+
+def scrub_many(texts: list[str], names: bool = False) -> list[tuple[str, dict[str, int]]]:
+    """`scrub` for many texts at once: the NER pipeline runs over them in batches (the slow part)."""
+    pieces = [(i, block) for i, text in enumerate(texts) for block in _blocks(text)]
+    found = _batch(names).analyze_iterator([b for _, b in pieces], language="en", batch_size=64,
+                                           entities=[e for e in _PRESIDIO if names or e != "PERSON"],
+                                           score_threshold=SCORE)
+    out: list[tuple[list[str], dict[str, int]]] = [([], dict.fromkeys(KINDS, 0)) for _ in texts]
+    for (i, block), results in zip(pieces, found):
+        clean, counts = _apply(block, _spans(block, results))
+        out[i][0].append(clean)
+        for k, n in counts.items():
+            out[i][1][k] += n
+    return [("".join(parts), counts) for parts, counts in out]
+
+
+def scrub_paths(paths: list[str]) -> list[str]:
+    """File paths or ids with personal data in any of their parts replaced ("tickets/[EMAIL].md"). Parts
+    without an '@' or a digit hold none of the kinds scrubbed outside names (which paths keep)."""
+    parts = sorted({p for path in paths for p in re.findall(r"[^/\\]+", path) if re.search(r"[@\d]", p)})
+    clean = dict(zip(parts, (text for text, _ in scrub_many(parts)))) if parts else {}
+    return [re.sub(r"[^/\\]+", lambda m: clean.get(m.group(), m.group()), path) for path in paths]
+
+
+def _blocks(text: str, size: int = 20_000) -> list[str]:
+    """Paragraph-aligned pieces of at most ~`size` characters: the NER pipeline's memory grows with its input."""
+    if len(text) <= size:
+        return [text]
+    out = [""]
+    for part in re.split(r"(?<=\n\n)", text):
+        if out[-1] and len(out[-1]) + len(part) > size:
+            out.append("")
+        out[-1] += part
+    return out
+
+
+def _spans(text: str, presidio_results) -> list[Span]:
+    """Presidio's findings (minus versions taken for IPs, lower-case 'names'), credentials, street addresses."""
+    out = []
+    for r in presidio_results:
+        kind = _PRESIDIO[r.entity_type]
+        if kind == "ip" and _VERSION_BEFORE.search(text[max(0, r.start - 24):r.start]):
+            continue
+        if kind == "person" and not any(ch.isupper() for ch in text[r.start:r.end]):
+            continue  # the small NER model tags lower-case words now and then
+        out.append(Span(r.start, r.end, kind))
+    return out + _secrets(text) + [Span(m.start(), m.end(), "address") for m in _STREET.finditer(text)]
+
+
+def _apply(text: str, spans: list[Span]) -> tuple[str, dict[str, int]]:
     counts = dict.fromkeys(KINDS, 0)
-    for kind, pattern, accept in _RULES:
+    out, at = [], 0
+    for s in _non_overlapping(spans):
+        out += [text[at:s.start], f"[{s.kind.upper()}]"]
+        counts[s.kind] += 1
+        at = s.end
+    return "".join(out + [text[at:]]), counts
 
-        def repl(m: re.Match, kind: str = kind, accept=accept) -> str:
-            if accept is not None and not accept(m):
-                return m.group()
-            counts[kind] += 1
-            return f"[{kind.upper()}]"
 
-        text = pattern.sub(repl, text)
-    return text, counts
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    """Longest first where spans overlap (a card inside a longer IBAN, a phone inside an address)."""
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if all(s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _secrets(text: str) -> list[Span]:
+    return [Span(m.start(), m.end(), "secret") for rx in _secret_patterns() for m in rx.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _secret_patterns() -> tuple[re.Pattern, ...]:
+    """The regexes of every detect-secrets credential plugin (entropy/keyword plugins have none; its public-IP
+    plugin is left out: Presidio finds addresses, and knows a firmware version is not one)."""
+    import detect_secrets.plugins as plugins_pkg
+    import importlib
+    import pkgutil
+
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    found: list[re.Pattern] = []
+    for mod in pkgutil.iter_modules(plugins_pkg.__path__):
+        if mod.name == "ip_public":
+            continue
+        module = importlib.import_module(f"detect_secrets.plugins.{mod.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, RegexBasedDetector) and obj is not RegexBasedDetector:
+                found += [rx for rx in obj.denylist if isinstance(rx, re.Pattern)]
+    return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=2)
+def _batch(names: bool):
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    return BatchAnalyzerEngine(_analyzer(names))
+
+
+@lru_cache(maxsize=2)
+def _analyzer(names: bool):
+    """Presidio with only the recognizers engrain uses, on the packaged spaCy pipeline (loaded once per mode);
+    without names the parser and NER are switched off (the tagger's lemmas still serve context words), 3x faster."""
+    from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, PhoneRecognizer, SpacyRecognizer,
+        UkNinoRecognizer, UkPostcodeRecognizer, UsSsnRecognizer,
+    )
+
+    from engrain.synth.nlp import DEFAULT_SPACY_MODEL
+
+    _offline_public_suffixes()
+    nlp = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": DEFAULT_SPACY_MODEL}],
+        "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"]},
+    }).create_engine()
+    if not names:
+        nlp.nlp["en"].select_pipes(disable=["parser", "ner"])
+    cards = CreditCardRecognizer()  # Presidio's card pattern, with dots as a separator too ("4111.1111.1111.1111")
+    cards = CreditCardRecognizer(patterns=[Pattern(p.name, p.regex.replace("[- ]", "[-. ]"), p.score) for p in cards.patterns],
+                                 replacement_pairs=[("-", ""), (" ", ""), (".", "")])
+    registry = RecognizerRegistry(recognizers=[
+        EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), cards, IbanRecognizer(),
+        IpRecognizer(), UsSsnRecognizer(), UkNinoRecognizer(), UkPostcodeRecognizer(),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
+
+
+def _offline_public_suffixes() -> None:
+    """Presidio validates e-mail domains with tldextract, which fetches the public suffix list
+    on first use; engrain runs offline, so use the snapshot tldextract ships."""
+    import tldextract
+    import tldextract.tldextract as impl
+
+    impl.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
