@@ -39,15 +39,14 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
         sys.exit(130)
-    except Exception as e:  # click's usage errors and friends
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+    except Exception as e:  # click's usage errors and friends (typer vendors its own click: matched by shape)
+        kind = type(e).__name__
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):  # UsageError, BadParameter, ...
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+        if kind == "Exit":
+            sys.exit(getattr(e, "exit_code", 0))
+        if kind == "Abort":  # click turns Ctrl-C into Abort
             if isinstance(e.__context__, KeyboardInterrupt):
                 console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
                 sys.exit(130)

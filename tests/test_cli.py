@@ -88,3 +88,19 @@ def test_an_unreachable_hub_id_fails_fast(tmp_path):
                          env=os.environ | {"HF_ENDPOINT": "https://hub.invalid", "HF_HOME": str(tmp_path / "hf")})
     assert_clean_error(res, "no-such-org/no-such-model")
     assert time.time() - t0 < 30  # seconds, not a minute of retries
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["train", "--foo"], "No such option: --foo"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["eval", "-c"], "requires an argument"),
+    (["serve", "--port", "abc"], "Invalid value for '--port'"),
+    (["models", "promote"], "Missing argument 'ref'"),
+])
+def test_usage_errors_are_click_messages_not_tracebacks(tmp_path, args, needle):
+    res = engrain(*args, cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and needle in res.stderr, res.stderr
+    assert len([line for line in res.stderr.splitlines() if line.strip()]) <= 3, res.stderr
