@@ -450,7 +450,10 @@ def _quiet_libraries() -> None:
     for module in ("transformers", "peft", "torch", "accelerate", "sentence_transformers", "lancedb", "spacy"):
         warnings.filterwarnings("ignore", category=FutureWarning, module=module)
         warnings.filterwarnings("ignore", category=UserWarning, module=module)
-    logging.getLogger("lancedb").setLevel(logging.ERROR)
+    for name in ("lancedb", "pypdf", "presidio-analyzer"):  # a damaged PDF's repair notes; recognizer loading
+        logging.getLogger(name).setLevel(logging.ERROR)
+    for module in ("presidio_analyzer", "spacy"):
+        warnings.filterwarnings("ignore", module=module)
     try:
         from transformers.utils import logging as hf_logging
 

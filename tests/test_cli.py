@@ -104,3 +104,10 @@ def test_usage_errors_are_click_messages_not_tracebacks(tmp_path, args, needle):
     res = engrain(*args, cwd=tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr and needle in res.stderr, res.stderr
     assert len([line for line in res.stderr.splitlines() if line.strip()]) <= 3, res.stderr
+
+
+def test_a_damaged_pdf_is_one_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "bad.pdf").write_bytes(b"\x8e\x00\x14\x83" + bytes(range(256)) * 2)
+    write_config(tmp_path, 'name = "x"\n[data]\ndocs = ["docs"]\n')
+    assert_clean_error(engrain("ingest", cwd=tmp_path), "bad.pdf: not a readable PDF")
