@@ -38,7 +38,7 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
         raise EngrainError("no documents configured: set data.docs in the config (files or folders)")
     doc_paths = [cfg.path(p) for p in cfg.data.docs]
     log_paths = [cfg.path(p) for p in cfg.data.logs]
-    key = stage_key("ingest", _files_fingerprint(doc_paths + log_paths, cfg.root), cfg.data.model_dump())
+    key = _ingest_key(cfg, ws)
     if not force and ws.fresh("ingest", key):
         say("ingest: unchanged, reusing")
         return key
@@ -53,6 +53,11 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
             sources={d.id: d.sha256 for d in docs})
     say(f"ingest: {len(docs)} documents ({words:,} words), {len(logs)} conversations")
     return key
+
+
+def _ingest_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    paths = [cfg.path(p) for p in cfg.data.docs + cfg.data.logs]
+    return stage_key("ingest", _files_fingerprint(paths, cfg.root), cfg.data.model_dump())
 
 
 def load_corpus(cfg: EngrainConfig) -> tuple[list[Document], list[Conversation]]:
@@ -99,11 +104,7 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     raft = cfg.synth.raft_fraction > 0
     if raft and not ws.fresh("index", _index_key(cfg, ws)):
         index(cfg, say, progress=progress)  # RAFT records are built from real retrievals
-    key = stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None,
-                    cfg.rag.top_k if raft else None,  # RAFT records hold the served number of passages
-                    cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
-                    sha256_file(eval_path) if eval_path and eval_path.exists() else None,
-                    *([cfg.model.base] if cfg.synth.teacher.local == "base" else []))  # self-study reads the base model
+    key = _synth_key(cfg, ws)
     if not force and ws.fresh("synth", key):
         say("synth: unchanged, reusing")
         return key
@@ -136,6 +137,16 @@ def synth(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     return key
 
 
+def _synth_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    raft = cfg.synth.raft_fraction > 0
+    eval_path = cfg.path(cfg.data.eval) if cfg.data.eval else None
+    return stage_key("synth", ws.key("ingest"), cfg.synth.model_dump(), ws.key("index") if raft else None,
+                     cfg.rag.top_k if raft else None,  # RAFT records hold the served number of passages
+                     cfg.rag.chunk_words, cfg.rag.chunk_overlap, cfg.seed,
+                     sha256_file(eval_path) if eval_path and eval_path.exists() else None,
+                     *([cfg.model.base] if cfg.synth.teacher.local == "base" else []))  # self-study reads the base model
+
+
 def _teacher(cfg: EngrainConfig, ws: Workspace, say: Say, progress: bool):
     """The configured teacher (endpoint or local model), or None for the built-in generator alone."""
     tc = cfg.synth.teacher
@@ -163,8 +174,7 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     from engrain.train.trainer import train as run_training
 
     ws = Workspace(cfg)
-    key = stage_key("train", ws.key("synth"), cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt,
-                    cfg.model.max_new_tokens, cfg.seed)
+    key = _train_key(cfg, ws)
     if not force and ws.fresh("train", key):
         say("train: unchanged, reusing")
         return key
@@ -179,6 +189,12 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     say(f"train: registered as model {model_id} (alias candidate)")
     say(f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), best dev step {result.best_step}")
     return key
+
+
+def _train_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    # max_new_tokens: checkpoint selection generates dev answers
+    return stage_key("train", ws.key("synth"), cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt,
+                     cfg.model.max_new_tokens, cfg.seed)
 
 
 def register_model(cfg: EngrainConfig, ws: Workspace, trained: dict) -> str:
@@ -237,8 +253,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     from engrain.evaluate import runner
 
     ws = Workspace(cfg)
-    key = stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
-                    cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed)
+    key = _eval_key(cfg, ws)
     if not force and ws.fresh("eval", key):
         say("eval: unchanged, reusing")
         return key
@@ -261,6 +276,11 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     ws.mark("eval", key, questions=len(items))
     say(f"eval: {len(items)} questions x {len(cfg.eval.pipelines)} pipelines")
     return key
+
+
+def _eval_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    return stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
+                     cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed)
 
 
 def _throughput(cfg: EngrainConfig, factory, items: list[EvalItem], say: Say) -> list[dict]:
@@ -294,6 +314,9 @@ def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = _quiet) -
     for stage in ("synth", "train", "eval"):
         if ws.key(stage) is None:
             raise EngrainError(f"nothing to report yet: run `engrain {stage}` first")
+    if stage := out_of_date(cfg):
+        raise EngrainError(f"the {stage} stage is out of date (its inputs or settings changed since it ran): "
+                           "run `engrain eval` (or `engrain run`) before `engrain report`")
     rep = build_report(cfg, ws)
     dest = out_dir or ws.dir("report")
     with ws.lock():
@@ -319,6 +342,15 @@ def _record_evaluation(ws: Workspace, rep: dict) -> None:
 # stage -> the stages whose outputs it reads (synth builds the index itself when RAFT needs it)
 UPSTREAM = {"ingest": (), "index": ("ingest",), "synth": ("ingest",), "train": ("ingest", "synth"),
             "eval": ("ingest", "index", "synth", "train")}
+
+
+KEYS = {"ingest": _ingest_key, "index": _index_key, "synth": _synth_key, "train": _train_key, "eval": _eval_key}
+
+
+def out_of_date(cfg: EngrainConfig) -> str | None:
+    """The first stage whose inputs or settings changed since it ran (None: everything is current)."""
+    ws = Workspace(cfg)
+    return next((stage for stage in KEYS if not ws.fresh(stage, KEYS[stage](cfg, ws))), None)
 
 
 def run_stage(cfg: EngrainConfig, stage: str, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:

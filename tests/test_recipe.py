@@ -207,3 +207,17 @@ def test_edited_chat_logs_do_not_re_embed_the_index(tmp_path, tiny_model):
     recipe.run_stage(cfg, "index", said.append, progress=False)
     assert ws.key("ingest") != ingest_key and ws.key("index") == index_key
     assert "index: unchanged, reusing" in said
+
+
+def test_report_refuses_results_older_than_their_inputs(project):
+    recipe.run_all(project, progress=False)  # current again, whatever earlier tests changed
+    assert recipe.out_of_date(project) is None
+    recipe.report(project)  # current: reports
+    changed = project.model_copy(deep=True)
+    changed.train.learning_rate *= 2
+    assert recipe.out_of_date(changed) == "train"
+    with pytest.raises(EngrainError, match="the train stage is out of date"):
+        recipe.report(changed)
+    changed = project.model_copy(deep=True)
+    changed.rag.auto_confidence = 0.5
+    assert recipe.out_of_date(changed) == "eval"
