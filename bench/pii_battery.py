@@ -19,7 +19,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engrain.ingest.pii import scrub  # noqa: E402
 from engrain.ingest.pii_battery import BATTERY, measure  # noqa: E402
 
 

@@ -320,6 +320,27 @@ def _serve_vllm(cfg, model: str | None) -> None:
     vllm.serve(cfg, resolve_base_model(cfg.model.base), adapter)
 
 
+@app.command()
+def retrain(
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+    logs: Annotated[Optional[list[str]], typer.Option("--logs", help="New chat-log JSONL (repeatable).")] = None,
+    docs: Annotated[Optional[list[str]], typer.Option("--docs", help="Changed or new documents (repeatable).")] = None,
+) -> None:
+    """A retraining cycle: a candidate from production on fresh data, promoted only through the regression gate."""
+    from engrain.retrain import retrain as run_cycle
+
+    cycle = run_cycle(_load(config, overrides), logs or [], docs or [], _say)
+    if cycle is None:
+        return
+    for reason in cycle.reasons:
+        _say(f"retrain: {reason}")
+    _say(f"retrain: report {cycle.report}")
+    if not cycle.promoted:
+        raise EngrainError(f"promotion refused: production stays {cycle.production}; candidate {cycle.candidate}")
+    _say(f"retrain: production is now {cycle.candidate} (was {cycle.production})")
+
+
 models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, show, promote, rollback, diff, audit.")
 app.add_typer(models_app, name="models")
 WHY = Annotated[str, typer.Option("--why", help="Reason, kept in the audit log.")]
@@ -404,7 +425,7 @@ def models_audit(verify: Annotated[bool, typer.Option("--verify", help="Check th
         when = dt.datetime.fromtimestamp(e["at"]).isoformat(timespec="seconds")
         out.print(f"{e['seq']:4d} {when} {e['who']} {e['action']} {e['subject']} {e['detail']} {e['why']}", highlight=False, markup=False)
     if verify:
-        problems = audit.verify(reg.db)
+        problems = reg.verify_audit()
         for m in reg.models():
             try:
                 reg.verify(m.id)

@@ -123,6 +123,8 @@ class TrainConfig(_Section):
     eval_every: int = Field(0, ge=0, description="Score the dev split every N steps and keep the best (0: once per epoch).")
     dev_max: int = Field(48, ge=0, description="Dev questions scored per selection round (generation is slow on CPU).")
     save_every: int = Field(200, ge=1, description="Resumable checkpoint every N steps.")
+    discard_data: bool = Field(False, description="After the model is registered, delete the ingested corpus copy and "
+                               "the synthesized training data (hashes stay in the manifests and the audit log).")
     patience: int = Field(0, ge=0, description="Stop after this many dev rounds without improvement (0: never stop early).")
     logging_steps: int = Field(5, ge=1)
 
@@ -196,6 +198,18 @@ class ServeConfig(_Section):
         return name
 
 
+class RetrainConfig(_Section):
+    start: Literal["production", "base"] = Field(
+        "production", description="Train the candidate from the production adapter on what changed (plus a replay "
+        "share of the rest), or from the base model on everything.")
+    replay: float = Field(0.2, ge=0.0, le=1.0, description="start=production: share of the unchanged sources' examples "
+                          "trained again beside the changed ones, against forgetting.")
+    min_gain: float = Field(0.0, ge=-1.0, le=1.0, description="Gate: the candidate's accuracy over all eval sets "
+                            "minus production's must be at least this (negative: a tolerated drop).")
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Gate: a drop on any eval set with McNemar p below this "
+                         "refuses the promotion.")
+
+
 class EngrainConfig(_Section):
     name: str = Field("engrain-project", description="Project name, shown in reports.")
     workspace: str = Field("workspace", description="Folder for every stage's outputs (relative to the config file).")
@@ -208,6 +222,7 @@ class EngrainConfig(_Section):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
+    retrain: RetrainConfig = Field(default_factory=RetrainConfig)
 
     # Set by `load`: the folder relative paths are resolved against. Not part of the TOML.
     root: Path = Field(default_factory=Path.cwd, exclude=True)

@@ -50,7 +50,7 @@ def ingest(cfg: EngrainConfig, say: Say = _quiet, force: bool = False) -> str:
     write_jsonl(ws.path("ingest", "logs"), logs)
     words = sum(len(d.text.split()) for d in docs)
     ws.mark("ingest", key, documents=len(docs), words=words, conversations=len(logs),
-            sources={d.id: d.sha256 for d in docs})
+            sources={d.id: d.sha256 for d in docs}, log_sources={c.id: c.sha256 for c in logs})
     say(f"ingest: {len(docs)} documents ({words:,} words), {len(logs)} conversations")
     return key
 
@@ -177,6 +177,8 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     key = _train_key(cfg, ws)
     if not force and ws.fresh("train", key):
         say("train: unchanged, reusing")
+        if cfg.train.discard_data:  # finishes a discard a kill interrupted; nothing left: a no-op
+            _discard_training_data(ws, ws.manifest("train")["model_id"], say)
         return key
     examples, dev = load_split(cfg, "train"), load_split(cfg, "dev")
     say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
@@ -187,35 +189,63 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     ws.mark("train", key, model_id=model_id,
             **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
     say(f"train: registered as model {model_id} (alias candidate)")
+    if cfg.train.discard_data:
+        _discard_training_data(ws, model_id, say)
     say(f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), best dev step {result.best_step}")
     return key
 
 
 def _train_key(cfg: EngrainConfig, ws: Workspace) -> str:
     # max_new_tokens: checkpoint selection generates dev answers
-    return stage_key("train", ws.key("synth"), cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt,
-                     cfg.model.max_new_tokens, cfg.seed)
+    return stage_key("train", ws.key("synth"), cfg.train.model_dump(exclude={"discard_data"}), cfg.model.base,
+                     cfg.model.system_prompt, cfg.model.max_new_tokens, cfg.seed)
 
 
-def register_model(cfg: EngrainConfig, ws: Workspace, trained: dict) -> str:
-    """The trained model into the registry, with what made it; the `candidate` alias points at it."""
+def _discard_training_data(ws: Workspace, model_id: str, say: Say) -> None:
+    """Only after a successful registration: the audit entry (names and hashes) first, then the deletion."""
+    from engrain.registry import Registry
+    from engrain.registry.audit import default_who
+
+    targets = [("ingest", "documents"), ("ingest", "logs"), ("synth", "train"), ("synth", "dev"), ("cache", "teacher")]
+    present = {f"{stage}/{ws.path(stage, a).name}": sha256_file(ws.path(stage, a))
+               for stage, a in targets if ws.path(stage, a).is_file()}
+    if not present:
+        return
+    with Registry(ws.dir("registry")) as reg:
+        reg.record_discard(model_id, present, default_who(), "train.discard_data")
+    ws.discard("ingest", ["documents", "logs"])
+    ws.discard("synth", ["train", "dev"])
+    ws.path("cache", "teacher").unlink(missing_ok=True)
+    say(f"train: training data discarded ({len(present)} files; their hashes are in the audit log)")
+
+
+def register_model(cfg: EngrainConfig, ws: Workspace, trained: dict, model_dir: Path | None = None,
+                   extra: dict | None = None) -> str:
+    """A trained model into the registry, with what made it and its frozen eval set; `candidate` points at it."""
     from engrain.registry import Registry
     from engrain.registry.audit import default_who
 
     ingest_m, synth_m = ws.manifest("ingest") or {}, ws.manifest("synth") or {}
     meta = {
         "base": cfg.model.base, "method": cfg.train.method, "config": cfg.model_dump(mode="json"),
-        "lineage": {"documents": ingest_m.get("sources", {}), "conversations": ingest_m.get("conversations"),
-                    "synth": {name: {"sha256": sha256_file(ws.path("synth", name)), "examples": synth_m.get("examples")
-                                     if name == "train" else None} for name in ("train", "dev", "eval")}},
+        "lineage": {"documents": ingest_m.get("sources", {}), "conversations": ingest_m.get("log_sources", {}),
+                    "synth": {name: {"sha256": _sha_or_none(ws.path("synth", name)),
+                                     "examples": synth_m.get("examples") if name == "train" else None}
+                              for name in ("train", "dev", "eval")}},
         "training": {k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "model_dir")},
         "pricebook": sha256_file(cfg.path(cfg.cost.pricebook)) if cfg.cost.pricebook else "defaults",
+        **(extra or {}),
     }
     with Registry(ws.dir("registry")) as reg:
-        model_id = reg.register(ws.path("train", "model"), meta, default_who(), "trained by engrain")
+        meta["eval_set"] = reg.store_eval_set(ws.path("synth", "eval"))
+        model_id = reg.register(model_dir or ws.path("train", "model"), meta, default_who(), "trained by engrain")
         if reg.alias("candidate") != model_id:
             reg.promote(model_id, "candidate", default_who(), "newest trained model")
         return model_id
+
+
+def _sha_or_none(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
 
 
 # -- index --------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
                "results": ("results.jsonl", False)},
     "cache": {"teacher": ("teacher.jsonl", False)},
     "registry": {"catalogue": ("catalogue.sqlite", False)},
+    "retrain": {"json": ("cycle.json", False), "markdown": ("cycle.md", False), "model": ("model", False),
+                "work": ("train", False)},  # under retrain/<cycle key>/
     "ablate": {"json": ("ablation.json", False), "markdown": ("ablation.md", False), "plot": ("ablation.png", False)},
 }
 
@@ -69,12 +71,35 @@ class Workspace:
         return m.get("key") if m else None
 
     def fresh(self, stage: str, key: str) -> bool:
-        """Same inputs, every required output present and unchanged since the stage wrote it."""
+        """Same inputs, every required output present (or deliberately discarded) and unchanged since the
+        stage wrote it."""
         m = self.manifest(stage)
-        required = [name for name, needed in ARTIFACTS[stage].values() if needed]
-        if not m or m.get("key") != key or not all((self.dir(stage) / o).exists() for o in required):
+        if not m or m.get("key") != key:
+            return False
+        gone = m.get("discarded", {})
+        required = [name for name, needed in ARTIFACTS[stage].values() if needed and name not in gone]
+        if not all((self.dir(stage) / o).exists() for o in required):
             return False
         return m.get("outputs") == self._output_hashes(stage)
+
+    def discard(self, stage: str, artifacts: list[str]) -> dict[str, str]:
+        """Delete a stage's data files, keeping their hashes in its manifest (the stage stays fresh for what
+        does not need them); returns {file: sha256} of what was deleted."""
+        m = self.manifest(stage) or {}
+        gone = dict(m.get("discarded", {}))
+        for artifact in artifacts:
+            path = self.path(stage, artifact)
+            if path.is_file():
+                gone[path.name] = sha256_file(path)
+        if m:  # the manifest first: a kill between the two leaves files the manifest no longer vouches for
+            write_json(self.dir(stage) / MANIFEST, {**m, "discarded": gone,
+                                                    "outputs": {k: v for k, v in m.get("outputs", {}).items() if k not in gone}})
+        for name in gone:
+            (self.dir(stage) / name).unlink(missing_ok=True)
+        return {f"{stage}/{k}": v for k, v in gone.items()}
+
+    def discarded(self, stage: str, artifact: str) -> bool:
+        return ARTIFACTS[stage][artifact][0] in (self.manifest(stage) or {}).get("discarded", {})
 
     def begin(self, stage: str) -> None:
         """Called before a stage writes: from here until `mark`, a kill leaves the stage stale."""
@@ -129,6 +154,9 @@ def stage_key(*parts: Any) -> str:
 # -- readers: how one stage reads another's outputs ---------------------------------------
 def _need(ws: Workspace, stage: str, artifact: str, command: str) -> Path:
     path = ws.path(stage, artifact)
+    if ws.discarded(stage, artifact):
+        raise EngrainError(f"{stage} data was discarded after training (train.discard_data); rebuild it from the "
+                           f"sources with `engrain {stage} --force`")
     if not path.exists():
         raise EngrainError(f"no {stage} output yet ({path.name}): run `engrain {command}` first")
     return path

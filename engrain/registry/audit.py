@@ -2,7 +2,9 @@
 
 Each entry carries the previous entry's hash, and its own hash covers everything it says, so
 `verify` finds an entry that was changed, removed or reordered. Entries are written in the
-same transaction as the change they record: there is never a change without its entry.
+same transaction as the change they record: there is never a change without its entry. The
+newest entry's number and hash are also kept outside the database (the registry's head
+file, written after each commit), so cutting entries off the end is found too.
 """
 
 from __future__ import annotations
@@ -47,10 +49,23 @@ def entries(db: sqlite3.Connection) -> list[dict]:
     return [dict(zip(cols, row)) for row in db.execute("SELECT * FROM audit ORDER BY seq")]
 
 
-def verify(db: sqlite3.Connection) -> list[str]:
-    """Every break in the chain, as one line each; [] means the log is intact."""
+def head(db: sqlite3.Connection) -> dict:
+    last = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return {"seq": last[0], "hash": last[1]} if last else {"seq": 0, "hash": GENESIS}
+
+
+def verify(db: sqlite3.Connection, known_head: dict | None = None) -> list[str]:
+    """Every break in the chain, as one line each; [] means the log is intact. `known_head`: the newest
+    entry as last recorded outside the database (a kill may leave it one entry behind, never ahead)."""
     problems, prev, expected_seq = [], GENESIS, 1
-    for e in entries(db):
+    rows = entries(db)
+    if known_head and known_head["seq"] > 0:
+        match = next((e for e in rows if e["seq"] == known_head["seq"]), None)
+        if match is None:
+            problems.append(f"entries from {len(rows) + 1} to {known_head['seq']} were removed from the end")
+        elif match["hash"] != known_head["hash"]:
+            problems.append(f"entry {known_head['seq']} is not the one recorded as the newest")
+    for e in rows:
         if e["seq"] != expected_seq:
             problems.append(f"entry {expected_seq} is missing (found {e['seq']} next)")
         if e["prev"] != prev:

@@ -21,6 +21,7 @@ from engrain.io import atomic_path, folder_hashes, sha256_json, write_json
 from engrain.registry import audit
 
 ARTIFACT = "artifact.json"
+HEAD = "audit-head.json"  # the newest audit entry, outside the database
 UNCHECKED = object()  # `promote` without an expected current value
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, created REAL NOT NULL, base TEXT, method TEXT, meta TEXT NOT NULL);
@@ -102,6 +103,29 @@ class Registry:
             audit.append(self.db, who, "rollback", row[1], why, {"alias": alias, "from": current})
         return row[1]
 
+    def store_eval_set(self, path: Path) -> str:
+        """Freeze an eval set (content-addressed, kept whatever happens to the workspace); its sha256."""
+        from engrain.io import sha256_file
+
+        sha = sha256_file(path)
+        dest = self.root / "evalsets" / f"{sha}.jsonl"
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(dest) as tmp:
+                shutil.copyfile(path, tmp)
+        return sha
+
+    def eval_set(self, sha: str) -> Path:
+        path = self.root / "evalsets" / f"{sha}.jsonl"
+        if not path.exists():
+            raise EngrainError(f"frozen eval set {sha[:12]} is missing from {path.parent}")
+        return path
+
+    def record_discard(self, model_id: str, files: dict[str, str], who: str, why: str = "") -> None:
+        """Audit what training data was deleted after `model_id` was registered: names and sha256, no content."""
+        with self._transaction():
+            audit.append(self.db, who, "discard", model_id, why, {"files": files})
+
     def add_evaluation(self, model_id: str, report: dict, who: str) -> None:
         with self._transaction():
             self.db.execute("INSERT INTO evaluations VALUES (?, ?, ?)", (model_id, time.time(), json.dumps(report)))
@@ -166,21 +190,28 @@ class Registry:
         self.db.execute("INSERT INTO alias_history (alias, model_id, previous, at) VALUES (?, ?, ?, ?)",
                         (alias, model_id, current, time.time()))
 
+    def verify_audit(self) -> list[str]:
+        head_file = self.root / HEAD
+        known = json.loads(head_file.read_text()) if head_file.exists() else None
+        return audit.verify(self.db, known)
+
     def _transaction(self):
-        return _Transaction(self.db)
+        return _Transaction(self.db, lambda: write_json(self.root / HEAD, audit.head(self.db)))
 
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT: one writer at a time; an exception (or a kill) rolls everything back."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, after_commit) -> None:
+        self.db, self.after_commit = db, after_commit
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, *exc) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            self.after_commit()
 
 
 def _headline(report: dict) -> dict:

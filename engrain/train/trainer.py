@@ -91,16 +91,18 @@ class _Run:
 
 
 def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work_dir: str | Path,
-          model_dir: str | Path, progress: bool = True) -> TrainResult:
-    """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`."""
-    run = setup(cfg, examples, dev, Path(work_dir))
+          model_dir: str | Path, progress: bool = True, init_adapter: Path | None = None) -> TrainResult:
+    """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`.
+    `init_adapter`: continue a trained LoRA adapter (a retraining cycle) instead of starting a new one."""
+    run = setup(cfg, examples, dev, Path(work_dir), init_adapter)
     with _PeakRss() as rss:
         fit(run, progress)
     return save(run, Path(model_dir), rss.peak_mb)
 
 
 # -- setup ----------------------------------------------------------------------------------
-def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path) -> _Run:
+def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path,
+          init_adapter: Path | None = None) -> _Run:
     """Model, data, optimizer and schedule; restored from the last checkpoint made under these settings."""
     from transformers import get_cosine_schedule_with_warmup, set_seed
 
@@ -109,7 +111,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     t = cfg.train
     set_seed(cfg.seed)
     set_threads(cfg.model.threads)
-    model, tok = _model(cfg)
+    model, tok = _model(cfg, init_adapter)
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     steps_per_epoch = math.ceil(math.ceil(len(encoded) / t.batch_size) / t.grad_accum)
     total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
@@ -121,7 +123,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=t.learning_rate,
                                   weight_decay=t.weight_decay, **_fused())
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
-    fingerprint = _fingerprint(cfg, encoded)
+    fingerprint = _fingerprint(cfg, encoded, init_adapter)
     state = _resume(out_dir, fingerprint, model, optimizer, scheduler)
     selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state)
     return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
@@ -129,9 +131,15 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
                 grad_ckpt, state, parts=decoder_and_head(model))
 
 
-def _model(cfg: EngrainConfig):
+def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
     t = cfg.train
     model, tok = load_causal_lm(cfg.model.base, dtype="float32")
+    if init_adapter is not None:
+        from peft import PeftModel
+
+        if t.method != "lora" or not (init_adapter / "adapter_config.json").exists():
+            raise EngrainError(f"continuing training needs a LoRA adapter and train.method = 'lora': {init_adapter}")
+        return PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True), tok
     if t.method == "lora":
         from peft import LoraConfig, get_peft_model
 
@@ -143,10 +151,11 @@ def _model(cfg: EngrainConfig):
     return model, tok
 
 
-def _fingerprint(cfg: EngrainConfig, encoded: list[dict]) -> str:
-    """What a checkpoint must share with this run to be resumed: settings, base model, the very examples."""
-    h = hashlib.sha256(json.dumps([cfg.train.model_dump(), cfg.model.base, cfg.model.system_prompt, cfg.seed],
-                                  sort_keys=True).encode())
+def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None) -> str:
+    """What a checkpoint must share with this run to be resumed: settings, base model (and adapter continued),
+    the very examples."""
+    h = hashlib.sha256(json.dumps([cfg.train.model_dump(exclude={"discard_data"}), cfg.model.base,
+                                   cfg.model.system_prompt, cfg.seed, str(init_adapter or "")], sort_keys=True).encode())
     for e in encoded:
         h.update(json.dumps([e["input_ids"], e["labels"]]).encode())
     return h.hexdigest()

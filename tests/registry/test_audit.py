@@ -40,3 +40,18 @@ def test_reordered_entries_are_found(reg):
     for seq, row in zip((1, 3, 2), rows):  # entries 2 and 3 swapped, seq numbers rewritten
         reg.db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (seq, *row[1:]))
     assert audit.verify(reg.db)
+
+
+def test_entries_cut_off_the_end_are_found(reg):
+    assert reg.verify_audit() == []
+    reg.db.execute("DELETE FROM audit WHERE seq = 3")  # the newest entry: the chain alone still looks whole
+    assert audit.verify(reg.db) == []
+    assert reg.verify_audit() == ["entries from 3 to 3 were removed from the end"]
+
+
+def test_a_head_one_entry_behind_is_not_an_alarm(reg):
+    """A kill between the commit and the head file leaves the head behind: still intact."""
+    import json
+
+    (reg.root / "audit-head.json").write_text(json.dumps({"seq": 2, "hash": audit.entries(reg.db)[1]["hash"]}))
+    assert reg.verify_audit() == []

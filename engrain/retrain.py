@@ -1,0 +1,211 @@
+"""A retraining cycle: a candidate from the production checkpoint on fresh data, promoted only
+through a regression gate.
+
+    engrain retrain -c engrain.toml [--logs NEW.jsonl ...] [--docs CHANGED ...]
+
+1. The corpus, with the new logs and documents, is ingested, indexed and synthesized (stages
+   reused when unchanged).
+2. A candidate trains from the production adapter on the examples of changed or new sources
+   plus a seeded replay share of the rest (`retrain.start = "base"`: from the base model on
+   everything), and is registered under the `candidate` alias.
+3. Candidate and production answer closed-book (`ft`) the frozen eval set of every registered
+   model and the current one (new questions).
+4. The gate: on no eval set is the candidate significantly worse (paired McNemar, p below
+   `retrain.alpha`), and its accuracy over all sets changes by at least `retrain.min_gain`.
+5. Pass: `production` moves to the candidate (compare-and-set: a concurrent promotion makes
+   this one fail). Fail: production stays and the command exits 1 with the reasons.
+
+A cycle is keyed by the production model and everything the candidate is made from; its
+record (`retrain/<key>/cycle.json`) is written last, so re-running a finished cycle prints
+its verdict and does nothing else, and a killed one starts over (training resumes from its
+checkpoints).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from engrain import recipe
+from engrain.config import EngrainConfig
+from engrain.errors import EngrainError
+from engrain.io import read_json, write_json, write_text
+from engrain.records import EvalItem, Example
+from engrain.workspace import Workspace, artifact_in, read_split, stage_key
+
+
+@dataclass
+class Cycle:
+    key: str
+    production: str
+    candidate: str
+    promoted: bool
+    reasons: list[str]
+    report: Path
+
+
+def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=recipe._quiet,
+            progress: bool = True) -> Cycle | None:
+    """One cycle; `logs` and `docs` are added to the configured corpus for it. None: nothing changed since
+    the production model was trained (nothing to do)."""
+    from engrain.registry import Registry
+
+    cfg = cfg.model_copy(deep=True)
+    cfg.data.logs = list(dict.fromkeys([*cfg.data.logs, *logs]))
+    cfg.data.docs = list(dict.fromkeys([*cfg.data.docs, *docs]))
+    ws = Workspace(cfg)
+    with ws.lock():
+        with Registry(ws.dir("registry")) as reg:
+            production = reg.alias("production")
+            if production is None:
+                raise EngrainError("no production model: promote one first (engrain models promote candidate --alias production)")
+            prod_meta, prod_dir = reg.show(production), reg.path(production)
+        for stage in ("ingest", "index", "synth"):
+            recipe.run_stage(cfg, stage, say, progress=progress)
+        examples, changed = _training_set(cfg, ws, prod_meta)
+        if not changed and cfg.retrain.start == "production":
+            say(f"retrain: nothing changed since production {production} was trained; nothing to do")
+            return None
+        key = stage_key("retrain", production, ws.key("synth"), cfg.train.model_dump(exclude={"discard_data"}),
+                        cfg.retrain.model_dump(), cfg.eval.limit, cfg.seed)
+        folder = ws.dir("retrain") / key
+        if artifact_in(folder, "retrain", "json").exists():
+            done = read_json(artifact_in(folder, "retrain", "json"))
+            say(f"retrain: cycle {key} already ran: {'promoted' if done['promoted'] else 'refused'}; nothing to do")
+            return Cycle(key, production, done["candidate"], done["promoted"], done["reasons"],
+                         artifact_in(folder, "retrain", "markdown"))
+        say(f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
+            f"on {len(examples)} examples ({len(changed)} changed or new sources)")
+        candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, progress)
+        result = _compare(cfg, ws, production, candidate, say)
+        passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain)
+        if passed:
+            from engrain.registry.audit import default_who
+
+            with Registry(ws.dir("registry")) as reg:
+                reg.promote(candidate, "production", default_who(), f"retrain cycle {key}: gate passed", expect=production)
+        record = {"key": key, "production": production, "candidate": candidate, "promoted": passed,
+                  "reasons": reasons, "changed_sources": sorted(changed), **result}
+        write_text(artifact_in(folder, "retrain", "markdown"), render(record))
+        write_json(artifact_in(folder, "retrain", "json"), record)  # last: the cycle is finished
+        return Cycle(key, production, candidate, passed, reasons, artifact_in(folder, "retrain", "markdown"))
+
+
+def _training_set(cfg: EngrainConfig, ws: Workspace, prod_meta: dict) -> tuple[list[Example], set[str]]:
+    """Everything (start=base), or the examples of sources production was not trained on plus a replay share."""
+    examples: list[Example] = read_split(ws, "train")
+    lineage = prod_meta.get("lineage", {})
+    ingest_m = ws.manifest("ingest") or {}
+    trained_on = {**lineage.get("documents", {}), **(lineage.get("conversations") or {})}
+    now = {**ingest_m.get("sources", {}), **ingest_m.get("log_sources", {})}
+    changed = {src for src, sha in now.items() if trained_on.get(src) != sha}
+    if cfg.retrain.start == "base":
+        return examples, changed
+    fresh = [e for e in examples if e.source in changed]
+    if not fresh:
+        return [], set()
+    rest = [e for e in examples if e.source not in changed]
+    replay = random.Random(cfg.seed).sample(rest, round(len(rest) * cfg.retrain.replay))
+    return fresh + replay, changed
+
+
+def _train_candidate(cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path,
+                     progress: bool) -> str:
+    from engrain.train.trainer import train as run_training
+
+    init = prod_dir if cfg.retrain.start == "production" else None
+    model_dir = artifact_in(folder, "retrain", "model")
+    result = run_training(cfg, examples, read_split(ws, "dev"), artifact_in(folder, "retrain", "work"), model_dir,
+                          progress, init)
+    return recipe.register_model(cfg, ws, result.to_dict(), model_dir,
+                                 {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name})
+
+
+def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalItem]]]:
+    """The frozen eval set of every registered model (oldest first) and the current one, each once."""
+    from engrain.evaluate.runner import sample_items
+    from engrain.registry import Registry
+
+    sets: dict[str, tuple[str, Path]] = {}
+    with Registry(ws.dir("registry")) as reg:
+        for m in reg.models():
+            if (sha := m.meta.get("eval_set")) and sha not in sets:
+                sets[sha] = (f"eval set of {m.id}", reg.eval_set(sha))
+        current = reg.store_eval_set(ws.path("synth", "eval"))
+        sets.setdefault(current, ("current eval set", reg.eval_set(current)))
+    return [(label, sample_items(recipe.load_eval_file(path), cfg.eval.limit, cfg.seed)) for label, path in sets.values()]
+
+
+def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str, say) -> dict:
+    """Both models, closed-book, on every eval set: rates, latency, cost per query, flips, McNemar."""
+    from engrain.answerers import AnswererFactory
+    from engrain.cost.model import query_cost
+    from engrain.cost.pricebook import load_pricebook
+    from engrain.evaluate import runner
+    from engrain.evaluate.stats import mcnemar
+    from engrain.registry import Registry
+
+    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
+    with Registry(ws.dir("registry")) as reg:
+        answerers = {name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
+                     for name, mid in (("production", production), ("candidate", candidate))}
+    out = []
+    for label, items in _eval_sets(cfg, ws):
+        say(f"retrain: {label}: {len(items)} questions x production and candidate")
+        rows = {name: runner.run(a, items, cfg.eval.warmup) for name, a in answerers.items()}
+        models = {}
+        for name, rs in rows.items():
+            m = runner.summarise(rs)["pipelines"][answerers[name].name]
+            models[name] = {"accuracy": m["accuracy"], "hallucination": m["hallucination_rate"],
+                            "abstention": m["abstention_rate"], "latency_mean_ms": m["latency_ms"]["mean"],
+                            "cost_per_query": query_cost(prices, round(m["prompt_tokens_mean"]),
+                                                         round(m["completion_tokens_mean"]))}
+        p, c = rows["production"], rows["candidate"]
+        flips = [{"id": a["id"], "question": a["question"], "production": a["answer"], "candidate": b["answer"],
+                  "now": "right" if b["correct"] else "wrong"} for a, b in zip(p, c) if a["correct"] != b["correct"]]
+        test = mcnemar([r["correct"] for r in p], [r["correct"] for r in c])
+        out.append({"label": label, "n": len(items), "correct": {"production": sum(r["correct"] for r in p),
+                                                                 "candidate": sum(r["correct"] for r in c)},
+                    **models, "mcnemar": test, "flips": flips})
+    return {"sets": out}
+
+
+def gate(sets: list[dict], alpha: float, min_gain: float) -> tuple[bool, list[str]]:
+    """Promote only when no eval set drops significantly and the pooled accuracy change reaches `min_gain`."""
+    reasons, ok = [], True
+    for s in sets:
+        drop = s["correct"]["candidate"] < s["correct"]["production"]
+        if drop and s["mcnemar"]["p_value"] < alpha:
+            ok = False
+            reasons.append(f"{s['label']}: significant drop ({s['correct']['production']} -> {s['correct']['candidate']} "
+                           f"of {s['n']}, McNemar p = {s['mcnemar']['p_value']:.3g} < {alpha})")
+    n = sum(s["n"] for s in sets)
+    change = (sum(s["correct"]["candidate"] for s in sets) - sum(s["correct"]["production"] for s in sets)) / n if n else 0.0
+    if change < min_gain:
+        ok = False
+        reasons.append(f"overall accuracy change {change * 100:+.1f} pts is below the required {min_gain * 100:+.1f} pts")
+    if ok:
+        reasons.append(f"no significant drop on {len(sets)} eval set(s); overall accuracy change {change * 100:+.1f} pts "
+                       f"(required {min_gain * 100:+.1f})")
+    return ok, reasons
+
+
+def render(record: dict) -> str:
+    """The cycle's report: candidate vs production per eval set, the flips, the verdict."""
+    lines = [f"# Retraining cycle {record['key']}", "",
+             f"Production {record['production']} vs candidate {record['candidate']}: "
+             f"**{'promoted' if record['promoted'] else 'refused'}**.", ""]
+    lines += [f"- {r}" for r in record["reasons"]] + ["", f"Changed or new sources: {len(record['changed_sources'])}.", ""]
+    lines += ["| eval set | n | model | accuracy | hallucination | abstention | latency mean (ms) | cost/query (USD) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for s in record["sets"]:
+        for name in ("production", "candidate"):
+            m = s[name]
+            lines.append(f"| {s['label']} | {s['n']} | {name} | {m['accuracy']:.1%} | {m['hallucination']:.1%} | "
+                         f"{m['abstention']:.1%} | {m['latency_mean_ms']:,.0f} | {m['cost_per_query']:.6f} |")
+    for s in record["sets"]:
+        lines += ["", f"## {s['label']}: McNemar p = {s['mcnemar']['p_value']:.3g}, {len(s['flips'])} flips", ""]
+        lines += [f"- now {f['now']}: {f['question']} — production: {f['production']!r}; candidate: {f['candidate']!r}"
+                  for f in s["flips"]]
+    return "\n".join(lines) + "\n"
