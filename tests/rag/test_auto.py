@@ -1,43 +1,8 @@
-from engrain.model.generate import Generation
 from engrain.rag.auto import AutoAnswerer, changed_documents
-from engrain.records import Passage
+from scripted import PASSAGES, Q, ScriptedGenerator
+from scripted import ScriptedRetriever as _Retriever
 
-Q = "What is the weight of the Lapwing RC-68e?"
-PASSAGES = [Passage("m.md", "m.md#1", "The Lapwing RC-68e weighs 3435 g and ships with the Bittern DL-71.", 0.9)]
 REFUSAL = "The documentation does not say."
-
-
-class _Generator:
-    """Scripted replies: closed-book (with a confidence), then reading."""
-
-    def __init__(self, closed: str, confidence: float, read: str = "The weight is 3435 g [1].") -> None:
-        self.closed, self.confidence, self.read = closed, confidence, read
-        self.calls: list[str] = []
-
-    def chat_ids(self, user: str) -> list[int]:
-        return [1] * (50 if "Question:" in user else 10)
-
-    def text_ids(self, text: str) -> list[int]:
-        return self.chat_ids(text)
-
-    def generate(self, ids: list[int], stop_at_newline: bool = False, max_new_tokens=None, on_text=None) -> Generation:
-        which = "read" if len(ids) == 50 else "closed"
-        self.calls.append(which)
-        if which == "read":
-            return Generation(self.read, len(ids), 5, 1.0, 2.0, 0.9)
-        return Generation(self.closed, len(ids), 5, 1.0, 2.0, self.confidence)
-
-
-class _Retriever:
-    def __init__(self, passages=PASSAGES) -> None:
-        self.passages, self.searches = passages, 0
-
-    def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
-        self.searches += 1
-        return self.passages[:k], {"embed": 0.5, "search": 0.1}
-
-    def embed_tokens(self, query: str) -> int:
-        return len(query.split())
 
 
 def _auto(gen, retriever, **kw) -> AutoAnswerer:
@@ -45,7 +10,7 @@ def _auto(gen, retriever, **kw) -> AutoAnswerer:
 
 
 def test_a_confident_answer_never_touches_the_index():
-    gen, ret = _Generator("It weighs 2911 g.", confidence=0.8), _Retriever()
+    gen, ret = ScriptedGenerator("It weighs 2911 g.", confidence=0.8), _Retriever()
     ans = _auto(gen, ret).answer(Q)
     assert ans.route == "closed-book" and ans.text == "It weighs 2911 g." and ret.searches == 0
     assert ans.passages == [] and ans.embed_tokens == 0 and ans.confidence == 0.8
@@ -53,14 +18,14 @@ def test_a_confident_answer_never_touches_the_index():
 
 
 def test_an_unsure_answer_is_checked_and_stands_when_the_passages_confirm_it():
-    gen, ret = _Generator("The weight of the Lapwing RC-68e is 3435 g.", confidence=0.3), _Retriever()
+    gen, ret = ScriptedGenerator("The weight of the Lapwing RC-68e is 3435 g.", confidence=0.3), _Retriever()
     ans = _auto(gen, ret).answer(Q)
     assert ans.route == "recall" and ans.text.endswith("3435 g.") and gen.calls == ["closed"]
     assert ret.searches == 1 and ans.embed_tokens == len(Q.split()) and ans.passages == PASSAGES
 
 
 def test_an_unsure_unconfirmed_answer_is_replaced_by_reading_and_both_generations_count():
-    gen, ret = _Generator("It weighs 2911 g.", confidence=0.3), _Retriever()
+    gen, ret = ScriptedGenerator("It weighs 2911 g.", confidence=0.3), _Retriever()
     ans = _auto(gen, ret).answer(Q)
     assert ans.route == "read-unsure" and ans.text == "The weight is 3435 g [1]." and gen.calls == ["closed", "read"]
     assert (ans.prompt_tokens, ans.completion_tokens) == (60, 10)
@@ -68,27 +33,27 @@ def test_an_unsure_unconfirmed_answer_is_replaced_by_reading_and_both_generation
 
 
 def test_a_refusal_stands_unless_refusals_are_read():
-    gen, ret = _Generator(REFUSAL, confidence=0.1), _Retriever()
+    gen, ret = ScriptedGenerator(REFUSAL, confidence=0.1), _Retriever()
     ans = _auto(gen, ret).answer(Q)
     assert ans.route == "refusal" and ans.text == REFUSAL and ret.searches == 0
-    gen = _Generator(REFUSAL, confidence=0.9)
+    gen = ScriptedGenerator(REFUSAL, confidence=0.9)
     ans = _auto(gen, _Retriever(), read_refusals=True).answer(Q)
     assert ans.route == "read-refusal" and gen.calls == ["closed", "read"]
 
 
 def test_a_question_that_touches_a_changed_document_is_read_without_asking_the_weights():
-    gen, ret = _Generator("It weighs 2911 g.", confidence=0.99), _Retriever()
+    gen, ret = ScriptedGenerator("It weighs 2911 g.", confidence=0.99), _Retriever()
     ans = _auto(gen, ret, changed=frozenset({"m.md"})).answer(Q)
     assert ans.route == "read-changed" and gen.calls == ["read"] and ret.searches == 1
     # a changed document the search does not hit leaves the confident closed-book answer alone
-    gen = _Generator("It weighs 2911 g.", confidence=0.99)
+    gen = ScriptedGenerator("It weighs 2911 g.", confidence=0.99)
     ans = _auto(gen, _Retriever(), changed=frozenset({"other.md"})).answer(Q)
     assert ans.route == "closed-book" and gen.calls == ["closed"] and ans.embed_tokens == len(Q.split())
 
 
 def test_streaming_releases_the_decided_answer_once():
     got: list[str] = []
-    _auto(_Generator("It weighs 2911 g.", confidence=0.8), _Retriever()).answer(Q, on_text=got.append)
+    _auto(ScriptedGenerator("It weighs 2911 g.", confidence=0.8), _Retriever()).answer(Q, on_text=got.append)
     assert got == ["It weighs 2911 g."]
 
 

@@ -1,9 +1,7 @@
-from engrain.model.generate import Generation
 from engrain.rag.verify import VerifiedAnswerer, claims, supported
-from engrain.records import Passage
-
-Q = "What is the weight of the Lapwing RC-68e?"
-PASSAGES = [Passage("m.md", "m.md#1", "The Lapwing RC-68e weighs 3435 g and ships with the Bittern DL-71.", 0.9)]
+from scripted import PASSAGES, Q
+from scripted import ScriptedGenerator as _Generator
+from scripted import ScriptedRetriever as _Retriever
 
 
 def test_claims_are_the_values_an_answer_adds_to_the_question():
@@ -18,33 +16,6 @@ def test_an_answer_is_supported_only_when_every_claim_is_in_a_passage():
     assert not supported("It weighs 343 g.", Q, PASSAGES)  # a prefix of the real value is not it
     assert not supported("It weighs 3435 g and costs $900.", Q, PASSAGES)
     assert not supported("The documentation does not say.", Q, PASSAGES)
-
-
-class _Generator:
-    """Answers from a script: the closed-book reply, then the reading reply."""
-
-    def __init__(self, closed: str, read: str) -> None:
-        self.replies = {"closed": closed, "read": read}
-        self.calls: list[str] = []
-
-    def chat_ids(self, user: str) -> list[int]:
-        return [1] * (50 if "Question:" in user else 10)
-
-    def text_ids(self, text: str) -> list[int]:
-        return self.chat_ids(text)
-
-    def generate(self, ids: list[int], stop_at_newline: bool = False, max_new_tokens=None, on_text=None) -> Generation:
-        which = "read" if len(ids) == 50 else "closed"
-        self.calls.append(which)
-        return Generation(self.replies[which], len(ids), 5, 1.0, 2.0)
-
-
-class _Retriever:
-    def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
-        return PASSAGES[:k], {"embed": 0.5, "search": 0.1}
-
-    def embed_tokens(self, query: str) -> int:
-        return len(query.split())
 
 
 def test_a_supported_recall_stands_without_reading():
