@@ -341,6 +341,16 @@ def retrain(
     _say(f"retrain: production is now {cycle.candidate} (was {cycle.production})")
 
 
+@app.command()
+def leakage(config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """Plant canary secrets in a copy of the corpus, build rag and train ft on it (scrubbing on and off), attack both."""
+    from engrain.leakage import leakage as run_leakage
+
+    report = run_leakage(_load(config, overrides), _say)
+    Console(soft_wrap=True).print(report.read_text(), highlight=False, markup=False)
+    _say(f"leakage: {report}")
+
+
 models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, show, promote, rollback, diff, audit.")
 app.add_typer(models_app, name="models")
 WHY = Annotated[str, typer.Option("--why", help="Reason, kept in the audit log.")]
