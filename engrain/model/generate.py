@@ -132,7 +132,7 @@ class Generator:
         t1 = time.perf_counter()
         past, pos = out.past_key_values, pos[:, -1:]
         while True:
-            picks = [_pick(out.logits[i, -1]) for i in range(len(rows))]
+            picks = [(pad, 0.0) if row.done else _pick(out.logits[i, -1]) for i, row in enumerate(rows)]
             live = [row.take(*pick) if not row.done else False for row, pick in zip(rows, picks)]
             if not any(live):
                 break
@@ -142,6 +142,7 @@ class Generator:
             past = out.past_key_values
         _sync(self.device)
         return [row.error or row.result((t1 - t0) * 1e3, (row.finished - t1) * 1e3) for row in rows]
+
 
 def _pick(logits: torch.Tensor) -> tuple[int, float]:
     """The greedy token and its log-probability (what `auto` routing reads as confidence)."""
