@@ -68,9 +68,11 @@ def _load(config: Path, overrides: list[str] | None):
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the sample domain, workspace and report.")] = Path("engrain-demo"),
     quick: Annotated[bool, typer.Option(help="A much smaller run (about 3 minutes): a smoke test, not a result.")] = False,
+    second_cycle: Annotated[bool, typer.Option(help="Then apply the domain's release 2 and run a retraining cycle.")] = True,
     overrides: SET = None,
 ) -> None:
-    """Run the whole bake-off on a bundled fictional domain and write report.{json,md,html}."""
+    """Run the whole bake-off on a bundled fictional domain and write report.{json,md,html}; then release 2
+    of the domain arrives and a retraining cycle (engrain retrain) meets it."""
     from engrain.demo.domain import build_domain
     from engrain.demo.project import write_demo_config
     from engrain.recipe import run_all
@@ -81,7 +83,16 @@ def demo(
     cfg = write_demo_config(out, quick=quick, overrides=overrides)
     report_dir = run_all(cfg, _say, report_dir=out)
     _print_headline(report_dir)
-    _say(f"demo finished in {time.perf_counter() - t0:.0f} s; report: {artifact_in(report_dir, 'report', 'html')}")
+    t1 = time.perf_counter()
+    _say(f"first cycle finished in {t1 - t0:.0f} s; report: {artifact_in(report_dir, 'report', 'html')}")
+    if second_cycle:
+        from engrain.demo.second_cycle import headline, run_second_cycle
+
+        cycle = run_second_cycle(out, cfg, _say)
+        for line in headline(cycle):
+            console.print(line, highlight=False)
+        _say(f"second cycle finished in {time.perf_counter() - t1:.0f} s; report: {cycle.report}")
+    _say(f"demo finished in {time.perf_counter() - t0:.0f} s")
 
 
 @app.command()

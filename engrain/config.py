@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engrain.errors import EngrainError
 from engrain.io import read_toml, validated
 from engrain.pipelines import NAMES as PIPELINE_NAMES
+from engrain.pipelines import PIPELINES
 
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct"
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
@@ -208,6 +209,16 @@ class RetrainConfig(_Section):
                             "minus production's must be at least this (negative: a tolerated drop).")
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Gate: a drop on any eval set with McNemar p below this "
                          "refuses the promotion.")
+    reference: list[str] = Field(["rag"], description="Untuned pipelines also answering the current eval set on the "
+                                 "new index, beside the stale and the retrained model (shown, not gated).")
+
+    @field_validator("reference")
+    @classmethod
+    def _untuned(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in PIPELINES or PIPELINES[name].tuned:
+                raise ValueError(f"retrain.reference: {name!r} is not an untuned pipeline (base, rag)")
+        return names
 
 
 class EngrainConfig(_Section):
@@ -288,9 +299,10 @@ def dump_toml(cfg: EngrainConfig) -> str:
     """A complete, commented TOML rendering: the scaffold users edit."""
     lines = ["# engrain project config. Every field is optional; defaults shown.", ""]
     top = cfg.model_dump(mode="json")
-    for key in ("name", "workspace", "seed"):
+    sections = [k for k, v in top.items() if isinstance(v, dict)]
+    for key in (k for k in top if k not in sections):
         lines.append(f"{key} = {_toml_value(top[key])}")
-    for section in ("data", "model", "synth", "train", "rag", "eval", "cost", "serve"):
+    for section in sections:
         lines += ["", f"[{section}]"]
         _dump_section(lines, getattr(cfg, section), top[section], section)
     return "\n".join(lines) + "\n"

@@ -122,8 +122,9 @@ def _train_candidate(cfg: EngrainConfig, ws: Workspace, examples: list[Example],
                                  {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name})
 
 
-def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalItem]]]:
-    """The frozen eval set of every registered model (oldest first) and the current one, each once."""
+def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalItem], bool]]:
+    """The frozen eval set of every registered model (oldest first) and the current one, each once;
+    the flag marks the current one."""
     from engrain.evaluate.runner import sample_items
     from engrain.registry import Registry
 
@@ -134,41 +135,53 @@ def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalIt
                 sets[sha] = (f"eval set of {m.id}", reg.eval_set(sha))
         current = reg.store_eval_set(ws.path("synth", "eval"))
         sets.setdefault(current, ("current eval set", reg.eval_set(current)))
-    return [(label, sample_items(recipe.load_eval_file(path), cfg.eval.limit, cfg.seed)) for label, path in sets.values()]
+    return [(label, sample_items(recipe.load_eval_file(path), cfg.eval.limit, cfg.seed), sha == current)
+            for sha, (label, path) in sets.items()]
 
 
 def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str, say) -> dict:
-    """Both models, closed-book, on every eval set: rates, latency, cost per query, flips, McNemar."""
+    """Both models, closed-book, on every eval set: rates, latency, cost per query, flips, McNemar; the
+    reference pipelines (rag on the new index) on the current set."""
     from engrain.answerers import AnswererFactory
-    from engrain.cost.model import query_cost
-    from engrain.cost.pricebook import load_pricebook
     from engrain.evaluate import runner
     from engrain.evaluate.stats import mcnemar
     from engrain.registry import Registry
 
-    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     with Registry(ws.dir("registry")) as reg:
         answerers = {name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
                      for name, mid in (("production", production), ("candidate", candidate))}
+    refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"))
     out = []
-    for label, items in _eval_sets(cfg, ws):
-        say(f"retrain: {label}: {len(items)} questions x production and candidate")
+    for label, items, current in _eval_sets(cfg, ws):
+        say(f"retrain: {label}: {len(items)} questions x production and candidate"
+            + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else ""))
         rows = {name: runner.run(a, items, cfg.eval.warmup) for name, a in answerers.items()}
-        models = {}
-        for name, rs in rows.items():
-            m = runner.summarise(rs)["pipelines"][answerers[name].name]
-            models[name] = {"accuracy": m["accuracy"], "hallucination": m["hallucination_rate"],
-                            "abstention": m["abstention_rate"], "latency_mean_ms": m["latency_ms"]["mean"],
-                            "cost_per_query": query_cost(prices, round(m["prompt_tokens_mean"]),
-                                                         round(m["completion_tokens_mean"]))}
+        references = {name: _rates(cfg, runner.run(refs.build(name), items, cfg.eval.warmup))
+                      for name in (cfg.retrain.reference if current else [])}
         p, c = rows["production"], rows["candidate"]
         flips = [{"id": a["id"], "question": a["question"], "production": a["answer"], "candidate": b["answer"],
                   "now": "right" if b["correct"] else "wrong"} for a, b in zip(p, c) if a["correct"] != b["correct"]]
-        test = mcnemar([r["correct"] for r in p], [r["correct"] for r in c])
-        out.append({"label": label, "n": len(items), "correct": {"production": sum(r["correct"] for r in p),
-                                                                 "candidate": sum(r["correct"] for r in c)},
-                    **models, "mcnemar": test, "flips": flips})
+        out.append({"label": label, "n": len(items), "current": current,
+                    "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
+                    "production": _rates(cfg, p), "candidate": _rates(cfg, c), "references": references,
+                    "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]), "flips": flips})
     return {"sets": out}
+
+
+def _rates(cfg: EngrainConfig, rows: list[dict]) -> dict:
+    """One model's figures on one eval set, per category too."""
+    from engrain.cost.model import query_cost
+    from engrain.cost.pricebook import load_pricebook
+    from engrain.evaluate import runner
+
+    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
+    m = next(iter(runner.summarise(rows)["pipelines"].values()))
+    return {"accuracy": m["accuracy"], "hallucination": m["hallucination_rate"], "abstention": m["abstention_rate"],
+            "latency_mean_ms": m["latency_ms"]["mean"],
+            "cost_per_query": query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
+                                         m["retrieved_fraction"], round(m["embed_tokens_mean"])),
+            "by_category": {k: {"accuracy": v["accuracy"], "hallucination": v["hallucination_rate"]}
+                            for k, v in m.get("by_category", {}).items()}}
 
 
 def gate(sets: list[dict], alpha: float, min_gain: float) -> tuple[bool, list[str]]:
@@ -192,7 +205,8 @@ def gate(sets: list[dict], alpha: float, min_gain: float) -> tuple[bool, list[st
 
 
 def render(record: dict) -> str:
-    """The cycle's report: candidate vs production per eval set, the flips, the verdict."""
+    """The cycle's report: candidate vs production per eval set (and the references on the current one),
+    per category on the current set, the flips, the verdict."""
     lines = [f"# Retraining cycle {record['key']}", "",
              f"Production {record['production']} vs candidate {record['candidate']}: "
              f"**{'promoted' if record['promoted'] else 'refused'}**.", ""]
@@ -200,12 +214,25 @@ def render(record: dict) -> str:
     lines += ["| eval set | n | model | accuracy | hallucination | abstention | latency mean (ms) | cost/query (USD) |",
               "|---|---|---|---|---|---|---|---|"]
     for s in record["sets"]:
-        for name in ("production", "candidate"):
-            m = s[name]
+        for name, m in _models(s):
             lines.append(f"| {s['label']} | {s['n']} | {name} | {m['accuracy']:.1%} | {m['hallucination']:.1%} | "
                          f"{m['abstention']:.1%} | {m['latency_mean_ms']:,.0f} | {m['cost_per_query']:.6f} |")
+    for s in (s for s in record["sets"] if s.get("current")):
+        models = _models(s)
+        cats = sorted({c for _, m in models for c in m.get("by_category", {})})
+        lines += ["", f"## {s['label']}, per category (accuracy / hallucination)", "",
+                  "| model | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
+        for name, m in models:
+            cells = [f"{m['by_category'][c]['accuracy']:.0%} / {m['by_category'][c]['hallucination']:.0%}"
+                     if c in m.get("by_category", {}) else "-" for c in cats]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for s in record["sets"]:
         lines += ["", f"## {s['label']}: McNemar p = {s['mcnemar']['p_value']:.3g}, {len(s['flips'])} flips", ""]
         lines += [f"- now {f['now']}: {f['question']} — production: {f['production']!r}; candidate: {f['candidate']!r}"
                   for f in s["flips"]]
     return "\n".join(lines) + "\n"
+
+
+def _models(s: dict) -> list[tuple[str, dict]]:
+    """Production (the stale checkpoint), candidate (retrained), then the reference pipelines."""
+    return [("production", s["production"]), ("candidate", s["candidate"]), *s.get("references", {}).items()]

@@ -22,6 +22,7 @@ def test_overrides_are_typed_and_validated(tmp_path):
 def test_the_scaffold_round_trips(tmp_path):
     cfg = EngrainConfig(seed=7)
     cfg.synth.teacher.qa_per_passage = 2
+    cfg.retrain.replay, cfg.serve.max_batch = 0.3, 3  # every section is written, none left to its default
     path = tmp_path / "engrain.toml"
     path.write_text(dump_toml(cfg))
     assert load(path).model_dump() == cfg.model_dump()
@@ -51,3 +52,11 @@ def test_negative_max_steps_is_refused():
 
     with pytest.raises(EngrainError, match="train.max_steps"):
         validate(raw)
+
+
+def test_retrain_references_must_be_untuned_pipelines(tmp_path):
+    path = tmp_path / "engrain.toml"
+    path.write_text(dump_toml(EngrainConfig()))
+    assert load(path, ['retrain.reference=["base", "rag"]']).retrain.reference == ["base", "rag"]
+    with pytest.raises(EngrainError, match="retrain.reference"):
+        load(path, ['retrain.reference=["ft"]'])

@@ -4,6 +4,7 @@ import pytest
 
 from engrain import recipe
 from engrain.errors import EngrainError
+from engrain.io import read_json
 from engrain.registry import Registry
 from engrain.retrain import gate, retrain
 from engrain.workspace import Workspace, read_split
@@ -50,6 +51,11 @@ def test_a_cycle_trains_on_what_changed_promotes_through_the_gate_and_runs_once(
         n_models = len(reg.models())
     text = cycle.report.read_text()
     assert "| production |" in text and "| candidate |" in text and "promoted" in text
+    record = read_json(cycle.report.with_suffix(".json"))
+    current = [s for s in record["sets"] if s["current"]]
+    assert len(current) == 1 and list(current[0]["references"]) == ["rag"]  # rag on the new index, current set only
+    assert all(not s["references"] for s in record["sets"] if not s["current"])
+    assert "| current eval set | " in text and "| rag |" in text and "per category" in text
     assert retrain(cfg, logs=[str(new_logs)], say=said.append, progress=False) is None  # production knows it all now
     with Registry(ws.dir("registry")) as reg:
         assert len(reg.models()) == n_models

@@ -22,6 +22,9 @@ from engrain.demo.facts import (
 from engrain.io import atomic_path, write_json, write_jsonl, write_text
 
 
+RELEASE_2 = "release-2.json"  # written by engrain.demo.release when release 2 is complete
+
+
 @dataclass
 class DomainSummary:
     n_docs: int  # documents as ingest sees them: each knowledge-base article counts as one
@@ -635,6 +638,7 @@ def build_domain(out_dir: str | Path, seed: int = 0) -> DomainSummary:
     conversations = _conversations(w, 230)
     eval_rows, provenance = _eval(w)
 
+    (out / RELEASE_2).unlink(missing_ok=True)  # the docs go back to release 1: release 2 is applied again later
     with atomic_path(out / "docs", is_dir=True) as tmp:  # replace the whole folder: no stale files
         for doc in docs:
             if doc.fmt == "jsonl":
