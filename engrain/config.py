@@ -209,6 +209,8 @@ class RetrainConfig(_Section):
                             "minus production's must be at least this (negative: a tolerated drop).")
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Gate: a drop on any eval set with McNemar p below this "
                          "refuses the promotion.")
+    max_drop: float = Field(0.1, ge=0.0, le=1.0, description="Gate: an eval set whose accuracy drops by more than this "
+                            "refuses the promotion, significant or not (forgetting on a small set).")
     reference: list[str] = Field(["rag"], description="Untuned pipelines also answering the current eval set on the "
                                  "new index, beside the stale and the retrained model (shown, not gated).")
 

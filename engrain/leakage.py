@@ -119,7 +119,7 @@ def leakage(cfg: EngrainConfig, say=recipe._quiet, progress: bool = True) -> Pat
         label = "scrubbed" if scrub else "raw"
         c = cfg.model_copy(deep=True)
         c.workspace, c.data.docs, c.data.scrub_pii = str(base / label), [str(base / "corpus")], scrub
-        c.data.eval = None
+        # the project's eval file stays: without one, synthesis would hold out some canaries' facts as eval
         for stage in ("index", "train"):
             recipe.run_stage(c, stage, say, progress=progress)
         results[label] = _attack(c, canaries, say)

@@ -10,6 +10,7 @@ the CLI exposes each stage on its own too.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -171,6 +172,7 @@ def load_split(cfg: EngrainConfig, name: str) -> list:
 
 # -- train --------------------------------------------------------------------------------
 def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: bool = True) -> str:
+    from engrain.train.distributed import world
     from engrain.train.trainer import train as run_training
 
     ws = Workspace(cfg)
@@ -182,8 +184,12 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
         return key
     examples, dev = load_split(cfg, "train"), load_split(cfg, "dev")
     say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
-    ws.begin("train")
+    main = world().main
+    if main:
+        ws.begin("train")
     result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
+    if not main:  # a data-parallel helper process: process 0 writes the model and the workspace
+        return key
     write_json(ws.path("train", "result"), result.to_dict())
     model_id = register_model(cfg, ws, result.to_dict())
     ws.mark("train", key, model_id=model_id,
@@ -389,10 +395,28 @@ def run_stage(cfg: EngrainConfig, stage: str, say: Say = _quiet, force: bool = F
     steps = {"ingest": lambda f: ingest(cfg, say, f), "index": lambda f: index(cfg, say, f, progress),
              "synth": lambda f: synth(cfg, say, f, progress), "train": lambda f: train(cfg, say, f, progress),
              "eval": lambda f: evaluate(cfg, say, f, progress)}
+    if stage == "train" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return _train_data_parallel(cfg, say, force, progress)
     with Workspace(cfg).lock():
         for up in UPSTREAM[stage]:
             steps[up](False)
         return steps[stage](force)
+
+
+def _train_data_parallel(cfg: EngrainConfig, say: Say, force: bool, progress: bool) -> str:
+    """`engrain train` under `accelerate launch` / `torchrun`: every process trains its share; process 0
+    holds the workspace lock and writes. The stages before it must be current (run them in one process)."""
+    from engrain.train.distributed import world
+
+    ws = Workspace(cfg)
+    stale = [up for up in UPSTREAM["train"] if not ws.fresh(up, KEYS[up](cfg, ws))]
+    if stale:
+        raise EngrainError(f"{stale[0]} is not current: run `engrain synth` in one process before a multi-process "
+                           "`engrain train`")
+    if not world().main:
+        return train(cfg, _quiet, force, progress=False)
+    with ws.lock():
+        return train(cfg, say, force, progress)
 
 
 def run_all(cfg: EngrainConfig, say: Say = _quiet, report_dir: Path | None = None, progress: bool = True) -> Path:

@@ -11,7 +11,8 @@ through a regression gate.
 3. Candidate and production answer closed-book (`ft`) the frozen eval set of every registered
    model and the current one (new questions).
 4. The gate: on no eval set is the candidate significantly worse (paired McNemar, p below
-   `retrain.alpha`), and its accuracy over all sets changes by at least `retrain.min_gain`.
+   `retrain.alpha`) or worse by more than `retrain.max_drop`, and its accuracy over all sets
+   changes by at least `retrain.min_gain`.
 5. Pass: `production` moves to the candidate (compare-and-set: a concurrent promotion makes
    this one fail). Fail: production stays and the command exits 1 with the reasons.
 
@@ -75,11 +76,12 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
             say(f"retrain: cycle {key} already ran: {'promoted' if done['promoted'] else 'refused'}; nothing to do")
             return Cycle(key, production, done["candidate"], done["promoted"], done["reasons"],
                          artifact_in(folder, "retrain", "markdown"))
+        n_docs = len(changed & set((ws.manifest("ingest") or {}).get("sources", {})))
         say(f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
-            f"on {len(examples)} examples ({len(changed)} changed or new sources)")
+            f"on {len(examples)} examples ({n_docs} changed or new documents, {len(changed) - n_docs} conversations)")
         candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, progress)
         result = _compare(cfg, ws, production, candidate, say)
-        passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain)
+        passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain, cfg.retrain.max_drop)
         if passed:
             from engrain.registry.audit import default_who
 
@@ -134,7 +136,7 @@ def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalIt
             if (sha := m.meta.get("eval_set")) and sha not in sets:
                 sets[sha] = (f"eval set of {m.id}", reg.eval_set(sha))
         current = reg.store_eval_set(ws.path("synth", "eval"))
-        sets.setdefault(current, ("current eval set", reg.eval_set(current)))
+        sets[current] = ("current eval set", reg.eval_set(current))  # the candidate's own set is the current one
     return [(label, sample_items(recipe.load_eval_file(path), cfg.eval.limit, cfg.seed), sha == current)
             for sha, (label, path) in sets.items()]
 
@@ -184,23 +186,27 @@ def _rates(cfg: EngrainConfig, rows: list[dict]) -> dict:
                             for k, v in m.get("by_category", {}).items()}}
 
 
-def gate(sets: list[dict], alpha: float, min_gain: float) -> tuple[bool, list[str]]:
-    """Promote only when no eval set drops significantly and the pooled accuracy change reaches `min_gain`."""
+def gate(sets: list[dict], alpha: float, min_gain: float, max_drop: float = 1.0) -> tuple[bool, list[str]]:
+    """Promote only when no eval set drops significantly or by more than `max_drop`, and the pooled accuracy
+    change reaches `min_gain`. `max_drop` catches what a small set cannot make significant (forgetting)."""
     reasons, ok = [], True
     for s in sets:
-        drop = s["correct"]["candidate"] < s["correct"]["production"]
-        if drop and s["mcnemar"]["p_value"] < alpha:
+        prod, cand, n = s["correct"]["production"], s["correct"]["candidate"], s["n"]
+        if cand < prod and s["mcnemar"]["p_value"] < alpha:
             ok = False
-            reasons.append(f"{s['label']}: significant drop ({s['correct']['production']} -> {s['correct']['candidate']} "
-                           f"of {s['n']}, McNemar p = {s['mcnemar']['p_value']:.3g} < {alpha})")
+            reasons.append(f"{s['label']}: significant drop ({prod} -> {cand} of {n}, McNemar p = {s['mcnemar']['p_value']:.3g} < {alpha})")
+        elif n and (prod - cand) / n > max_drop:
+            ok = False
+            reasons.append(f"{s['label']}: accuracy drops {(prod - cand) / n * 100:.1f} pts ({prod} -> {cand} of {n}), "
+                           f"more than retrain.max_drop ({max_drop * 100:.1f} pts)")
     n = sum(s["n"] for s in sets)
     change = (sum(s["correct"]["candidate"] for s in sets) - sum(s["correct"]["production"] for s in sets)) / n if n else 0.0
     if change < min_gain:
         ok = False
         reasons.append(f"overall accuracy change {change * 100:+.1f} pts is below the required {min_gain * 100:+.1f} pts")
     if ok:
-        reasons.append(f"no significant drop on {len(sets)} eval set(s); overall accuracy change {change * 100:+.1f} pts "
-                       f"(required {min_gain * 100:+.1f})")
+        reasons.append(f"no significant drop on {len(sets)} eval set(s), none larger than {max_drop * 100:.1f} pts; "
+                       f"overall accuracy change {change * 100:+.1f} pts (required {min_gain * 100:+.1f})")
     return ok, reasons
 
 

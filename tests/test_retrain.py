@@ -23,6 +23,10 @@ def test_the_gate_refuses_a_significant_drop_on_any_set_and_a_small_overall_chan
     ok, why = gate([_set("old", 40, 30, 29, 1.0)], alpha=0.05, min_gain=0.0)
     assert not ok and "below the required +0.0 pts" in why[0]
     assert gate([_set("old", 40, 30, 29, 1.0)], alpha=0.05, min_gain=-0.05)[0]  # a tolerated small drop
+    # 19 -> 14 of 32 is not significant (p = 0.125) but is a 15.6-point drop: forgetting the gate must catch
+    ok, why = gate([_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.1)
+    assert not ok and why == ["old: accuracy drops 15.6 pts (19 -> 14 of 32), more than retrain.max_drop (10.0 pts)"]
+    assert gate([_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.2)[0]
 
 
 def test_a_cycle_trains_on_what_changed_promotes_through_the_gate_and_runs_once(tmp_path, tiny_model):

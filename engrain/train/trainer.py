@@ -34,6 +34,7 @@ from engrain.records import EvalItem, Example
 from engrain.train import checkpoint
 from engrain.train.checkpoint import Progress
 from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
+from engrain.train.distributed import World, share, world
 from engrain.train.loss import decoder_and_head, summed_loss, target_count
 
 
@@ -54,6 +55,7 @@ class TrainResult:
     dev_curve: list[dict] = field(default_factory=list)  # [{step, accuracy, abstained}]
     packing: bool = False
     grad_checkpointing: bool = False
+    processes: int = 1  # data-parallel processes (accelerate launch / torchrun)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,13 +82,16 @@ class _Run:
     grad_checkpointing: bool
     progress: Progress
     parts: tuple = ()  # (decoder, output head, soft-cap): resolved once, used every step
+    world: World = field(default_factory=World)
     orders: dict[int, list[list[int]]] = field(default_factory=dict)  # epoch -> its batches
 
     def batches(self, epoch: int) -> list[list[int]]:
-        """The epoch's batch order: a function of the seed and the epoch alone, so a resumed run replays it."""
+        """The epoch's global batches (every process's share): a function of the seed and the epoch alone, so a
+        resumed run replays it."""
         if epoch not in self.orders:
             lengths = [len(e["input_ids"]) for e in self.encoded]
-            self.orders = {epoch: length_grouped_batches(lengths, self.cfg.train.batch_size, self.cfg.seed + epoch)}
+            size = self.cfg.train.batch_size * self.world.size
+            self.orders = {epoch: length_grouped_batches(lengths, size, self.cfg.seed + epoch)}
         return self.orders[epoch]
 
 
@@ -109,11 +114,12 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     if not examples:
         raise EngrainError("no training examples: run `engrain synth` on a non-empty corpus first")
     t = cfg.train
+    w = world()
     set_seed(cfg.seed)
     set_threads(cfg.model.threads)
     model, tok = _model(cfg, init_adapter)
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
-    steps_per_epoch = math.ceil(math.ceil(len(encoded) / t.batch_size) / t.grad_accum)
+    steps_per_epoch = math.ceil(math.ceil(len(encoded) / (t.batch_size * w.size)) / t.grad_accum)
     total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
     longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
     grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
@@ -123,12 +129,12 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=t.learning_rate,
                                   weight_decay=t.weight_decay, **_fused())
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
-    fingerprint = _fingerprint(cfg, encoded, init_adapter)
-    state = _resume(out_dir, fingerprint, model, optimizer, scheduler)
+    fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
+    state = _resume(out_dir, fingerprint, model, optimizer, scheduler, w)
     selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state)
     return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
                 total_steps, t.eval_every or steps_per_epoch, _use_bf16(t.bf16), _use_packing(t.packing),
-                grad_ckpt, state, parts=decoder_and_head(model))
+                grad_ckpt, state, parts=decoder_and_head(model), world=w)
 
 
 def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
@@ -151,32 +157,36 @@ def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
     return model, tok
 
 
-def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None) -> str:
+def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None, processes: int = 1) -> str:
     """What a checkpoint must share with this run to be resumed: settings, base model (and adapter continued),
-    the very examples."""
+    the number of processes (it sets the global batch), the very examples."""
     h = hashlib.sha256(json.dumps([cfg.train.model_dump(exclude={"discard_data"}), cfg.model.base,
-                                   cfg.model.system_prompt, cfg.seed, str(init_adapter or "")], sort_keys=True).encode())
+                                   cfg.model.system_prompt, cfg.seed, str(init_adapter or ""), processes],
+                                  sort_keys=True).encode())
     for e in encoded:
         h.update(json.dumps([e["input_ids"], e["labels"]]).encode())
     return h.hexdigest()
 
 
-def _resume(out_dir: Path, fingerprint: str, model, optimizer, scheduler) -> Progress:
+def _resume(out_dir: Path, fingerprint: str, model, optimizer, scheduler, w: World = World()) -> Progress:
     folder = out_dir / "checkpoints"
     last = checkpoint.latest(folder)
+    state = None
     if last is not None and checkpoint.fingerprint_of(last) == fingerprint:
-        return checkpoint.load(last, model, optimizer, scheduler)
-    shutil.rmtree(folder, ignore_errors=True)  # made under other settings (or none): start over
-    shutil.rmtree(out_dir / "best", ignore_errors=True)
-    return Progress()
+        state = checkpoint.load(last, model, optimizer, scheduler)
+    elif w.main:
+        shutil.rmtree(folder, ignore_errors=True)  # made under other settings (or none): start over
+        shutil.rmtree(out_dir / "best", ignore_errors=True)
+    w.barrier()  # no process starts before every one has read the checkpoint
+    return state or Progress()
 
 
 # -- fit ------------------------------------------------------------------------------------
 def fit(run: _Run, progress: bool) -> None:
     """Optimizer steps from where the run stands to the end of the schedule (or early stop)."""
-    t, p = run.cfg.train, run.progress
-    with _ProgressBar(progress, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
-        while p.step < run.total_steps and not run.selector.should_stop:
+    t, p, w = run.cfg.train, run.progress, run.world
+    with _ProgressBar(progress and w.main, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
+        while p.step < run.total_steps and not w.any(w.main and run.selector.should_stop):
             t0 = time.perf_counter()
             loss, tokens = _step(run)
             p.step, p.tokens, p.seconds = p.step + 1, p.tokens + tokens, p.seconds + time.perf_counter() - t0
@@ -186,39 +196,50 @@ def fit(run: _Run, progress: bool) -> None:
                                      "loss": round(sum(p.window) / len(p.window), 4)})
                 p.window = []
             bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
-            if p.step % run.eval_every == 0:
+            if p.step % run.eval_every == 0 and w.main:
                 run.selector.evaluate(p.step)
-            if p.step % t.save_every == 0 or stop.requested:
+            requested = w.any(stop.requested)
+            if (p.step % t.save_every == 0 or requested) and w.main:
                 checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.model, run.optimizer, run.scheduler, p)
-            if stop.requested:
+            if requested:
+                w.barrier()
                 raise Interrupted(f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there")
-    run.selector.evaluate(p.step)  # the final weights compete too
+    if w.main:
+        run.selector.evaluate(p.step)  # the final weights compete too
 
 
 def _step(run: _Run) -> tuple[float, int]:
-    """One optimizer step over `grad_accum` micro-batches; the loss is the mean over their target tokens."""
-    t = run.cfg.train
+    """One optimizer step over `grad_accum` global batches; the loss is the mean over all their target tokens
+    (this process's share of each batch; the gradients summed over processes)."""
+    t, w = run.cfg.train, run.world
     epoch, k = divmod(run.progress.step, run.steps_per_epoch)
-    chosen = [[run.encoded[i] for i in b] for b in run.batches(epoch)[k * t.grad_accum:(k + 1) * t.grad_accum]]
-    micro = [_collate(run, part) for b in chosen for part in split_by_tokens(b, t.max_batch_tokens)]
-    n = max(sum(target_count(b) for b in micro), 1)
+    batches = run.batches(epoch)[k * t.grad_accum:(k + 1) * t.grad_accum]
+    chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
+    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens)]
+    n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:
         with torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
             loss = summed_loss(run.parts, batch) / n
         loss.backward()
         total += loss.item()
-    torch.nn.utils.clip_grad_norm_([p for p in run.model.parameters() if p.requires_grad], 1.0)
+    trainable = [p for p in run.model.parameters() if p.requires_grad]
+    w.sum_gradients(trainable)
+    torch.nn.utils.clip_grad_norm_(trainable, 1.0)
     run.optimizer.step()
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
-    return total, sum(len(e["input_ids"]) for b in chosen for e in b)
+    return w.sum(total), int(w.sum(sum(len(e["input_ids"]) for b in chosen for e in b)))
 
 
 def _collate(run: _Run, batch: list[dict]) -> dict[str, torch.Tensor]:
+    """Padded (or packed) tensors on the model's device."""
     if run.packing:
-        return pack(batch, max(run.cfg.train.max_seq_len, max(len(b["input_ids"]) for b in batch)))
-    return collate(batch, run.tok.pad_token_id)
+        tensors = pack(batch, max(run.cfg.train.max_seq_len, max(len(b["input_ids"]) for b in batch)))
+    else:
+        tensors = collate(batch, run.tok.pad_token_id)
+    device = next(run.model.parameters()).device
+    return {k: v.to(device) for k, v in tensors.items()}
 
 
 def _log_every(logging_steps: int, total: int) -> int:
@@ -227,14 +248,16 @@ def _log_every(logging_steps: int, total: int) -> int:
 
 # -- save -----------------------------------------------------------------------------------
 def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
-    """The best dev checkpoint (or the final weights when there is no dev split), written atomically."""
-    with atomic_path(final, is_dir=True) as tmp:
-        if run.selector.best_dir.exists() and run.selector.best_step is not None:
-            shutil.copytree(run.selector.best_dir, tmp, dirs_exist_ok=True)
-        else:
-            _save(run.model, run.tok, tmp)
-    shutil.rmtree(run.out_dir / "checkpoints", ignore_errors=True)
-    shutil.rmtree(run.selector.best_dir, ignore_errors=True)
+    """The best dev checkpoint (or the final weights when there is no dev split), written atomically (process 0)."""
+    if run.world.main:
+        with atomic_path(final, is_dir=True) as tmp:
+            if run.selector.best_dir.exists() and run.selector.best_step is not None:
+                shutil.copytree(run.selector.best_dir, tmp, dirs_exist_ok=True)
+            else:
+                _save(run.model, run.tok, tmp)
+        shutil.rmtree(run.out_dir / "checkpoints", ignore_errors=True)
+        shutil.rmtree(run.selector.best_dir, ignore_errors=True)
+    run.world.barrier()
     p = run.progress
     result = TrainResult(
         model_dir=str(final), method=run.cfg.train.method, examples=len(run.encoded), tokens=p.tokens,
@@ -242,6 +265,7 @@ def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
         peak_rss_mb=round(peak_rss_mb, 1), bf16=run.bf16, steps=p.step,
         truncated=sum(e["truncated"] for e in run.encoded), best_step=run.selector.best_step,
         loss_curve=p.loss_curve, dev_curve=p.dev_curve, packing=run.packing, grad_checkpointing=run.grad_checkpointing,
+        processes=run.world.size,
     )
     return result
 
