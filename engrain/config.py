@@ -160,6 +160,8 @@ class EvalConfig(_Section):
     throughput_concurrency: list[int] = Field(default_factory=lambda: [1, 2, 4], description="Requests in flight for the throughput figure.")
     throughput_queries: int = Field(8, ge=0, description="Queries per concurrency level (0: skip throughput).")
     forgetting: bool = Field(True, description="Perplexity of a shipped general-text sample, base vs fine-tuned.")
+    judge: bool = Field(False, description="Also grade every answer with the teacher (synth.teacher: an endpoint or a "
+                        "local model) as an LLM judge: judged accuracy beside containment, the same judge for every pipeline.")
 
     @field_validator("pipelines")
     @classmethod

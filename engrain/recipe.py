@@ -293,6 +293,8 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     if not force and ws.fresh("eval", key):
         say("eval: unchanged, reusing")
         return key
+    if cfg.eval.judge and not (cfg.synth.teacher.base_url or cfg.synth.teacher.local):
+        raise EngrainError("eval.judge grades with the teacher: set synth.teacher.base_url or synth.teacher.local")
     items = runner.sample_items(load_split(cfg, "eval"), cfg.eval.limit, cfg.seed)
     factory = AnswererFactory.for_workspace(cfg, ws)
     rows: list[dict] = []
@@ -301,6 +303,8 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
             answerer = factory.build(name)
             task = bar.add_task(f"eval {name}", total=len(items)) if bar else None
             rows += runner.run(answerer, items, cfg.eval.warmup, (lambda t=task: bar.advance(t)) if bar else None)
+    if cfg.eval.judge:
+        _judge(cfg, ws, rows, say, progress)
     summary = runner.summarise(rows)
     summary["throughput"] = _throughput(cfg, factory, items, say)
     summary["forgetting"] = _forgetting(cfg, factory, say)
@@ -315,8 +319,24 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
 
 
 def _eval_key(cfg: EngrainConfig, ws: Workspace) -> str:
+    judge = cfg.synth.teacher.model_dump(exclude={"max_requests"}) if cfg.eval.judge else None
     return stage_key("eval", ws.key("train"), ws.key("index"), ws.key("synth"), cfg.eval.model_dump(),
-                     cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed)
+                     cfg.model.model_dump(), cfg.rag.model_dump(), cfg.synth.refusal, cfg.seed, judge)
+
+
+def _judge(cfg: EngrainConfig, ws: Workspace, rows: list[dict], say: Say, progress: bool) -> None:
+    """Each row's `judged`: the teacher's verdict on an answer to an answerable question (None: no verdict);
+    a refusal there is wrong and, on an unanswerable one, right, as containment scores it."""
+    teacher = _teacher(cfg, ws, say, progress)
+    ask = [r for r in rows if r["references"] and not r["abstained"]]
+    verdicts = teacher.grade([(r["question"], r["references"], r["answer"]) for r in ask])
+    teacher.close()
+    for r in rows:
+        r["judged"] = r["correct"] if not r["references"] else False
+    for r, v in zip(ask, verdicts):
+        r["judged"] = v
+    say(f"eval: judge graded {sum(v is not None for v in verdicts)} of {len(ask)} answers "
+        f"({teacher.stats['requests']} requests, {teacher.stats['cache_hits']} cached)")
 
 
 def _throughput(cfg: EngrainConfig, factory, items: list[EvalItem], say: Say) -> list[dict]:

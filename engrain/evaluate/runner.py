@@ -97,6 +97,10 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
     for r in rs:
         cats[r["category"] if r["kind"] == "qa" else f"{r['category']} (completion)"].append(r)
     m["by_category"] = {c: _rates(v) for c, v in sorted(cats.items())}
+    if any("judged" in r for r in rs):  # eval.judge: the teacher's verdicts, where it gave one
+        graded = [bool(r["judged"]) for r in rs if r.get("judged") is not None]
+        m["judged_accuracy"] = round(sum(graded) / len(graded), 4) if graded else None
+        m["judged_n"] = len(graded)
     return m
 
 

@@ -97,18 +97,23 @@ def recommendation_line(rep: dict) -> str:
 
 
 def headline(rep: dict) -> Table:
+    """Accuracy by containment with its CI, token F1 (free-text references), the LLM judge's accuracy when
+    eval.judge ran, then the error rates, latency and cost."""
     cur = currency(rep)
+    judged = any("judged_accuracy" in rep["pipelines"][n] for n in pipelines(rep))
     rows = []
     for name in pipelines(rep):
         m = rep["pipelines"][name]
         lat = m.get("latency_ms") or {}
         rows.append([
-            name, f"{pct(m.get('accuracy'))} {ci(m.get('accuracy_ci'))}", pct(m.get("hallucination_rate")),
+            name, f"{pct(m.get('accuracy'))} {ci(m.get('accuracy_ci'))}", num(m.get("f1"), 3),
+            *([pct(m.get("judged_accuracy"))] if judged else []), pct(m.get("hallucination_rate")),
             pct(m.get("abstention_rate")), num(lat.get("mean"), 0), num(lat.get("p95"), 0),
             money(cost_per_1k(rep, name), cur),
         ])
-    return Table(["Pipeline", "Accuracy (95% CI)", "Hallucination", "Abstention", "Latency mean (ms)",
-                  "Latency p95 (ms)", f"Cost / 1k queries ({cur})"], rows)
+    return Table(["Pipeline", "Accuracy (95% CI)", "Token F1", *(["Judged accuracy"] if judged else []),
+                  "Hallucination", "Abstention", "Latency mean (ms)", "Latency p95 (ms)",
+                  f"Cost / 1k queries ({cur})"], rows)
 
 
 def eval_note(rep: dict) -> str:

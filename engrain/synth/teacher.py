@@ -186,6 +186,22 @@ class Teacher:
                 out.append((question, a))
         return out[:n]
 
+    def grade(self, rows: list[tuple[str, list[str], str]]) -> list[bool | None]:
+        """Whether each (question, references, answer) answer says what a reference says, in any wording:
+        an LLM judge for free-text answers that containment under-counts. None: no usable verdict."""
+        prompts = [
+            "Grade an answer to a question against the reference answers. It is correct when it gives the same "
+            "information as one of the references, whatever its wording, date or number format; it is wrong when it "
+            "gives other information or only part of it. Reply with one word: correct or wrong.\n\n"
+            f"Question: {q}\nReference answers: {' | '.join(refs)}\nAnswer: {answer}" for q, refs, answer in rows
+        ]
+        verdicts: list[bool | None] = []
+        for reply in self._complete_many(prompts):
+            word = (reply or "").strip().strip(_QUOTES + ".!").split()
+            first = word[0].lower().strip(".,!:") if word else ""
+            verdicts.append(True if first == "correct" else False if first == "wrong" else None)
+        return verdicts
+
     # -- transport -------------------------------------------------------------------------
     def _complete(self, prompt: str) -> str | None:
         return self._complete_many([prompt])[0]
