@@ -23,7 +23,7 @@ def run_second_cycle(out: Path, cfg: EngrainConfig, say, progress: bool = True) 
     say(f"release 2: {release.changed_facts} specs changed in {release.changed_docs} documents, "
         f"{release.new_products} products added ({release.new_docs} documents), {release.n_conversations} new "
         f"conversations, {release.n_eval} questions")
-    _production_from_candidate(cfg)
+    _release_one_in_production(cfg)
     cfg2 = cfg.model_copy(deep=True)
     cfg2.data.eval = f"domain/{RELEASE_EVAL}"
     cfg2.data.logs = list(dict.fromkeys([*cfg.data.logs, f"domain/{RELEASE_LOGS}"]))
@@ -35,13 +35,16 @@ def run_second_cycle(out: Path, cfg: EngrainConfig, say, progress: bool = True) 
     return cycle
 
 
-def _production_from_candidate(cfg: EngrainConfig) -> None:
+def _release_one_in_production(cfg: EngrainConfig) -> None:
     """Release 1's model ships, also when a previous demo run promoted its retrained one."""
     from engrain.registry import Registry
     from engrain.registry.audit import default_who
 
-    with Registry(Workspace(cfg).dir("registry")) as reg:
-        release_1 = reg.alias("candidate")  # what the first cycle just trained (or found trained)
+    ws = Workspace(cfg)
+    release_1 = (ws.manifest("train") or {}).get("model_id")  # what the first cycle trained (or found trained)
+    if release_1 is None:
+        raise RuntimeError("the second cycle runs after the first: no trained model in the workspace")
+    with Registry(ws.dir("registry")) as reg:
         if reg.alias("production") != release_1:
             reg.promote(release_1, "production", default_who(), "demo: release 1's model ships")
 
