@@ -10,7 +10,6 @@ the CLI exposes each stage on its own too.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -415,7 +414,9 @@ def run_stage(cfg: EngrainConfig, stage: str, say: Say = _quiet, force: bool = F
     steps = {"ingest": lambda f: ingest(cfg, say, f), "index": lambda f: index(cfg, say, f, progress),
              "synth": lambda f: synth(cfg, say, f, progress), "train": lambda f: train(cfg, say, f, progress),
              "eval": lambda f: evaluate(cfg, say, f, progress)}
-    if stage == "train" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    from engrain.train.distributed import launched
+
+    if stage == "train" and launched():
         return _train_data_parallel(cfg, say, force, progress)
     with Workspace(cfg).lock():
         for up in UPSTREAM[stage]:

@@ -145,6 +145,7 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
     """Both models, closed-book, on every eval set: rates, latency, cost per query, flips, McNemar; the
     reference pipelines (rag on the new index) on the current set."""
     from engrain.answerers import AnswererFactory
+    from engrain.cost.pricebook import load_pricebook
     from engrain.evaluate import runner
     from engrain.evaluate.stats import mcnemar
     from engrain.registry import Registry
@@ -153,30 +154,29 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
         answerers = {name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
                      for name, mid in (("production", production), ("candidate", candidate))}
     refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"))
+    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     out = []
     for label, items, current in _eval_sets(cfg, ws):
         say(f"retrain: {label}: {len(items)} questions x production and candidate"
             + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else ""))
         rows = {name: runner.run(a, items, cfg.eval.warmup) for name, a in answerers.items()}
-        references = {name: _rates(cfg, runner.run(refs.build(name), items, cfg.eval.warmup))
+        references = {name: _rates(prices, runner.run(refs.build(name), items, cfg.eval.warmup))
                       for name in (cfg.retrain.reference if current else [])}
         p, c = rows["production"], rows["candidate"]
         flips = [{"id": a["id"], "question": a["question"], "production": a["answer"], "candidate": b["answer"],
                   "now": "right" if b["correct"] else "wrong"} for a, b in zip(p, c) if a["correct"] != b["correct"]]
         out.append({"label": label, "n": len(items), "current": current,
                     "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
-                    "production": _rates(cfg, p), "candidate": _rates(cfg, c), "references": references,
+                    "production": _rates(prices, p), "candidate": _rates(prices, c), "references": references,
                     "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]), "flips": flips})
     return {"sets": out}
 
 
-def _rates(cfg: EngrainConfig, rows: list[dict]) -> dict:
+def _rates(prices, rows: list[dict]) -> dict:
     """One model's figures on one eval set, per category too."""
     from engrain.cost.model import query_cost
-    from engrain.cost.pricebook import load_pricebook
     from engrain.evaluate import runner
 
-    prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     m = next(iter(runner.summarise(rows)["pipelines"].values()))
     return {"accuracy": m["accuracy"], "hallucination": m["hallucination_rate"], "abstention": m["abstention_rate"],
             "latency_mean_ms": m["latency_ms"]["mean"],

@@ -52,10 +52,14 @@ class World:
             torch.distributed.barrier()
 
 
+def launched() -> bool:
+    """Started by a multi-process launcher (several processes), without joining any group."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
 def world() -> World:
     """This process's place among the launched ones; joins the process group on first use."""
-    size = int(os.environ.get("WORLD_SIZE", "1"))
-    if size <= 1:
+    if not launched():
         return World()
     import torch.distributed as dist
 
