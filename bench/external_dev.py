@@ -2,17 +2,21 @@
 of its eval file that the eval sample does not hold.
 
 For a project whose stages have run (e.g. the workspace of `bench/bench_external.py`), this draws
-`--n` questions from outside the eval sample (`eval.limit`, `seed`), answers them with `ft`, `rag`,
-`ft+rag` and `ft+rag` reading after a refusal (`rag.read_refusals = true`), then asks the tuned
-model again every question it refused with the refusal blocked: how many of its refusals hid an
-answer it knew.
+`--n` questions from outside the eval sample (`eval.limit`, `seed`) and answers each once with the
+three parts every hybrid is made of: the tuned model closed-book (`ft`), the base model reading the
+retrieved passages (`rag`) and the tuned model reading them (`ft+rag` with `rag.hybrid = read`).
+The `ft+rag` verify variants follow from those parts exactly as `engrain.rag.verify` combines them
+(same greedy answers, same passages): the closed-book answer stands when the passages contain its
+claims, a refusal stands unless `rag.read_refusals`, anything else is read. Then the tuned model is
+asked again every question it refused, with the refusal blocked: how many refusals hid an answer.
 
-    python bench/external_dev.py -c /tmp/engrain-external/wiki-newpages-bio/engrain.toml [--n 120] [--limit 120]
+    python bench/external_dev.py -c /tmp/engrain-external/wiki-newpages-bio/engrain.toml [--n 120] [--out rows.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 from pathlib import Path
@@ -20,16 +24,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+VARIANTS = {  # label -> how ft+rag picks from (closed-book row, tuned-reader row, supported)
+    "ft+rag (verify, default: a closed-book refusal stands)":
+        lambda ft, read, ok: ft if ok or ft["abstained"] else read,
+    "ft+rag (verify, rag.read_refusals = true)": lambda ft, read, ok: ft if ok else read,
+    "ft+rag (rag.hybrid = read)": lambda ft, read, ok: read,
+}
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("-c", "--config", type=Path, required=True)
     ap.add_argument("--n", type=int, default=120, help="dev questions")
     ap.add_argument("--limit", type=int, default=120, help="the eval sample's eval.limit, kept out of dev")
+    ap.add_argument("--out", type=Path, help="write every answer (JSON) here")
     args = ap.parse_args()
     from engrain.answerers import AnswererFactory
     from engrain.config import load
     from engrain.evaluate import runner
+    from engrain.rag.answerer import RagAnswerer
+    from engrain.rag.verify import supported
     from engrain.recipe import load_split
     from engrain.workspace import Workspace
 
@@ -37,21 +51,25 @@ def main() -> int:
     everything = load_split(cfg, "eval")
     held = {it.id for it in runner.sample_items(everything, cfg.eval.limit, cfg.seed)}
     dev = random.Random(cfg.seed + 12345).sample([it for it in everything if it.id not in held], args.n)
-    print(f"dev: {len(dev)} questions outside the eval sample of {len(held)}")
+    print(f"dev: {len(dev)} questions outside the eval sample of {len(held)}", flush=True)
+    f = AnswererFactory.for_workspace(cfg, Workspace(cfg))
+    parts = {"ft": f.build("ft"), "rag": f.build("rag"),
+             "read": RagAnswerer("read", f.tuned, f.retriever, cfg.rag.top_k, cfg.synth.refusal)}
+    rows = {name: {r["id"]: r for r in runner.run(a, dev, 1)} for name, a in parts.items()}
+    ok = {it.id: supported(rows["ft"][it.id]["answer"], it.question, f.retriever.search(it.question, cfg.rag.top_k)[0])
+          for it in dev}
+    table = {"ft": list(rows["ft"].values()), "rag": list(rows["rag"].values())}
+    for label, pick in VARIANTS.items():
+        table[label] = [pick(rows["ft"][i], rows["read"][i], ok[i]) for i in rows["ft"]]
     print("| pipeline | accuracy | hallucination | abstention | token F1 |\n|---|---|---|---|---|")
-    ft_rows = []
-    for overrides, names in (([], ["ft", "rag", "ft+rag"]), (["rag.read_refusals=true"], ["ft+rag"])):
-        c = load(args.config, [f"eval.limit={args.limit}", *overrides])
-        factory = AnswererFactory.for_workspace(c, Workspace(c))
-        for name in names:
-            rows = runner.run(factory.build(name), dev, 1)
-            ft_rows = rows if name == "ft" else ft_rows
-            m = runner.summarise(rows)["pipelines"][name]
-            label = name + (" (reading after a refusal)" if overrides else "")
-            print(f"| {label} | {m['accuracy']:.1%} | {m['hallucination_rate']:.1%} | {m['abstention_rate']:.1%} | {m['f1']:.3f} |",
-                  flush=True)
-    refused, right = forced_answers(cfg, [r for r in ft_rows if r["abstained"]])
+    for label, rs in table.items():
+        n = len(rs)
+        print(f"| {label} | {sum(r['correct'] for r in rs) / n:.1%} | {sum(r['hallucinated'] for r in rs) / n:.1%} | "
+              f"{sum(r['abstained'] for r in rs) / n:.1%} | {sum(r['f1'] for r in rs) / n:.3f} |")
+    refused, right = forced_answers(cfg, [r for r in table["ft"] if r["abstained"]])
     print(f"ft refused {refused} dev questions; with the refusal blocked, {right} of them were answered correctly")
+    if args.out:
+        args.out.write_text(json.dumps({"rows": rows, "supported": ok}, ensure_ascii=False), encoding="utf-8")
     return 0
 
 

@@ -81,7 +81,7 @@ class SynthConfig(_Section):
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
     composed: float = Field(0.0, ge=0, le=1, description="Two-fact questions (comparisons, and bridges that name the linked entity first), as a fraction of QA.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
-    raft_fraction: float = Field(0.05, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
+    raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
     raft_abstain_share: float = Field(0.25, ge=0, le=1, description="Extra RAFT records for questions the corpus does not answer: target is the refusal.")
     raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that keep the answer-bearing chunk; the rest are answered from memory.")
     include_logs: bool = Field(True, description="Train on the assistant turns of interaction logs.")

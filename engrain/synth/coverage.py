@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engrain.records import Example
-from engrain.synth.generic import SpanFact
+from engrain.synth.generic import SpanFact, is_heading
 from engrain.synth.nlp import ParsedDoc
 
 MIN_SENTENCE_WORDS = 4  # shorter lines are headings ("Early career.") and table labels
@@ -20,7 +20,8 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
 def coverage(parsed: list[ParsedDoc], spans: list[SpanFact], train: list[Example]) -> dict:
-    sents = [s for p in parsed for s in p.sentences if len(s.original.split()) >= MIN_SENTENCE_WORDS]
+    sents = [s for p in parsed for s in p.sentences
+             if len(s.original.split()) >= MIN_SENTENCE_WORDS and not is_heading(s, p)]
     with_span = {f.sentence for f in spans}
     trained_keys = {e.fact for e in train}
     trained = {f.sentence for f in spans if f.key in trained_keys}

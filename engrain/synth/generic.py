@@ -69,12 +69,17 @@ def span_facts(parsed: list[ParsedDoc]) -> list[SpanFact]:
     out = []
     for pdoc in parsed:
         for sent in pdoc.sentences:
-            if len(sent.text.split()) > MAX_SENTENCE_WORDS:
+            if len(sent.text.split()) > MAX_SENTENCE_WORDS or is_heading(sent, pdoc):
                 continue
             for span in answer_spans(sent):
                 if fact := _span_fact(pdoc, sent, span):
                     out.append(fact)
     return out
+
+
+def is_heading(sent: Sentence, pdoc: ParsedDoc) -> bool:
+    """The title line ("Andrew Turner (rugby union, born 2002)") states nothing to ask about."""
+    return sent.original.strip().rstrip(".") == pdoc.title
 
 
 def answer_spans(sent: Sentence) -> list:
@@ -130,11 +135,10 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
     if pdoc.subject.lower() in span.text.lower() or span.text.lower() in pdoc.subject.lower():
         return None  # the subject itself is asked for by reverse questions
     wh = wh_phrase(span)
-    fronted = front_question(span, wh)
-    in_place = in_place_question(span, wh)
-    questions = [q for q in (fronted, in_place) if q]
-    if fronted and pdoc.title != pdoc.subject and pdoc.subject in fronted:
-        questions.append(fronted.replace(pdoc.subject, pdoc.title, 1))
+    written = front_question(span, wh)
+    fronted = _as_titled(written, pdoc) if written else None
+    titled = fronted.replace(pdoc.subject, pdoc.title, 1) if fronted and pdoc.subject in fronted else None
+    questions = [q for q in (fronted, titled, in_place_question(span, wh), written) if q]
     if not questions:
         return None
     cloze = sent.text[: span.start_char - sent.parse.start_char].rstrip()
@@ -143,6 +147,19 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
     subject = pdoc.subject if pdoc.subject in (fronted or "") else ""
     return SpanFact(sent.doc_id, sent.original, sent.text, answer, _label(span), tuple(dict.fromkeys(questions)),
                     cloze if len(cloze.split()) >= 3 else "", subject, content)
+
+
+def _as_titled(question: str, pdoc: ParsedDoc) -> str:
+    """The subject named as the title names it, the way a reader asks: the text's
+    'Nathan-Dylan Saliba' or 'Saliba' is the title's 'Nathan Saliba'."""
+    if pdoc.subject in question:
+        return question
+    for alias in pdoc.aliases:
+        # a whole name, not the end of another one ("John Saliba" is someone else)
+        m = re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", question)
+        if m and not re.search(r"[A-Z][\w.-]*\s$", question[: m.start()]):
+            return question[: m.start()] + pdoc.subject + question[m.end():]
+    return question
 
 
 def wh_phrase(span) -> str:
@@ -217,14 +234,30 @@ def _governor(root):
 
 
 def _subject(verb):
-    """The verb's subject; a conjoined verb borrows its head's ('born in X and raised in Y')."""
+    """The verb's subject; a conjoined verb borrows its head's ('born in X and raised in Y'),
+    a relative clause its antecedent's ('X is a player who plays for Y': X plays for Y)."""
     for _ in range(3):
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None and subj.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+            return _antecedent(verb.head)
         if subj is not None:
             return None if subj.pos_ == "PRON" or subj.tag_ in ("WP", "WDT") else subj
         if verb.dep_ not in ("conj", "xcomp"):
             return None
         verb = verb.head
+    return None
+
+
+def _antecedent(noun):
+    """Who a relative clause is about: a named noun itself, or the subject a predicate noun
+    describes ('X is a player who ...', 'X, a player who ...')."""
+    if noun.pos_ == "PROPN":
+        return noun
+    if noun.dep_ == "attr" and noun.head.lemma_ == "be":
+        subj = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+        return subj if subj is not None and subj.pos_ == "PROPN" else None
+    if noun.dep_ == "appos" and noun.head.pos_ == "PROPN":
+        return noun.head
     return None
 
 
@@ -269,7 +302,8 @@ def _nationality_question(root) -> str | None:
 def _phrase(tok) -> str:
     """A noun's name: its left modifiers and itself, without appositives or clauses."""
     doc = tok.doc
-    words = [t for t in doc[tok.left_edge.i : tok.i + 1] if t.dep_ != "punct" or t.text == "'s"]
+    words = [t for t in doc[tok.left_edge.i : tok.i + 1]
+             if t.dep_ != "punct" or t.text == "'s" or (t.text == "-" and not t.whitespace_)]  # "Nathan-Dylan"
     return _tokens_text(words)
 
 

@@ -65,6 +65,7 @@ class ParsedDoc:
     subject: str  # the document's subject as the text names it: "Andrew Turner"
     title: str  # the full title: "Andrew Turner (rugby union, born 2002)"
     sentences: list[Sentence]
+    aliases: tuple[str, ...] = ()  # other names the text gives the subject: "Nathan-Dylan Saliba", "Saliba"
 
 
 def subject_of(title: str) -> str:
@@ -87,9 +88,27 @@ def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
     out, i = [], 0
     for doc, sents, texts in zip(docs, raw, resolved):
         items = [Sentence(doc.id, j, o, t, parses[i + j][:]) for j, (o, t) in enumerate(zip(sents, texts))]
-        out.append(ParsedDoc(doc, subject_of(doc.title), doc.title.strip(), items))
+        subject = subject_of(doc.title)
+        out.append(ParsedDoc(doc, subject, doc.title.strip(), items, aliases(subject, items)))
         i += len(sents)
     return out
+
+
+def aliases(subject: str, sents: list[Sentence]) -> tuple[str, ...]:
+    """A person's other names in their own document, longest first: the opening sentence's
+    grammatical subject when it ends in the same surname ("Nathan-Dylan Saliba (born ...) is"),
+    and the surname alone, the way the text goes on ("Saliba joined ...")."""
+    if not _looks_like_name(subject) or not sents:
+        return ()
+    surname = subject.split()[-1]
+    found = []
+    opening = next((s.parse for s in sents if len(s.text.split()) >= 4), sents[0].parse)  # not a heading
+    subj = next((c for c in opening.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is not None:
+        name = opening.doc[subj.left_edge.i : subj.i + 1].text
+        if name != subject and name.endswith(surname) and _looks_like_name(name.replace("-", " ")):
+            found.append(name)
+    return (*found, surname)
 
 
 def _looks_like_name(subject: str) -> bool:

@@ -100,3 +100,27 @@ def test_coverage_counts_what_training_states():
     facts = span_facts(parsed)
     empty = coverage(parsed, facts, [])
     assert empty["sentences_with_question"] == 0 and empty["entities_trained"] == 0 and empty["sentences"] == 9
+
+
+ALIASED = [Document("p4.md", "Nathan Saliba",
+                    "Nathan Saliba\n\nNathan-Dylan Saliba (born February 7, 2004) is a Canadian soccer player who "
+                    "plays for the club CF Montréal. Saliba joined the academy of the club in 2015. "
+                    "His brother John Saliba studied law.", "p4.md", "h4")]
+
+
+def test_questions_name_the_subject_as_the_title_does():
+    parsed = parse_corpus(ALIASED, load_nlp())
+    assert parsed[0].aliases == ("Nathan-Dylan Saliba", "Saliba")
+    facts = span_facts(parsed)
+    asked = {q: f.answer for f in facts for q in f.questions}
+    assert asked.get("When was Nathan Saliba born?") == "February 7, 2004"  # the text's "Nathan-Dylan Saliba"
+    assert asked.get("When was Nathan-Dylan Saliba born?") == "February 7, 2004"  # and as written
+    assert asked.get("When did Nathan Saliba join the academy of the club?") == "2015"  # the text's "Saliba"
+    assert not any("John Nathan Saliba" in q for q in asked)  # another Saliba keeps his name
+    assert not any(f.sentence == "Nathan Saliba" for f in facts)  # the title line asks nothing
+
+
+def test_relative_clauses_are_asked_about_their_antecedent():
+    facts = span_facts(parse_corpus(ALIASED, load_nlp()))
+    fronted = [f.questions[0] for f in facts if f.answer in ("CF Montréal", "the club CF Montréal")]
+    assert any(q.startswith(("What does Nathan Saliba play for", "Who does Nathan Saliba play for")) for q in fronted), fronted
