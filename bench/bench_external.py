@@ -45,12 +45,12 @@ def main() -> int:
     subprocess.run(run, check=True)
     wall = time.perf_counter() - t0
     out = ROOT / "docs" / f"external-{args.corpus}.md"
-    out.write_text(render(args.corpus, project, wall, args.limit), encoding="utf-8")
+    out.write_text(render(args.corpus, project, wall, args.limit, reused=args.keep), encoding="utf-8")
     print(f"wrote {out}")
     return 0
 
 
-def render(name: str, project: Path, wall_s: float, limit: int) -> str:
+def render(name: str, project: Path, wall_s: float, limit: int, reused: bool = False) -> str:
     sys.path.insert(0, str(ROOT))
     from engrain.io import read_json
 
@@ -61,8 +61,10 @@ def render(name: str, project: Path, wall_s: float, limit: int) -> str:
         f"# External corpus: {name}",
         "",
         "Measured by `python bench/bench_external.py --corpus "
-        f"{name} --limit {limit}` (engrain init + engrain run, default settings, no teacher, "
-        f"CPU) in {wall_s / 60:.1f} min wall. Eval: {rep['eval']['questions']} of "
+        f"{name} --limit {limit}{' --keep' if reused else ''}` (engrain init + engrain run, default settings, "
+        f"no teacher, CPU) in {wall_s / 60:.1f} min wall"
+        f"{' for the stages this call ran (the others were reused from the same workspace)' if reused else ''}. "
+        f"Eval: {rep['eval']['questions']} of "
         f"{rep['eval']['questions_total']} questions (seeded sample, up to {limit} per category).",
         "",
         "| pipeline | accuracy (95% CI) | token F1 | hallucination | abstention | latency mean ms |",
