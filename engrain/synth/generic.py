@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engrain.synth.nlp import ParsedDoc, Sentence
+from engrain.synth.nlp import ParsedDoc, Sentence, subject_child
 
 MAX_SENTENCE_WORDS = 45  # longer sentences are parsed less reliably; they still reach views
 MAX_SPAN_WORDS = 12
@@ -117,7 +117,7 @@ def reverse_questions(parsed: list[ParsedDoc]) -> list[ReverseQuestion]:
         who = "Who" if personal(pdoc) else "What"
         for sent in pdoc.sentences:
             root = sent.parse.root
-            subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            subj = subject_child(root)
             if subj is None or _phrase(subj) != pdoc.subject:  # "Holt's coach was Lund" is not about Holt
                 continue
             rest = sent.parse.doc[subj.right_edge.i + 1 : sent.parse.end]
@@ -237,7 +237,7 @@ def _subject(verb):
     """The verb's subject; a conjoined verb borrows its head's ('born in X and raised in Y'),
     a relative clause its antecedent's ('X is a player who plays for Y': X plays for Y)."""
     for _ in range(3):
-        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        subj = subject_child(verb)
         if subj is not None and subj.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
             return _antecedent(verb.head)
         if subj is not None:
@@ -254,7 +254,7 @@ def _antecedent(noun):
     if noun.pos_ == "PROPN":
         return noun
     if noun.dep_ == "attr" and noun.head.lemma_ == "be":
-        subj = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+        subj = subject_child(noun.head)
         return subj if subj is not None and subj.pos_ == "PROPN" else None
     if noun.dep_ == "appos" and noun.head.pos_ == "PROPN":
         return noun.head

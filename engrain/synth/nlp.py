@@ -103,12 +103,17 @@ def aliases(subject: str, sents: list[Sentence]) -> tuple[str, ...]:
     surname = subject.split()[-1]
     found = []
     opening = next((s.parse for s in sents if len(s.text.split()) >= 4), sents[0].parse)  # not a heading
-    subj = next((c for c in opening.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    subj = subject_child(opening.root)
     if subj is not None:
         name = opening.doc[subj.left_edge.i : subj.i + 1].text
         if name != subject and name.endswith(surname) and _looks_like_name(name.replace("-", " ")):
             found.append(name)
     return (*found, surname)
+
+
+def subject_child(verb):
+    """The verb's grammatical subject among its children (active or passive), or None."""
+    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
 
 
 def _looks_like_name(subject: str) -> bool:
