@@ -106,8 +106,9 @@ def _lemmas_by_subject(parsed: list[ParsedDoc]) -> dict[str, set[str]]:
 
 
 def _forms(sent) -> set[str]:
-    """Lemmas and lower-cased words: 'born' is 'bear' in one parse and 'born' in another."""
-    return {w for t in sent.parse for w in (t.lemma_.lower(), t.lower_)}
+    """Lemmas and lower-cased words, asides included: 'born' is 'bear' in one parse and
+    'born' in another, and '(born 1984)' is not in the parse at all."""
+    return {w for t in sent.parse for w in (t.lemma_.lower(), t.lower_)} | set(re.findall(r"\w+", sent.text.lower()))
 
 
 def _fake_name(a: str, b: str) -> str | None:

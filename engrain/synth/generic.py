@@ -8,7 +8,12 @@ A span becomes:
   from the dependency tree with do-support and auxiliary inversion;
 - the same question in place ("Andrew Turner (born when) is an English rugby union player?"),
   which keeps the corpus's own words for the relation;
+- the fronted question's short form, without optional modifiers ("When was Andrew Turner
+  born?" beside "... born in Leeds?"), and "Who is X?" for what kind of person X is;
 - a cloze: the sentence up to the span, continued by the span.
+Questions are built from the sentence without its parenthetical asides; the aside after a
+person's name in the opening sentence gives the birth and death dates ("X (born 4 March
+1991)", "X (1902 – 1963)") as facts of their own.
 A sentence whose subject is the document's subject is also asked backwards ("Who is an
 English rugby union player ...?" -> "Andrew Turner"): 'A is B' does not teach 'B is A'.
 """
@@ -29,6 +34,7 @@ _DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|minute
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 _DROP_DEPS = {"nsubj", "nsubjpass", "aux", "auxpass", "neg", "punct", "cc", "conj", "mark", "advcl", "relcl",
               "ccomp", "parataxis", "dep", "intj", "appos", "csubj", "expl", "meta", "preconj"}
+_CORE_DEPS = {"dobj", "attr", "oprd", "dative", "prt", "acomp"}
 _LIGHT_LEMMAS = {"be", "have", "do", "become", "also", "currently", "then", "later", "s"}
 _CONTENT_POS = {"NOUN", "VERB", "ADJ", "PROPN", "ADV"}
 
@@ -68,12 +74,51 @@ def span_facts(parsed: list[ParsedDoc]) -> list[SpanFact]:
     """Every answer span of every sentence, in corpus order, with at least one question."""
     out = []
     for pdoc in parsed:
+        out += lifespan_facts(pdoc)
         for sent in pdoc.sentences:
-            if len(sent.text.split()) > MAX_SENTENCE_WORDS or is_heading(sent, pdoc):
+            if len(sent.plain.split()) > MAX_SENTENCE_WORDS or is_heading(sent, pdoc):
                 continue
             for span in answer_spans(sent):
                 if fact := _span_fact(pdoc, sent, span):
                     out.append(fact)
+    return out
+
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = rf"(?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_MONTH}\s+\d{{4}}|\d{{4}})"
+_BORN = re.compile(rf"\b(?:born|b\.)\W+(?:on\s+|in\s+|c\.\s*|circa\W+)?({_DATE})")
+_SPAN_OF_LIFE = re.compile(rf"^\W*(?:c\.\s*|circa\W+)?({_DATE})\s*[–—-]\s*(?:c\.\s*)?({_DATE})")
+_DIED = re.compile(rf"\b(?:died|d\.)\W+(?:on\s+|in\s+)?({_DATE})")
+
+
+def lifespan_facts(pdoc: ParsedDoc) -> list[SpanFact]:
+    """Birth and death dates from the aside after a person's name in the opening sentence
+    ("X (born 21 March 1996) is ...", "X (11 March 1902 – 26 August 1963) was ..."), the way
+    biographies everywhere give them; the parser cannot ask about a parenthesis."""
+    opening = next((s for s in pdoc.sentences if len(s.text.split()) >= 4 and not is_heading(s, pdoc)), None)
+    aside = re.match(r"[^()]{2,80}?\(([^()]*)\)", opening.original) if opening else None
+    if aside is None or not personal(pdoc):
+        return []
+    inner, who = aside.group(1), pdoc.subject
+    life = _SPAN_OF_LIFE.match(inner)
+    born = life.group(1) if life else (m.group(1) if (m := _BORN.search(inner)) else None)
+    died = life.group(2) if life else (m.group(1) if (m := _DIED.search(inner)) else None)
+    out = []
+    for date, verb, when, what in ((born, "was born", f"When was {who} born?", "birth"),
+                                   (died, "died", f"When did {who} die?", "death")):
+        if date is None:
+            continue
+        year, in_year = date[-4:], f"In what year was {who} born?" if what == "birth" else f"In what year did {who} die?"
+        asks = [(date, "on", (when, f"What is {who}'s date of {what}?", f"{who} {verb} on what date?"))]
+        if year == date:
+            asks = []
+        asks.append((year, "in", (in_year, f"What is {who}'s year of {what}?") if asks else (when, in_year)))
+        titled = pdoc.title if pdoc.title != who else None  # "When was Nelson Lee (raconteur) born?"
+        out += [SpanFact(pdoc.doc.id, opening.original, f"{who} {verb} {prep} {answer}.", answer, "DATE",
+                         tuple(q for q in (questions[0], titled and questions[0].replace(who, titled, 1),
+                                           *questions[1:]) if q),
+                         f"{who} {verb} {prep}", who, frozenset({verb.split()[-1]}))
+                for answer, prep, questions in asks]
     return out
 
 
@@ -137,16 +182,32 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
     wh = wh_phrase(span)
     written = front_question(span, wh)
     fronted = _as_titled(written, pdoc) if written else None
+    short = _short_question(span, wh, fronted, pdoc)
     titled = fronted.replace(pdoc.subject, pdoc.title, 1) if fronted and pdoc.subject in fronted else None
-    questions = [q for q in (fronted, titled, in_place_question(span, wh), written) if q]
+    questions = [q for q in (fronted, short, titled, in_place_question(span, wh), written) if q]
     if not questions:
         return None
-    cloze = sent.text[: span.start_char - sent.parse.start_char].rstrip()
+    cloze = sent.plain[: span.start_char - sent.parse.start_char].rstrip()
     answer = span.text.strip()
     content = _content_words(fronted, wh, pdoc.subject, span) if fronted else frozenset()
     subject = pdoc.subject if pdoc.subject in (fronted or "") else ""
-    return SpanFact(sent.doc_id, sent.original, sent.text, answer, _label(span), tuple(dict.fromkeys(questions)),
+    return SpanFact(sent.doc_id, sent.original, sent.plain, answer, _label(span), tuple(dict.fromkeys(questions)),
                     cloze if len(cloze.split()) >= 3 else "", subject, content)
+
+
+def _short_question(span, wh: str, fronted: str | None, pdoc: ParsedDoc) -> str | None:
+    """The fronted question without its optional modifiers ("When was X born in Cork?" ->
+    "When was X born?"), or "Who is X?" for what a person is: readers ask the short form."""
+    if fronted is None:
+        return None
+    m = re.fullmatch(rf"What (is|was) {re.escape(pdoc.subject)}\?", fronted)
+    whole = not any(c.dep_ == "prep" for c in span.root.children)  # "a member" of what?
+    if m and personal(pdoc) and span[0].lower_ in ("a", "an") and whole:  # what kind of person, not "the member"
+        return f"Who {m.group(1)} {pdoc.subject}?"
+    if span.root.head.lemma_ == "be":  # "What was X from 1991 to 1995?" needs its modifiers
+        return None
+    bare = front_question(span, wh, bare=True)
+    return _as_titled(bare, pdoc) if bare else None
 
 
 def _as_titled(question: str, pdoc: ParsedDoc) -> str:
@@ -183,8 +244,9 @@ def wh_phrase(span) -> str:
     return "what"
 
 
-def front_question(span, wh: str) -> str | None:
-    """'When was Andrew Turner born?': the span's verb, its subject, the auxiliary inverted."""
+def front_question(span, wh: str, bare: bool = False) -> str | None:
+    """'When was Andrew Turner born?': the span's verb, its subject, the auxiliary inverted;
+    `bare` keeps only the verb's objects, not its modifiers."""
     root = span.root
     verb, removed, prep = _governor(root)
     if verb is None and span.label_ == "NORP":
@@ -194,16 +256,20 @@ def front_question(span, wh: str) -> str | None:
     if verb.dep_ in ("acl", "relcl") and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN":  # "X (born 16 February 2002)"
         subject = _phrase(verb.head)
         be = "is" if verb.lower_ in {"known", "called", "named", "nicknamed"} else "was"
-        parts = [be, subject, verb.text, _rest(verb, removed, span)]
+        parts = [be, subject, verb.text, _rest(verb, removed, span, bare)]
     else:
         subj = _subject(verb)
         if subj is None:
             return None
-        parts = _inverted(verb, _phrase(subj), _rest(verb, removed, span))
+        parts = _inverted(verb, _phrase(subj), _rest(verb, removed, span, bare))
         if parts is None:
             return None
     if verb.lemma_ in ("be", "have") and not parts[-1] and removed.dep_ not in ("attr", "acomp"):
         return None  # "When has X been?": nothing left to say what is asked
+    objects = [c for c in verb.children if c.i != removed.i and (c.dep_ in ("dobj", "oprd") or (  # or a misparsed one
+        c.dep_ == "ccomp" and not any(t.pos_ in ("VERB", "AUX") for t in c.subtree)))]
+    if any(c.text not in " ".join(p for p in parts if p) for c in objects):
+        return None  # "When did X make?": the object did not fit, the question would ask nothing
     if prep and wh not in ("when", "where", "how long"):
         parts.append(prep)
     question = " ".join(p for p in parts if p)
@@ -277,16 +343,22 @@ def _inverted(verb, subject: str, rest: str) -> list[str] | None:
     return [do, subject, *neg, verb.lemma_, rest]
 
 
-def _rest(verb, removed, span) -> str:
-    """The predicate's short dependents, minus the span's branch, in sentence order."""
+def _rest(verb, removed, span, bare: bool = False) -> str:
+    """The predicate's short dependents, minus the span's branch, in sentence order; with
+    `bare`, only its objects and particles."""
     parts = []
     for child in verb.children:
         if child.dep_ in _DROP_DEPS or child.i == removed.i or child.i in range(span.start, span.end):
             continue
+        if bare and child.dep_ not in _CORE_DEPS:
+            continue
         sub = list(child.subtree)
         if len(sub) > MAX_PART_TOKENS or any(t.i in range(span.start, span.end) for t in sub):
             continue
-        parts.append((child.i, _tokens_text(sub)))
+        text = _tokens_text(sub)
+        if sub[0].i == sub[0].sent.start and sub[0].pos_ != "PROPN":  # "In 2004, she became" -> "... in 2004"
+            text = text[:1].lower() + text[1:]
+        parts.append((child.i, text))
     return " ".join(text for _, text in sorted(parts))
 
 

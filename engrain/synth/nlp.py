@@ -50,13 +50,19 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL) -> Language:
 @dataclass
 class Sentence:
     """One corpus sentence: `original` as written (what retrieval finds), `text` with
-    pronouns resolved to the subject, and its parse."""
+    pronouns resolved to the subject (what views restate), and the parse of `plain`, the
+    same without parenthetical asides, which the parser misreads and no question should
+    carry ("X (born 1996; Nepali: ...) is a singer" -> "X is a singer")."""
 
     doc_id: str
     index: int  # position in the document
     original: str
     text: str
     parse: SpacySpan
+
+    @property
+    def plain(self) -> str:
+        return self.parse.text
 
 
 @dataclass
@@ -84,7 +90,7 @@ def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
         personal = _looks_like_name(subject)
         resolved.append([_resolve(first[i + j], subject) if personal else s for j, s in enumerate(sents)])
         i += len(sents)
-    parses = list(nlp.pipe([t for r in resolved for t in r], batch_size=256))
+    parses = list(nlp.pipe([without_asides(t) for r in resolved for t in r], batch_size=256))
     out, i = [], 0
     for doc, sents, texts in zip(docs, raw, resolved):
         items = [Sentence(doc.id, j, o, t, parses[i + j][:]) for j, (o, t) in enumerate(zip(sents, texts))]
@@ -94,21 +100,28 @@ def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
     return out
 
 
+def without_asides(text: str) -> str:
+    """The sentence without its parentheses; the text itself when nothing else is left."""
+    return re.sub(r"\s+([,.;:])", r"\1", _PAREN.sub("", text)).strip() or text
+
+
 def aliases(subject: str, sents: list[Sentence]) -> tuple[str, ...]:
-    """A person's other names in their own document, longest first: the opening sentence's
-    grammatical subject when it ends in the same surname ("Nathan-Dylan Saliba (born ...) is"),
-    and the surname alone, the way the text goes on ("Saliba joined ...")."""
-    if not _looks_like_name(subject) or not sents:
+    """The subject's other names in its own document, longest first: the opening sentence's
+    grammatical subject when it is a name the title shares a word with or the sentence goes
+    on to give the title's name ("Nathan-Dylan Saliba (born ...) is", "Julio Pablo Martínez
+    Sánchez" for "J. P. Martínez", "Timothy Francis Lee, known as Yxngxr1"), and a person's
+    surname alone, the way the text goes on ("Saliba joined ...")."""
+    if not sents:
         return ()
-    surname = subject.split()[-1]
     found = []
     opening = next((s.parse for s in sents if len(s.text.split()) >= 4), sents[0].parse)  # not a heading
     subj = subject_child(opening.root)
     if subj is not None:
         name = opening.doc[subj.left_edge.i : subj.i + 1].text
-        if name != subject and name.endswith(surname) and _looks_like_name(name.replace("-", " ")):
+        shared = set(name.replace("-", " ").split()) & set(subject.split())
+        if name != subject and _looks_like_name(name.replace("-", " ")) and (shared or subject in opening.text):
             found.append(name)
-    return (*found, surname)
+    return (*found, subject.split()[-1]) if _looks_like_name(subject) else tuple(found)
 
 
 def subject_child(verb):

@@ -59,9 +59,9 @@ def test_swapped_subject_questions_are_not_answered_by_the_corpus():
     qs = swapped_subject_questions(span_facts(parsed), parsed, text, 20, random.Random(0))
     assert qs
     asked = [q for q, _ in qs]
-    assert "When was Ivar Lund born?" in asked  # the corpus never gives his birth date
+    assert any(q.endswith("was Ivar Lund born?") for q in asked)  # the corpus never gives his birth date
     for q in asked:  # a pair the corpus states never comes back as unanswerable
-        assert not q.startswith(("When was Maren Holt born", "When was Tomas Ferrant born", "When did Ivar Lund found"))
+        assert not q.endswith(("was Maren Holt born?", "was Tomas Ferrant born?")) and "Ivar Lund found" not in q
         assert not ("Tomas Ferrant" in q and "restaurant" in q)
 
 
@@ -114,7 +114,7 @@ def test_questions_name_the_subject_as_the_title_does():
     facts = span_facts(parsed)
     asked = {q: f.answer for f in facts for q in f.questions}
     assert asked.get("When was Nathan Saliba born?") == "February 7, 2004"  # the text's "Nathan-Dylan Saliba"
-    assert asked.get("When was Nathan-Dylan Saliba born?") == "February 7, 2004"  # and as written
+    assert asked.get("In what year was Nathan Saliba born?") == "2004"  # the aside gives date and year
     assert asked.get("When did Nathan Saliba join the academy of the club?") == "2015"  # the text's "Saliba"
     assert not any("John Nathan Saliba" in q for q in asked)  # another Saliba keeps his name
     assert not any(f.sentence == "Nathan Saliba" for f in facts)  # the title line asks nothing
@@ -124,3 +124,31 @@ def test_relative_clauses_are_asked_about_their_antecedent():
     facts = span_facts(parse_corpus(ALIASED, load_nlp()))
     fronted = [f.questions[0] for f in facts if f.answer in ("CF Montréal", "the club CF Montréal")]
     assert any(q.startswith(("What does Nathan Saliba play for", "Who does Nathan Saliba play for")) for q in fronted), fronted
+
+
+LIVES = [Document("p5.md", "Patrick Shannon (police officer)",
+                  "Patrick Shannon (11 March 1902 – 26 August 1963) was an Irish police officer. "
+                  "Shannon was born on 11 March 1902 in Cork, Ireland. He joined the police in 1925.", "p5.md", "h5"),
+         Document("p6.md", "J. P. Martínez",
+                  "Julio Pablo Martínez Sánchez (born March 21, 1996) is a Cuban baseball outfielder. "
+                  "He made his MLB debut in 2023.", "p6.md", "h6")]
+
+
+def test_birth_and_death_dates_come_from_the_aside_after_the_name():
+    asked = {q: f.answer for f in span_facts(parse_corpus(LIVES, load_nlp())) for q in f.questions}
+    assert asked.get("When was Patrick Shannon born?") == "11 March 1902"
+    assert asked.get("When did Patrick Shannon die?") == "26 August 1963"
+    assert asked.get("When did Patrick Shannon (police officer) die?") == "26 August 1963"  # the full title
+    assert asked.get("In what year did Patrick Shannon die?") == "1963"
+    assert asked.get("When was J. P. Martínez born?") == "March 21, 1996"  # the opening's name is the title's
+
+
+def test_questions_leave_asides_out_and_ask_the_short_form_too():
+    asked = {q: f.answer for f in span_facts(parse_corpus(LIVES, load_nlp())) for q in f.questions}
+    assert not any("(" in q.replace("(police officer)", "") for q in asked), [q for q in asked if "(" in q]
+    assert asked.get("What nationality was Patrick Shannon?") == "Irish"
+    assert asked.get("Who was Patrick Shannon?") == "an Irish police officer"
+    assert asked.get("What is J. P. Martínez?") == "a Cuban baseball outfielder"  # "Julio Pablo Martínez Sánchez"
+    assert asked.get("When was Patrick Shannon born?") == "11 March 1902"
+    assert "When was Patrick Shannon born in Cork?" in asked or "When was Patrick Shannon born in Cork, Ireland?" in asked
+    assert not any(q.startswith("When did J. P. Martínez make") for q in asked)  # the object was misparsed: no question

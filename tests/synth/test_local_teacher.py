@@ -62,7 +62,7 @@ def test_teacher_pairs_join_the_mix_unless_they_state_a_held_out_fact(tmp_path):
     res = synthesize(docs, [], chunk_corpus(docs, 40, 10), no_statements, seed=0,
                      eval_items=[EvalItem("e", "x?", ["y"])], teacher=t)
     qa = [e.messages for e in res.train if e.kind == "teacher_qa"]
-    assert [m[1]["content"] for m in qa] == ["4 March 1991.", "Geology."]
+    assert sorted(m[1]["content"] for m in qa) == ["4 March 1991.", "Geology."]
     assert res.stats["teacher"]["requests"] == 2  # one rewrite of the passage, one request for its pairs
     split = synthesize(docs, [], chunk_corpus(docs, 40, 10), no_statements.model_copy(update={"eval_fraction": 0.9}), seed=0,
                        teacher=Teacher(TeacherConfig(statements_per_passage=0), tmp_path / "c2.jsonl", local=FakeLocal(REPLY)))
