@@ -24,11 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = {  # label -> how ft+rag picks from (closed-book row, tuned-reader row, supported)
+VARIANTS = {  # label -> how ft+rag picks from (closed-book row, tuned-reader row, base-reader row, supported)
     "ft+rag (verify, default: a closed-book refusal stands)":
-        lambda ft, read, ok: ft if ok or ft["abstained"] else read,
-    "ft+rag (verify, rag.read_refusals = true)": lambda ft, read, ok: ft if ok else read,
-    "ft+rag (rag.hybrid = read)": lambda ft, read, ok: read,
+        lambda ft, read, rag, ok: ft if ok or ft["abstained"] else read,
+    "ft+rag (verify, rag.read_refusals = true)": lambda ft, read, rag, ok: ft if ok else read,
+    "ft+rag (rag.hybrid = read)": lambda ft, read, rag, ok: read,
+    "ft+rag (verify, the base model reads when the claim is unsupported)": lambda ft, read, rag, ok: ft if ok else rag,
 }
 
 
@@ -60,7 +61,7 @@ def main() -> int:
           for it in dev}
     table = {"ft": list(rows["ft"].values()), "rag": list(rows["rag"].values())}
     for label, pick in VARIANTS.items():
-        table[label] = [pick(rows["ft"][i], rows["read"][i], ok[i]) for i in rows["ft"]]
+        table[label] = [pick(rows["ft"][i], rows["read"][i], rows["rag"][i], ok[i]) for i in rows["ft"]]
     print("| pipeline | accuracy | hallucination | abstention | token F1 |\n|---|---|---|---|---|")
     for label, rs in table.items():
         n = len(rs)

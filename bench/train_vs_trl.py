@@ -3,9 +3,11 @@
 Each contender trains in its own process (so peak RSS is its own) for the same number of
 optimizer steps on the demo's synthesized examples, tokenised once by engrain (TRL gets the
 very token ids and completion masks). Prints tokens/s (real tokens, padding excluded), peak
-RSS, the fraction of this machine's measured fp32 matmul peak each reaches, and the ratios.
+RSS, the fraction of this machine's measured matmul peak each reaches, and the ratios. Both
+train in the same precision: fp32, or with `--bf16` bf16 autocast (a CPU with avx512_bf16/AMX,
+or a GPU).
 
-    python bench/train_vs_trl.py [--steps 30] [--examples workspace/synth/train.jsonl] [--trainers engrain,trl]
+    python bench/train_vs_trl.py [--steps 30] [--bf16] [--examples workspace/synth/train.jsonl] [--trainers engrain,trl]
 
 Needs `pip install trl` (a bench-only dependency).
 """
@@ -30,16 +32,17 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--examples", type=Path, help="a train.jsonl (default: synthesize the demo's)")
     ap.add_argument("--trainers", default="engrain,trl,trl-grouped", help="comma-separated subset to run")
+    ap.add_argument("--bf16", action="store_true", help="both contenders with bf16 autocast (default: fp32)")
     ap.add_argument("--worker", choices=["engrain", "trl", "trl-grouped"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](args.examples, args.steps)))
+        print(json.dumps(WORKERS[args.worker](args.examples, args.steps, args.bf16)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         examples = args.examples or _demo_examples(Path(tmp))
-        peak, flops = _matmul_peak_gflops(), _flops_per_token()
-        rows = {name: _spawn(name, examples, args.steps) for name in args.trainers.split(",")}
-    print(f"machine fp32 matmul peak: {peak:.0f} GFLOP/s (2 threads)")
+        peak, flops = _matmul_peak_gflops(args.bf16), _flops_per_token()
+        rows = {name: _spawn(name, examples, args.steps, args.bf16) for name in args.trainers.split(",")}
+    print(f"machine {'bf16' if args.bf16 else 'fp32'} matmul peak: {peak:.0f} GFLOP/s (2 threads)")
     print(f"{'trainer':12s} {'tokens/s':>9s} {'peak RSS MB':>12s} {'of peak':>8s} {'steps':>6s}")
     for name, r in rows.items():
         util = r["tokens_per_s"] * flops / (peak * 1e9)
@@ -51,9 +54,9 @@ def main() -> None:
               f"peak RSS {e['peak_rss_mb'] / t['peak_rss_mb']:.2f}x ({notes[peer]})")
 
 
-def _spawn(name: str, examples: Path, steps: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", name, "--examples", str(examples), "--steps", str(steps)],
-                         capture_output=True, text=True, check=True)
+def _spawn(name: str, examples: Path, steps: int, bf16: bool) -> dict:
+    cmd = [sys.executable, __file__, "--worker", name, "--examples", str(examples), "--steps", str(steps)]
+    out = subprocess.run(cmd + (["--bf16"] if bf16 else []), capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -72,11 +75,12 @@ def _demo_examples(tmp: Path) -> Path:
     return dest
 
 
-def _matmul_peak_gflops() -> float:
+def _matmul_peak_gflops(bf16: bool) -> float:
     import torch
 
     torch.set_num_threads(2)
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
     for _ in range(3):
         a @ b
     t0, n = time.perf_counter(), 10
@@ -106,7 +110,7 @@ def _flops_per_token() -> int:
     return 4 * sum(p.numel() for p in model.parameters())
 
 
-def _run_engrain(examples: Path, steps: int) -> dict:
+def _run_engrain(examples: Path, steps: int, bf16: bool) -> dict:
     from engrain.config import EngrainConfig
     from engrain.records import Example
     from engrain.train.trainer import train
@@ -115,13 +119,14 @@ def _run_engrain(examples: Path, steps: int) -> dict:
     cfg.model.threads = 2
     cfg.train.max_steps, cfg.train.batch_size, cfg.train.learning_rate = steps, BATCH, LR
     cfg.train.warmup_ratio, cfg.train.save_every = WARMUP, 10**6
+    cfg.train.bf16 = "on" if bf16 else "off"
     rows = [Example(**json.loads(line)) for line in examples.read_text().splitlines()]
     with tempfile.TemporaryDirectory() as out:
         r = train(cfg, rows, [], out, Path(out) / "model", progress=False)
     return {"tokens_per_s": r.tokens / r.seconds, "peak_rss_mb": _peak_rss_mb(), "steps": r.steps}
 
 
-def _run_trl(examples: Path, steps: int, grouped: bool = False) -> dict:
+def _run_trl(examples: Path, steps: int, bf16: bool, grouped: bool = False) -> dict:
     import torch
     from datasets import Dataset
     from peft import LoraConfig
@@ -137,7 +142,7 @@ def _run_trl(examples: Path, steps: int, grouped: bool = False) -> dict:
         output_dir=tempfile.mkdtemp(), max_steps=steps, per_device_train_batch_size=BATCH, learning_rate=LR,
         lr_scheduler_type="cosine", warmup_steps=int(steps * WARMUP), weight_decay=0.0, logging_steps=1,
         save_strategy="no", report_to=[], use_cpu=True, completion_only_loss=True, max_length=cfg.train.max_seq_len,
-        seed=cfg.seed, disable_tqdm=True, bf16=False, dataset_num_proc=None,
+        seed=cfg.seed, disable_tqdm=True, bf16=bf16, dataset_num_proc=None,
         **({"train_sampling_strategy": "group_by_length"} if grouped else {}),
     )
     lora = LoraConfig(r=cfg.train.lora_r, lora_alpha=cfg.train.lora_alpha, target_modules=TARGETS, task_type="CAUSAL_LM")
@@ -153,7 +158,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-WORKERS = {"engrain": _run_engrain, "trl": _run_trl, "trl-grouped": lambda e, s: _run_trl(e, s, grouped=True)}
+WORKERS = {"engrain": _run_engrain, "trl": _run_trl, "trl-grouped": lambda e, s, b: _run_trl(e, s, b, grouped=True)}
 
 if __name__ == "__main__":
     main()

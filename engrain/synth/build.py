@@ -220,7 +220,8 @@ def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: Synth
                         mix: Mix, eval_given: bool) -> list[tuple[str, str]]:
     """Questions the corpus does not answer: some held out (dev, or eval when splitting), the rest trained."""
     n_qa = mix.n_qa()
-    n_dev = len(plan.dev_groups)
+    # The dev lookups really held out: a span asked in one phrasing only stays in training.
+    n_dev = len(mix.dev) if eval_given else len(plan.dev_groups)
     n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
     abstain = abstain_questions(corpus.facts, corpus_text, n, rng)
     if corpus.parsed and len(abstain) < n:

@@ -78,7 +78,9 @@ def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
     kinds = res.stats["by_kind"]
     for kind in ("wh", "cloze", "wh_reverse", "view", "abstain", "raft"):
         assert kinds.get(kind, 0) > 0, kind
-    assert any(d.category == "lookup" for d in res.dev) and any(d.category == "unanswerable" for d in res.dev)
+    # as many dev unanswerables as dev lookups really held out, so checkpoint selection weighs both alike
+    lookups = sum(d.category == "lookup" for d in res.dev)
+    assert lookups > 0 and sum(d.category == "unanswerable" for d in res.dev) == lookups
     cov = res.stats["coverage"]
     assert cov["sentences_with_span"] == cov["sentences"] == 9
     assert cov["entities_trained"] == cov["entities"] and cov["numbers_trained"] == cov["numbers"]
