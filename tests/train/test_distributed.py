@@ -40,6 +40,7 @@ def _cfg(tiny_model: Path, batch_size: int) -> EngrainConfig:
     cfg = EngrainConfig(seed=0)
     cfg.model.base, cfg.model.threads = str(tiny_model), 1
     cfg.train.epochs, cfg.train.batch_size, cfg.train.learning_rate, cfg.train.logging_steps = 2, batch_size, 5e-3, 1
+    cfg.train.bf16 = "off"  # one step on the global batch equals the summed shares in fp32, not under bf16 rounding
     return cfg
 
 

@@ -1,8 +1,10 @@
+import pytest
+
 from engrain.config import EngrainConfig
 from engrain.model.loading import load_causal_lm
 from engrain.records import EvalItem, Example
 from engrain.train.data import IGNORE, encode
-from engrain.train.trainer import train
+from engrain.train.trainer import _cpu_has_bf16, train
 
 
 def test_chat_examples_learn_only_the_answer(tiny_model):
@@ -24,6 +26,7 @@ def _cfg(tiny_model, method="lora") -> EngrainConfig:
     cfg.train.batch_size = 4
     cfg.train.learning_rate = 5e-3
     cfg.train.logging_steps = 1
+    cfg.train.bf16 = "off"  # the equivalence checks hold in fp32; bf16 rounds each split differently
     return cfg
 
 
@@ -84,3 +87,11 @@ def test_a_batch_run_in_parts_takes_the_same_step(tiny_model, tmp_path):
     a = train(whole, MIXED, [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
     b = train(parts, MIXED, [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
     assert [round(p["loss"], 3) for p in a.loss_curve] == [round(p["loss"], 3) for p in b.loss_curve]
+
+
+@pytest.mark.skipif(not _cpu_has_bf16(), reason="this CPU has no native bf16")
+def test_bf16_autocast_trains_where_the_cpu_has_it(tiny_model, tmp_path):
+    cfg = _cfg(tiny_model)
+    cfg.train.bf16 = "on"
+    r = train(cfg, EXAMPLES, [], tmp_path, tmp_path / "model", progress=False)
+    assert r.bf16 and r.loss_curve[-1]["loss"] < r.loss_curve[0]["loss"]
