@@ -84,11 +84,24 @@ def swapped_subject_questions(spans: list[SpanFact], parsed: list[ParsedDoc], co
             swaps.append((f.questions[0].replace(f.subject, other, 1), f"abstain|{other.lower()}|{'+'.join(sorted(f.content))}"))
         fake = _fake_name(f.subject, rng.choice(subjects))
         if fake and fake.lower() not in lower:
-            fakes.append((f.questions[0].replace(f.subject, fake, 1), f"abstain|{fake.lower()}"))
+            fakes.append((f.content, (f.questions[0].replace(f.subject, fake, 1), f"abstain|{fake.lower()}")))
         if len(swaps) >= n:
             break
     n_swaps = min(len(swaps), max(1, int(n * 0.7)))
-    return (swaps[:n_swaps] + fakes)[:n]
+    return (swaps[:n_swaps] + _spread(fakes))[:n]
+
+
+def _spread(keyed: list[tuple[frozenset[str], tuple[str, str]]]) -> list[tuple[str, str]]:
+    """One question per kind of question in turn: every person has a birth date, so fakes
+    drawn at random would mostly ask "When was <fake> born?" and teach the model to refuse
+    the real ones it half remembers."""
+    rounds: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for content, item in keyed:
+        rounds.setdefault(content, []).append(item)
+    out: list[tuple[str, str]] = []
+    for i in range(max(map(len, rounds.values()), default=0)):
+        out += [items[i] for items in rounds.values() if i < len(items)]
+    return out
 
 
 def _lemmas_by_subject(parsed: list[ParsedDoc]) -> dict[str, set[str]]:

@@ -29,6 +29,7 @@ MAX_SENTENCE_WORDS = 45  # longer sentences are parsed less reliably; they still
 MAX_SPAN_WORDS = 12
 MAX_PART_TOKENS = 8  # a predicate's dependent longer than this is left out of the question
 _SKIP_LABELS = {"ORDINAL"}
+_NUMERIC_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY", "PERCENT"}
 _PLACE_PREPS = {"in", "at", "from", "near", "to", "into"}
 _DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|seasons?)\b", re.I)
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
@@ -133,16 +134,41 @@ def answer_spans(sent: Sentence) -> list:
     found: dict[tuple[int, int], object] = {}
     for ent in parse.ents:
         if ent.label_ not in _SKIP_LABELS:
-            found[(ent.start, ent.end)] = _with_day(ent)
+            span = _with_day(ent) if ent.label_ in _NUMERIC_LABELS else with_of_phrase(ent)
+            found[(span.start, span.end)] = span
     for chunk in parse.noun_chunks:
         if chunk.root.dep_ in {"dobj", "attr", "pobj", "oprd", "dative", "appos"} and chunk.root.pos_ != "PRON":
-            found.setdefault((chunk.start, chunk.end), chunk)
+            span = with_of_phrase(chunk)
+            found.setdefault((span.start, span.end), span)
     for tok in parse:
         if tok.dep_ == "acomp" and tok.pos_ == "ADJ":
             found.setdefault((tok.i, tok.i + 1), parse.doc[tok.i : tok.i + 1])
     spans = [s for _, s in sorted(found.items())]
     return [s for s in spans if len(s.text) >= 2 and len(s.text.split()) <= MAX_SPAN_WORDS
             and any(t.is_alpha or t.like_num for t in s)]
+
+
+def with_of_phrase(span):
+    """'the member' -> 'the member of the Constituent Assembly': a noun's of-phrases belong
+    to the answer ('a combination of X, Y and Z', 'Chief of Staff of the Land Forces');
+    cut off, the answer says nothing. Clauses and asides after it stay out."""
+    doc, end = span.doc, span.end
+    while end < len(doc) and doc[end].lower_ == "of" and doc[end].dep_ == "prep" and span.start <= doc[end].head.i < end:
+        pobj = next((c for c in doc[end].children if c.dep_ == "pobj"), None)
+        if pobj is None or _phrase_end(pobj) - span.start > MAX_SPAN_WORDS:
+            break
+        end = _phrase_end(pobj)
+    if end == span.end:
+        return span
+    from spacy.tokens import Span  # spaCy loads only with the generic strategy
+
+    return Span(doc, span.start, end, label=getattr(span, "label_", ""))
+
+
+def _phrase_end(noun) -> int:
+    """One past a noun's last word, its conjuncts included ('X, Y, and Z')."""
+    conj = [c for c in noun.rights if c.dep_ == "conj"]
+    return max([noun.i + 1, *(_phrase_end(c) for c in conj)])
 
 
 def _with_day(ent):

@@ -154,3 +154,28 @@ def test_questions_leave_asides_out_and_ask_the_short_form_too():
     assert asked.get("When was Patrick Shannon born?") == "11 March 1902"
     assert "When was Patrick Shannon born in Cork?" in asked or "When was Patrick Shannon born in Cork, Ireland?" in asked
     assert not any(q.startswith("When did J. P. Martínez make") for q in asked)  # the object was misparsed: no question
+
+
+def test_answers_keep_their_of_phrases():
+    doc = Document("p7.md", "Ihor Fedorov",
+                   "Ihor Fedorov is the First Deputy Chief of Staff of the Land Forces. "
+                   "Critics described his style as a combination of caution, speed, and luck.", "p7.md", "h7")
+    asked = {q: f.answer for f in span_facts(parse_corpus([doc], load_nlp())) for q in f.questions}
+    assert asked.get("What is Ihor Fedorov?") == "the First Deputy Chief of Staff of the Land Forces"
+    assert "a combination of caution, speed, and luck" in asked.values()
+    assert "a combination" not in asked.values() and "the First Deputy Chief" not in asked.values()
+
+
+def test_invented_names_are_asked_every_kind_of_question_in_turn():
+    people = [("Anna Berg", "Oslo"), ("Lars Dahl", "Bergen"), ("Eva Lind", "Trondheim"), ("Nils Holm", "Tromso")]
+    docs = [Document(f"b{i}.md", name, f"{name} (born {i + 1} May 1990) is a Norwegian skier. "
+                     f"{name.split()[-1]} trained at the ski club in {town}.", f"b{i}.md", f"hb{i}")
+            for i, (name, town) in enumerate(people)]
+    parsed = parse_corpus(docs, load_nlp())
+    text = " ".join(d.text for d in docs)
+    qs = [q for q, key in swapped_subject_questions(span_facts(parsed), parsed, text, 40, random.Random(0))
+          if key.count("|") == 1]  # invented names: "abstain|<name>"
+    born = [q for q in qs if q.endswith(" born?")]
+    assert qs and born and len(born) < len(qs)
+    # Birth dates are two thirds of what is asked; the questions still take turns.
+    assert [q.endswith(" born?") for q in qs[:4]] == [True, False, True, False], qs
