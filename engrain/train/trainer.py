@@ -11,6 +11,7 @@ are fitted, hallucination rises), peak-memory sampling and an atomic final write
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -36,6 +37,9 @@ from engrain.train.checkpoint import Progress
 from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
 from engrain.train.distributed import World, share, world
 from engrain.train.loss import decoder_and_head, summed_loss, target_count
+
+
+MATH_ATTENTION_MAX_LEN = 192  # padded row length up to which CPU training uses plain attention
 
 
 @dataclass
@@ -117,7 +121,8 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     w = world()
     set_seed(cfg.seed)
     set_threads(cfg.model.threads)
-    model, tok = _model(cfg, init_adapter)
+    bf16 = _use_bf16(t.bf16)
+    model, tok = _model(cfg, init_adapter, frozen_bf16=bf16)
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     steps_per_epoch = math.ceil(math.ceil(len(encoded) / (t.batch_size * w.size)) / t.grad_accum)
     total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
@@ -131,13 +136,14 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
     fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
     state = _resume(out_dir, fingerprint, model, optimizer, scheduler, w)
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state)
+    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state, bf16)
     return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
-                total_steps, t.eval_every or steps_per_epoch, _use_bf16(t.bf16), _use_packing(t.packing),
+                total_steps, t.eval_every or steps_per_epoch, bf16, _use_packing(t.packing),
                 grad_ckpt, state, parts=decoder_and_head(model), world=w)
 
 
-def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
+def _model(cfg: EngrainConfig, init_adapter: Path | None = None, frozen_bf16: bool = False):
+    """The base model, with a new or continued LoRA adapter (or whole, for full fine-tuning)."""
     t = cfg.train
     model, tok = load_causal_lm(cfg.model.base, dtype="float32")
     if init_adapter is not None:
@@ -145,8 +151,8 @@ def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
 
         if t.method != "lora" or not (init_adapter / "adapter_config.json").exists():
             raise EngrainError(f"continuing training needs a LoRA adapter and train.method = 'lora': {init_adapter}")
-        return PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True), tok
-    if t.method == "lora":
+        model = PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
+    elif t.method == "lora":
         from peft import LoraConfig, get_peft_model
 
         targets = [m for m in t.lora_targets if any(n.endswith(m) for n, _ in model.named_modules())]
@@ -154,7 +160,20 @@ def _model(cfg: EngrainConfig, init_adapter: Path | None = None):
             raise EngrainError(f"none of train.lora_targets {t.lora_targets} exist in {cfg.model.base}")
         lora = LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, target_modules=targets, task_type="CAUSAL_LM")
         model = get_peft_model(model, lora)
+    if frozen_bf16 and t.method == "lora":
+        _frozen_linears_to_bf16(model)
     return model, tok
+
+
+def _frozen_linears_to_bf16(model) -> None:
+    """The adapted layers' frozen weights stored in bf16. Autocast casts them to bf16 in every
+    forward pass anyway (it caches the casts of trained weights only), so a step computes the
+    same numbers without re-reading and re-writing every weight each pass, in less memory."""
+    from peft.tuners.lora import LoraLayer
+
+    for module in model.modules():
+        if isinstance(module, LoraLayer) and isinstance(base := module.get_base_layer(), torch.nn.Linear):
+            base.to(torch.bfloat16)
 
 
 def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None, processes: int = 1) -> str:
@@ -219,7 +238,7 @@ def _step(run: _Run) -> tuple[float, int]:
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:
-        with torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
+        with _attention_for(batch), torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
             loss = summed_loss(run.parts, batch) / n
         loss.backward()
         total += loss.item()
@@ -240,6 +259,18 @@ def _collate(run: _Run, batch: list[dict]) -> dict[str, torch.Tensor]:
         tensors = collate(batch, run.tok.pad_token_id)
     device = next(run.model.parameters()).device
     return {k: v.to(device) for k, v in tensors.items()}
+
+
+def _attention_for(batch: dict[str, torch.Tensor]):
+    """Plain matrix-product attention for short rows on CPU, where the flash kernel's backward
+    costs more than it saves: a step on 8 rows of up to 200 tokens ran ~1.1x faster, on rows
+    of 256 ~1.15x slower (bench/attention_cpu.py). Long rows keep flash attention, whose memory
+    does not grow with the square of the length; GPUs keep their kernels."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    if torch.cuda.is_available() or batch["input_ids"].shape[1] > MATH_ATTENTION_MAX_LEN:
+        return contextlib.nullcontext()
+    return sdpa_kernel(SDPBackend.MATH)
 
 
 def _log_every(logging_steps: int, total: int) -> int:
@@ -279,8 +310,9 @@ class _DevSelector:
     """Scores dev answers every N steps and keeps the most accurate weights; its record lives in the run's Progress."""
 
     def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], best_dir: Path, patience: int,
-                 progress: Progress) -> None:
+                 progress: Progress, bf16: bool = False) -> None:
         self.model, self.tok, self.dev, self.patience, self.progress = model, tok, dev, patience, progress
+        self.bf16 = bf16  # the frozen weights are bf16: generate under the autocast that trains
         self.best_dir = best_dir
         self.generator = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
 
@@ -300,7 +332,9 @@ class _DevSelector:
             return
         was_training = self.model.training
         self.model.eval()
-        scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers) for d in self.dev]
+        with torch.autocast(_device(), dtype=torch.bfloat16, enabled=self.bf16):
+            scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers)
+                      for d in self.dev]
         self.model.train(was_training)
         by_cat: dict[str, list[bool]] = {}
         for d, s in zip(self.dev, scores):

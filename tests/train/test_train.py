@@ -93,5 +93,40 @@ def test_a_batch_run_in_parts_takes_the_same_step(tiny_model, tmp_path):
 def test_bf16_autocast_trains_where_the_cpu_has_it(tiny_model, tmp_path):
     cfg = _cfg(tiny_model)
     cfg.train.bf16 = "on"
-    r = train(cfg, EXAMPLES, [], tmp_path, tmp_path / "model", progress=False)
+    r = train(cfg, EXAMPLES, [EvalItem("d", "What port?", ["7418"])], tmp_path, tmp_path / "model", progress=False)
     assert r.bf16 and r.loss_curve[-1]["loss"] < r.loss_curve[0]["loss"]
+    assert r.dev_curve  # dev answers are generated under the same autocast
+
+
+@pytest.mark.skipif(not _cpu_has_bf16(), reason="this CPU has no native bf16")
+def test_bf16_frozen_weights_take_the_same_steps_as_autocast_casting_them(tiny_model, tmp_path, monkeypatch):
+    from engrain.train import trainer
+
+    cfg = _cfg(tiny_model)
+    cfg.train.bf16 = "on"
+    stored = train(cfg, EXAMPLES[:8], [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
+    monkeypatch.setattr(trainer, "_frozen_linears_to_bf16", lambda model: None)  # fp32 weights, cast per pass
+    cast = train(cfg, EXAMPLES[:8], [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
+    assert [p["loss"] for p in stored.loss_curve] == [p["loss"] for p in cast.loss_curve]
+
+
+def test_plain_attention_for_short_rows_trains_like_the_flash_kernel(tiny_model, tmp_path, monkeypatch):
+    from engrain.train import trainer
+
+    plain = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
+    monkeypatch.setattr(trainer, "MATH_ATTENTION_MAX_LEN", 0)  # every row through the flash kernel
+    flash = train(_cfg(tiny_model), EXAMPLES[:8], [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
+    assert [round(p["loss"], 4) for p in plain.loss_curve] == [round(p["loss"], 4) for p in flash.loss_curve]
+
+
+def test_plain_attention_is_chosen_for_short_rows_on_cpu_only():
+    import contextlib
+
+    import torch
+
+    from engrain.train.trainer import MATH_ATTENTION_MAX_LEN, _attention_for
+
+    short = {"input_ids": torch.zeros(2, MATH_ATTENTION_MAX_LEN, dtype=torch.long)}
+    long = {"input_ids": torch.zeros(2, MATH_ATTENTION_MAX_LEN + 1, dtype=torch.long)}
+    assert isinstance(_attention_for(long), contextlib.nullcontext)
+    assert not isinstance(_attention_for(short), contextlib.nullcontext) or torch.cuda.is_available()
