@@ -28,7 +28,6 @@ def main() -> None:
     ap.add_argument("--examples", type=Path, required=True, help="a synthesized train.jsonl")
     ap.add_argument("--lengths", default="64,96,128,160,200,256,400")
     args = ap.parse_args()
-    import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     from engrain.config import EngrainConfig
@@ -55,7 +54,7 @@ def main() -> None:
             times = []
             for _ in range(6):
                 t0 = time.perf_counter()
-                with backend(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=run.bf16):
+                with backend(), trainer.autocast(run.bf16):
                     loss = summed_loss(run.parts, batch)
                 loss.backward()
                 run.optimizer.zero_grad(set_to_none=True)

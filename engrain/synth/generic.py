@@ -134,11 +134,11 @@ def answer_spans(sent: Sentence) -> list:
     found: dict[tuple[int, int], object] = {}
     for ent in parse.ents:
         if ent.label_ not in _SKIP_LABELS:
-            span = _with_day(ent) if ent.label_ in _NUMERIC_LABELS else with_of_phrase(ent)
+            span = _with_day(ent) if ent.label_ in _NUMERIC_LABELS else _with_of_phrase(ent)
             found[(span.start, span.end)] = span
     for chunk in parse.noun_chunks:
         if chunk.root.dep_ in {"dobj", "attr", "pobj", "oprd", "dative", "appos"} and chunk.root.pos_ != "PRON":
-            span = with_of_phrase(chunk)
+            span = _with_of_phrase(chunk)
             found.setdefault((span.start, span.end), span)
     for tok in parse:
         if tok.dep_ == "acomp" and tok.pos_ == "ADJ":
@@ -148,21 +148,22 @@ def answer_spans(sent: Sentence) -> list:
             and any(t.is_alpha or t.like_num for t in s)]
 
 
-def with_of_phrase(span):
+def _with_of_phrase(span):
     """'the member' -> 'the member of the Constituent Assembly': a noun's of-phrases belong
     to the answer ('a combination of X, Y and Z', 'Chief of Staff of the Land Forces');
     cut off, the answer says nothing. Clauses and asides after it stay out."""
     doc, end = span.doc, span.end
     while end < len(doc) and doc[end].lower_ == "of" and doc[end].dep_ == "prep" and span.start <= doc[end].head.i < end:
         pobj = next((c for c in doc[end].children if c.dep_ == "pobj"), None)
-        if pobj is None or _phrase_end(pobj) - span.start > MAX_SPAN_WORDS:
+        last = _phrase_end(pobj) if pobj is not None else end
+        if pobj is None or last - span.start > MAX_SPAN_WORDS:
             break
-        end = _phrase_end(pobj)
+        end = last
     if end == span.end:
         return span
     from spacy.tokens import Span  # spaCy loads only with the generic strategy
 
-    return Span(doc, span.start, end, label=getattr(span, "label_", ""))
+    return Span(doc, span.start, end, label=span.label_)
 
 
 def _phrase_end(noun) -> int:

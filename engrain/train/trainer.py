@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError, Interrupted
@@ -238,7 +239,7 @@ def _step(run: _Run) -> tuple[float, int]:
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:
-        with _attention_for(batch), torch.autocast(_device(), dtype=torch.bfloat16, enabled=run.bf16):
+        with _attention_for(batch), autocast(run.bf16):
             loss = summed_loss(run.parts, batch) / n
         loss.backward()
         total += loss.item()
@@ -261,13 +262,17 @@ def _collate(run: _Run, batch: list[dict]) -> dict[str, torch.Tensor]:
     return {k: v.to(device) for k, v in tensors.items()}
 
 
+def autocast(bf16: bool):
+    """bf16 autocast on this process's device (or nothing): training steps and the dev answers
+    generated between them run under the same one."""
+    return torch.autocast(_device(), dtype=torch.bfloat16, enabled=bf16)
+
+
 def _attention_for(batch: dict[str, torch.Tensor]):
     """Plain matrix-product attention for short rows on CPU, where the flash kernel's backward
     costs more than it saves: a step on 8 rows of up to 200 tokens ran ~1.1x faster, on rows
     of 256 ~1.15x slower (bench/attention_cpu.py). Long rows keep flash attention, whose memory
     does not grow with the square of the length; GPUs keep their kernels."""
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
     if torch.cuda.is_available() or batch["input_ids"].shape[1] > MATH_ATTENTION_MAX_LEN:
         return contextlib.nullcontext()
     return sdpa_kernel(SDPBackend.MATH)
@@ -332,7 +337,7 @@ class _DevSelector:
             return
         was_training = self.model.training
         self.model.eval()
-        with torch.autocast(_device(), dtype=torch.bfloat16, enabled=self.bf16):
+        with autocast(self.bf16):
             scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers)
                       for d in self.dev]
         self.model.train(was_training)
