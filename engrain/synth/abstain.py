@@ -75,6 +75,8 @@ def swapped_subject_questions(spans: list[SpanFact], parsed: list[ParsedDoc], co
     if n <= 0 or not asked or len(subjects) < 2:
         return []
     said = _lemmas_by_subject(parsed)
+    for f in spans:  # what the extractors read out of asides ("X (1854 – 1941)" says when X was born)
+        said.setdefault(f.subject, set()).update(f.content)
     rng.shuffle(asked)
     lower = corpus_text.lower()
     swaps, fakes = [], []

@@ -88,22 +88,24 @@ def span_facts(parsed: list[ParsedDoc]) -> list[SpanFact]:
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = rf"(?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_MONTH}\s+\d{{4}}|\d{{4}})"
 _BORN = re.compile(rf"\b(?:born|b\.)\W+(?:on\s+|in\s+|c\.\s*|circa\W+)?({_DATE})")
-_SPAN_OF_LIFE = re.compile(rf"^\W*(?:c\.\s*|circa\W+)?({_DATE})\s*[–—-]\s*(?:c\.\s*)?({_DATE})")
 _DIED = re.compile(rf"\b(?:died|d\.)\W+(?:on\s+|in\s+)?({_DATE})")
+_RANGE_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+|(?<=\d)-(?=\d|\?)")
+_ANY_DATE = re.compile(rf"\b{_DATE}\b")
+# What a birth or death question asks, in every form a question or a parse writes it.
+_LIFE_WORDS = {"birth": frozenset({"born", "bear", "birth"}), "death": frozenset({"died", "die", "death"})}
 
 
 def lifespan_facts(pdoc: ParsedDoc) -> list[SpanFact]:
     """Birth and death dates from the aside after a person's name in the opening sentence
-    ("X (born 21 March 1996) is ...", "X (11 March 1902 – 26 August 1963) was ..."), the way
-    biographies everywhere give them; the parser cannot ask about a parenthesis."""
+    ("X (born 21 March 1996) is ...", "X (11 March 1902 – 26 August 1963) was ...",
+    "X (Naples, 11 December 1827 – Naples, 21 December 1876)", "X (Munich, 1820 - ?)"), the
+    way biographies everywhere give them; the parser cannot ask about a parenthesis."""
     opening = next((s for s in pdoc.sentences if len(s.text.split()) >= 4 and not is_heading(s, pdoc)), None)
-    aside = re.match(r"[^()]{2,80}?\(([^()]*)\)", opening.original) if opening else None
+    aside = re.match(r"[^()]{2,120}?\(([^()]*)\)", opening.original) if opening else None
     if aside is None or not personal(pdoc):
         return []
-    inner, who = aside.group(1), pdoc.subject
-    life = _SPAN_OF_LIFE.match(inner)
-    born = life.group(1) if life else (m.group(1) if (m := _BORN.search(inner)) else None)
-    died = life.group(2) if life else (m.group(1) if (m := _DIED.search(inner)) else None)
+    born, died = _life_dates(aside.group(1))
+    who = pdoc.subject
     out = []
     for date, verb, when, what in ((born, "was born", f"When was {who} born?", "birth"),
                                    (died, "died", f"When did {who} die?", "death")):
@@ -118,9 +120,23 @@ def lifespan_facts(pdoc: ParsedDoc) -> list[SpanFact]:
         out += [SpanFact(pdoc.doc.id, opening.original, f"{who} {verb} {prep} {answer}.", answer, "DATE",
                          tuple(q for q in (questions[0], titled and questions[0].replace(who, titled, 1),
                                            *questions[1:]) if q),
-                         f"{who} {verb} {prep}", who, frozenset({verb.split()[-1]}))
+                         f"{who} {verb} {prep}", who, _LIFE_WORDS[what])
                 for answer, prep, questions in asks]
     return out
+
+
+def _life_dates(inner: str) -> tuple[str | None, str | None]:
+    """(birth, death) from a name's aside: "born X" / "died Y", or a range "X – Y" whose sides
+    may carry places and other asides before the dates; a lone date is the birth date."""
+    if m := _BORN.search(inner):
+        died = _DIED.search(inner)
+        return m.group(1), died.group(1) if died else None
+    sides = _RANGE_DASH.split(inner, maxsplit=1)
+    left = _ANY_DATE.findall(sides[0].split(";")[-1])
+    right = _ANY_DATE.findall(sides[1]) if len(sides) == 2 else []
+    if len(sides) == 1 and (d := _DIED.search(inner)):
+        return None, d.group(1)
+    return (left[-1] if left else None), (right[0] if right else None)
 
 
 def is_heading(sent: Sentence, pdoc: ParsedDoc) -> bool:

@@ -145,6 +145,34 @@ def test_birth_and_death_dates_come_from_the_aside_after_the_name():
     assert asked.get("When was J. P. Martínez born?") == "March 21, 1996"  # the opening's name is the title's
 
 
+LIFESPANS = [Document("l1.md", "Simeon Popov", "Simeon Popov (Serbian Cyrillic: Симеон Попов; 19 December 1854 – 1 April 1941) "
+                      "was a Serbian monk. Popov founded a monastery in Bar.", "l1.md", "hl1"),
+             Document("l2.md", "Paolo Corte", "Paolo Corte (Naples, 11 December 1827 – Naples, 21 December 1876) "
+                      "was an Italian politician. Corte sat for Potenza.", "l2.md", "hl2"),
+             Document("l3.md", "Wilma Sulz", "Wilma Sulz (Munich, 1820 - ?) was a court actress. "
+                      "She appeared in the Gallery of Beauties.", "l3.md", "hl3"),
+             Document("l4.md", "Lena Boris", "Lena Boris (8 October 1989, Sofia, Bulgaria) is a Bulgarian lawyer. "
+                      "She serves as a member of parliament.", "l4.md", "hl4")]
+
+
+def test_lifespans_with_places_and_other_asides_give_birth_and_death():
+    asked = {q: f.answer for f in span_facts(parse_corpus(LIFESPANS, load_nlp())) for q in f.questions}
+    assert asked.get("When was Simeon Popov born?") == "19 December 1854"
+    assert asked.get("When did Simeon Popov die?") == "1 April 1941"
+    assert asked.get("When did Paolo Corte die?") == "21 December 1876"
+    assert asked.get("When was Wilma Sulz born?") == "1820" and not any("Wilma Sulz die" in q for q in asked)
+    assert asked.get("When was Lena Boris born?") == "8 October 1989"
+
+
+def test_swapped_questions_never_ask_what_an_aside_states():
+    parsed = parse_corpus(LIFESPANS + BIOS, load_nlp())
+    text = " ".join(d.text for d in LIFESPANS + BIOS)
+    asked = [q for q, _ in swapped_subject_questions(span_facts(parsed), parsed, text, 200, random.Random(0))]
+    assert any(q.endswith("was Ivar Lund born?") for q in asked)  # still asked where the corpus is silent
+    for who in ("Simeon Popov", "Paolo Corte", "Wilma Sulz", "Lena Boris"):
+        assert not any(q.endswith(f"was {who} born?") for q in asked), who
+    assert not any(q.endswith(("did Simeon Popov die?", "did Paolo Corte die?")) for q in asked)
+
 def test_questions_leave_asides_out_and_ask_the_short_form_too():
     asked = {q: f.answer for f in span_facts(parse_corpus(LIVES, load_nlp())) for q in f.questions}
     assert not any("(" in q.replace("(police officer)", "") for q in asked), [q for q in asked if "(" in q]
