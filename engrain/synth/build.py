@@ -111,7 +111,7 @@ def synthesize(
     mix = Mix()
     mix.train += view_examples(corpus, cfg, rng)
     pattern_examples(corpus, plan, cfg, rng, mix, eval_items)
-    generic_examples(corpus, plan, cfg, mix)
+    generic_examples(corpus, plan, cfg, mix, eval_items or [])
     if teacher is not None:
         mix.train += teacher_examples(teacher, docs, corpus.facts, plan.eval_groups | plan.dev_groups, cfg)
         mix.train += teacher_passage_examples(teacher, corpus, plan, cfg)
@@ -199,10 +199,14 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
                 mix.train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
 
 
-def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix) -> None:
-    """Any prose: wh-questions for every answer span, clozes, reverse questions, entity texts."""
+def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix, eval_items: list[EvalItem]) -> None:
+    """Any prose: wh-questions for every answer span, clozes, reverse questions, entity texts.
+    A phrasing the eval set asks is never trained; the span's next phrasing takes its place,
+    so a fact the eval asks about is trained in as many phrasings as any other."""
+    banned = {normalize(e.question) for e in eval_items}
     for f in corpus.spans:
-        questions = list(f.questions[: max(1, cfg.paraphrases) + (1 if plan.held(f.key) else 0)])
+        allowed = [q for q in f.questions if normalize(q) not in banned]
+        questions = allowed[: max(1, cfg.paraphrases) + (1 if plan.held(f.key) else 0)]
         if plan.held(f.key) and len(questions) > 1:
             mix.hold_out(questions.pop(), f.answer, f.key, plan)
         if f.key in plan.eval_groups:

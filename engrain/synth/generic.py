@@ -9,7 +9,8 @@ A span becomes:
 - the same question in place ("Andrew Turner (born when) is an English rugby union player?"),
   which keeps the corpus's own words for the relation;
 - the fronted question's short form, without optional modifiers ("When was Andrew Turner
-  born?" beside "... born in Leeds?"), and "Who is X?" for what kind of person X is;
+  born?" beside "... born in Leeds?"), and "Who is X?" for what kind of person X is, also
+  asked as X's profession and occupation (and a nationality as X's nationality);
 - a cloze: the sentence up to the span, continued by the span.
 Questions are built from the sentence without its parenthetical asides; the aside after a
 person's name in the opening sentence gives the birth and death dates ("X (born 4 March
@@ -227,7 +228,8 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
     fronted = _as_titled(written, pdoc) if written else None
     short = _short_question(span, wh, fronted, pdoc)
     titled = fronted.replace(pdoc.subject, pdoc.title, 1) if fronted and pdoc.subject in fronted else None
-    questions = [q for q in (fronted, short, titled, in_place_question(span, wh), written) if q]
+    typed = _attribute_questions(fronted, short, pdoc)
+    questions = [q for q in (fronted, short, *typed, titled, in_place_question(span, wh), written) if q]
     if not questions:
         return None
     cloze = sent.plain[: span.start_char - sent.parse.start_char].rstrip()
@@ -251,6 +253,17 @@ def _short_question(span, wh: str, fronted: str | None, pdoc: ParsedDoc) -> str 
         return None
     bare = front_question(span, wh, bare=True)
     return _as_titled(bare, pdoc) if bare else None
+
+
+def _attribute_questions(fronted: str | None, short: str | None, pdoc: ParsedDoc) -> list[str]:
+    """The attribute a question about a person asks, named the way readers name it: what kind
+    of person X is ("Who is X?") is their profession or occupation; a nationality is one."""
+    who = re.escape(pdoc.subject)
+    if short and (m := re.fullmatch(rf"Who (is|was) {who}\?", short)):
+        return [f"What {m.group(1)} {pdoc.subject}'s {attr}?" for attr in ("profession", "occupation")]
+    if fronted and (m := re.fullmatch(rf"What nationality (is|was) {who}\?", fronted)):
+        return [f"What {m.group(1)} {pdoc.subject}'s nationality?"]
+    return []
 
 
 def _as_titled(question: str, pdoc: ParsedDoc) -> str:

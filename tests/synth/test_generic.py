@@ -91,6 +91,21 @@ def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
     assert [e.__dict__ for e in again.train] == [e.__dict__ for e in res.train]
 
 
+
+def test_a_phrasing_the_eval_asks_gives_its_place_to_the_next_one():
+    chunks = chunk_corpus(LIVES, 40, 10)
+    cfg = SynthConfig(paraphrases=2, dev_fraction=0.0)
+
+    def asked(evals):
+        res = synthesize(LIVES, [], chunks, cfg, seed=0, eval_items=evals)
+        return {m["content"] for e in res.train if e.kind == "wh" for m in e.messages if m["role"] == "user"}
+
+    free = asked([EvalItem("x", "unrelated?", ["y"])])
+    assert "When was Patrick Shannon born?" in free and "What is Patrick Shannon's date of birth?" not in free
+    held = asked([EvalItem("e", "When was Patrick Shannon born?", ["11 March 1902"])])
+    assert "When was Patrick Shannon born?" not in held  # never trained ...
+    assert "What is Patrick Shannon's date of birth?" in held  # ... and the fact keeps two phrasings
+
 def test_patterns_only_mix_has_no_generic_examples():
     res = synthesize(BIOS, [], chunk_corpus(BIOS, 40, 10), SynthConfig(strategies=["patterns"]), seed=0,
                      eval_items=[EvalItem("e", "x?", ["y"])])
@@ -178,6 +193,9 @@ def test_questions_leave_asides_out_and_ask_the_short_form_too():
     assert not any("(" in q.replace("(police officer)", "") for q in asked), [q for q in asked if "(" in q]
     assert asked.get("What nationality was Patrick Shannon?") == "Irish"
     assert asked.get("Who was Patrick Shannon?") == "an Irish police officer"
+    assert asked.get("What was Patrick Shannon's profession?") == "an Irish police officer"
+    assert asked.get("What was Patrick Shannon's occupation?") == "an Irish police officer"
+    assert asked.get("What was Patrick Shannon's nationality?") == "Irish"
     assert asked.get("What is J. P. Martínez?") == "a Cuban baseball outfielder"  # "Julio Pablo Martínez Sánchez"
     assert asked.get("When was Patrick Shannon born?") == "11 March 1902"
     assert "When was Patrick Shannon born in Cork?" in asked or "When was Patrick Shannon born in Cork, Ireland?" in asked
