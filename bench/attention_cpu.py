@@ -34,7 +34,6 @@ def main() -> None:
     from engrain.io import read_jsonl
     from engrain.records import Example
     from engrain.train import trainer
-    from engrain.train.loss import summed_loss
 
     cfg = EngrainConfig()
     cfg.train.dev_max = 0
@@ -55,7 +54,7 @@ def main() -> None:
             for _ in range(6):
                 t0 = time.perf_counter()
                 with backend(), trainer.autocast(run.bf16):
-                    loss = summed_loss(run.parts, batch)
+                    loss = run.loss(batch)
                 loss.backward()
                 run.optimizer.zero_grad(set_to_none=True)
                 times.append(time.perf_counter() - t0)

@@ -34,17 +34,17 @@ class Progress:
     best_step: int | None = None
 
 
-def trainable_state(model) -> dict[str, torch.Tensor]:
-    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
-
-
-def save(folder: Path, fingerprint: str, model, optimizer, scheduler, progress: Progress) -> Path:
-    """Write `folder/step-N` atomically, then drop the older ones."""
+def save(folder: Path, fingerprint: str, state, scheduler, progress: Progress, write: bool = True) -> Path:
+    """Write `folder/step-N` atomically, then drop the older ones. `state`: a sharding.LocalState or
+    ShardedState; a sharded one gathers its tensors first, so every process calls and one `write`s."""
     dest = folder / f"step-{progress.step}"
+    weights, optimizer = state.trainable(), state.optimizer_state()
+    if not write:
+        return dest
     with atomic_path(dest, is_dir=True) as tmp:
         torch.save({
-            "weights": trainable_state(model),
-            "optimizer": optimizer.state_dict(),
+            "weights": weights,
+            "optimizer": optimizer,
             "scheduler": scheduler.state_dict(),
             "rng": torch.get_rng_state(),
             "progress": progress.__dict__,
@@ -62,16 +62,12 @@ def latest(folder: Path) -> Path | None:
     return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
 
 
-def load(path: Path, model, optimizer, scheduler) -> Progress:
-    state = torch.load(path / STATE, weights_only=False)
-    params = dict(model.named_parameters())
-    with torch.no_grad():
-        for name, value in state["weights"].items():
-            params[name].copy_(value)
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
-    return Progress(**state["progress"])
+def load(path: Path, state, scheduler) -> Progress:
+    saved = torch.load(path / STATE, weights_only=False)
+    state.restore(saved["weights"], saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    torch.set_rng_state(saved["rng"])
+    return Progress(**saved["progress"])
 
 
 def fingerprint_of(path: Path) -> str | None:

@@ -21,6 +21,18 @@ def decoder_and_head(model) -> tuple[torch.nn.Module, torch.nn.Module, float | N
     return base.get_decoder(), base.get_output_embeddings(), softcap
 
 
+class TrainingLoss(torch.nn.Module):
+    """The model with `summed_loss` as its forward: one call runs everything a step needs, so a
+    sharded model gathers its embeddings and output head (tied weights, one unit) once per call."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return summed_loss(decoder_and_head(self.model), batch)
+
+
 def target_count(batch: dict[str, torch.Tensor]) -> int:
     return int((batch["labels"][:, 1:] != IGNORE).sum())
 

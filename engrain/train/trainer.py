@@ -37,7 +37,8 @@ from engrain.train import checkpoint
 from engrain.train.checkpoint import Progress
 from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
 from engrain.train.distributed import World, share, world
-from engrain.train.loss import decoder_and_head, summed_loss, target_count
+from engrain.train.loss import TrainingLoss, target_count
+from engrain.train.sharding import LocalState, ShardedState, shard
 
 
 MATH_ATTENTION_MAX_LEN = 192  # padded row length up to which CPU training uses plain attention
@@ -61,6 +62,7 @@ class TrainResult:
     packing: bool = False
     grad_checkpointing: bool = False
     processes: int = 1  # data-parallel processes (accelerate launch / torchrun)
+    sharded: bool = False  # FSDP2 across those processes
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +88,8 @@ class _Run:
     packing: bool
     grad_checkpointing: bool
     progress: Progress
-    parts: tuple = ()  # (decoder, output head, soft-cap): resolved once, used every step
+    loss: torch.nn.Module  # TrainingLoss: the model's summed target-token loss (sharded with it under FSDP)
+    state: LocalState | ShardedState
     world: World = field(default_factory=World)
     orders: dict[int, list[list[int]]] = field(default_factory=dict)  # epoch -> its batches
 
@@ -123,7 +126,8 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     set_seed(cfg.seed)
     set_threads(cfg.model.threads)
     bf16 = _use_bf16(t.bf16)
-    model, tok = _model(cfg, init_adapter, frozen_bf16=bf16)
+    sharded = t.sharding == "fsdp" and w.size > 1
+    model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     steps_per_epoch = math.ceil(math.ceil(len(encoded) / (t.batch_size * w.size)) / t.grad_accum)
     total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
@@ -132,15 +136,17 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     if grad_ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=t.learning_rate,
+    loss = shard(TrainingLoss(model)) if sharded else TrainingLoss(model)
+    optimizer = torch.optim.AdamW([p for p in loss.parameters() if p.requires_grad], lr=t.learning_rate,
                                   weight_decay=t.weight_decay, **_fused())
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
+    state = ShardedState(loss, optimizer) if sharded else LocalState(model, optimizer)
     fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
-    state = _resume(out_dir, fingerprint, model, optimizer, scheduler, w)
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, state, bf16)
+    progress = _resume(out_dir, fingerprint, state, scheduler, w)
+    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, progress, bf16, state, w)
     return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
                 total_steps, t.eval_every or steps_per_epoch, bf16, _use_packing(t.packing),
-                grad_ckpt, state, parts=decoder_and_head(model), world=w)
+                grad_ckpt, progress, loss=loss, state=state, world=w)
 
 
 def _model(cfg: EngrainConfig, init_adapter: Path | None = None, frozen_bf16: bool = False):
@@ -188,23 +194,24 @@ def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | N
     return h.hexdigest()
 
 
-def _resume(out_dir: Path, fingerprint: str, model, optimizer, scheduler, w: World = World()) -> Progress:
+def _resume(out_dir: Path, fingerprint: str, state: LocalState | ShardedState, scheduler, w: World = World()) -> Progress:
     folder = out_dir / "checkpoints"
     last = checkpoint.latest(folder)
-    state = None
+    progress = None
     if last is not None and checkpoint.fingerprint_of(last) == fingerprint:
-        state = checkpoint.load(last, model, optimizer, scheduler)
+        progress = checkpoint.load(last, state, scheduler)
     elif w.main:
         shutil.rmtree(folder, ignore_errors=True)  # made under other settings (or none): start over
         shutil.rmtree(out_dir / "best", ignore_errors=True)
     w.barrier()  # no process starts before every one has read the checkpoint
-    return state or Progress()
+    return progress or Progress()
 
 
 # -- fit ------------------------------------------------------------------------------------
 def fit(run: _Run, progress: bool) -> None:
     """Optimizer steps from where the run stands to the end of the schedule (or early stop)."""
     t, p, w = run.cfg.train, run.progress, run.world
+    takes_part = w.main or run.state.sharded  # gathering sharded weights is a collective
     with _ProgressBar(progress and w.main, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
         while p.step < run.total_steps and not w.any(w.main and run.selector.should_stop):
             t0 = time.perf_counter()
@@ -216,15 +223,15 @@ def fit(run: _Run, progress: bool) -> None:
                                      "loss": round(sum(p.window) / len(p.window), 4)})
                 p.window = []
             bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
-            if p.step % run.eval_every == 0 and w.main:
+            if p.step % run.eval_every == 0 and takes_part:
                 run.selector.evaluate(p.step)
             requested = w.any(stop.requested)
-            if (p.step % t.save_every == 0 or requested) and w.main:
-                checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.model, run.optimizer, run.scheduler, p)
+            if (p.step % t.save_every == 0 or requested) and takes_part:
+                checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.state, run.scheduler, p, write=w.main)
             if requested:
                 w.barrier()
                 raise Interrupted(f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there")
-    if w.main:
+    if takes_part:
         run.selector.evaluate(p.step)  # the final weights compete too
 
 
@@ -240,11 +247,12 @@ def _step(run: _Run) -> tuple[float, int]:
     total = 0.0
     for batch in micro:
         with _attention_for(batch), autocast(run.bf16):
-            loss = summed_loss(run.parts, batch) / n
+            loss = run.loss(batch) / n
         loss.backward()
         total += loss.item()
-    trainable = [p for p in run.model.parameters() if p.requires_grad]
-    w.sum_gradients(trainable)
+    trainable = [p for group in run.optimizer.param_groups for p in group["params"]]
+    if not run.state.sharded:  # FSDP has reduce-scattered them already
+        w.sum_gradients(trainable)
     torch.nn.utils.clip_grad_norm_(trainable, 1.0)
     run.optimizer.step()
     run.scheduler.step()
@@ -285,12 +293,14 @@ def _log_every(logging_steps: int, total: int) -> int:
 # -- save -----------------------------------------------------------------------------------
 def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
     """The best dev checkpoint (or the final weights when there is no dev split), written atomically (process 0)."""
+    best = run.selector.best_step is not None and (run.state.sharded or run.selector.best_dir.exists())
+    weights = run.state.full_model() if not best else None  # sharded: every process gathers
     if run.world.main:
         with atomic_path(final, is_dir=True) as tmp:
-            if run.selector.best_dir.exists() and run.selector.best_step is not None:
+            if best:
                 shutil.copytree(run.selector.best_dir, tmp, dirs_exist_ok=True)
             else:
-                _save(run.model, run.tok, tmp)
+                _save(run.model, run.tok, tmp, weights)
         shutil.rmtree(run.out_dir / "checkpoints", ignore_errors=True)
         shutil.rmtree(run.selector.best_dir, ignore_errors=True)
     run.world.barrier()
@@ -301,22 +311,26 @@ def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
         peak_rss_mb=round(peak_rss_mb, 1), bf16=run.bf16, steps=p.step,
         truncated=sum(e["truncated"] for e in run.encoded), best_step=run.selector.best_step,
         loss_curve=p.loss_curve, dev_curve=p.dev_curve, packing=run.packing, grad_checkpointing=run.grad_checkpointing,
-        processes=run.world.size,
+        processes=run.world.size, sharded=run.state.sharded,
     )
     return result
 
 
-def _save(model, tok, path: Path) -> None:
-    model.save_pretrained(path)  # LoRA: only the adapter; full: the whole model
+def _save(model, tok, path: Path, weights: dict[str, torch.Tensor] | None = None) -> None:
+    """`weights`: the full tensors of a sharded model (None: the model's own)."""
+    model.save_pretrained(path, state_dict=weights)  # LoRA: only the adapter; full: the whole model
     tok.save_pretrained(path)
 
 
 class _DevSelector:
-    """Scores dev answers every N steps and keeps the most accurate weights; its record lives in the run's Progress."""
+    """Scores dev answers every N steps and keeps the most accurate weights; its record lives in the run's Progress.
+    A sharded model is scored by every process (each layer's weights are gathered by all), on process 0's verdict."""
 
     def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], best_dir: Path, patience: int,
-                 progress: Progress, bf16: bool = False) -> None:
+                 progress: Progress, bf16: bool = False, state: LocalState | ShardedState | None = None,
+                 world: World = World()) -> None:
         self.model, self.tok, self.dev, self.patience, self.progress = model, tok, dev, patience, progress
+        self.state, self.world = state, world
         self.bf16 = bf16  # the frozen weights are bf16: generate under the autocast that trains
         self.best_dir = best_dir
         self.generator = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
@@ -337,7 +351,7 @@ class _DevSelector:
             return
         was_training = self.model.training
         self.model.eval()
-        with autocast(self.bf16):
+        with autocast(self.bf16), (self.state.gathered() if self.state else contextlib.nullcontext()):
             scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers)
                       for d in self.dev]
         self.model.train(was_training)
@@ -346,12 +360,16 @@ class _DevSelector:
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
         acc = dev_score(by_cat)
+        if self.state is not None and self.state.sharded:
+            acc = self.world.sum(acc if self.world.main else 0.0)
         curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
         if acc >= self.progress.best_acc:  # a tie goes to the later, further-annealed weights
             self.progress.best_acc, self.progress.best_step = acc, step
-            with atomic_path(self.best_dir, is_dir=True) as tmp:
-                _save(self.model, self.tok, tmp)
+            weights = self.state.full_model() if self.state is not None else None
+            if self.world.main:
+                with atomic_path(self.best_dir, is_dir=True) as tmp:
+                    _save(self.model, self.tok, tmp, weights)
 
 
 class _PeakRss:
