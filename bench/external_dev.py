@@ -39,6 +39,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=120, help="dev questions")
     ap.add_argument("--limit", type=int, default=120, help="the eval sample's eval.limit, kept out of dev")
     ap.add_argument("--out", type=Path, help="write every answer (JSON) here")
+    ap.add_argument("--no-forced", action="store_true", help="skip asking the refused questions again")
     args = ap.parse_args()
     from engrain.answerers import AnswererFactory
     from engrain.config import load
@@ -67,8 +68,9 @@ def main() -> int:
         n = len(rs)
         print(f"| {label} | {sum(r['correct'] for r in rs) / n:.1%} | {sum(r['hallucinated'] for r in rs) / n:.1%} | "
               f"{sum(r['abstained'] for r in rs) / n:.1%} | {sum(r['f1'] for r in rs) / n:.3f} |")
-    refused, right = forced_answers(cfg, [r for r in table["ft"] if r["abstained"]])
-    print(f"ft refused {refused} dev questions; with the refusal blocked, {right} of them were answered correctly")
+    if not args.no_forced:
+        refused, right = forced_answers(cfg, [r for r in table["ft"] if r["abstained"]])
+        print(f"ft refused {refused} dev questions; with the refusal blocked, {right} of them were answered correctly")
     if args.out:
         args.out.write_text(json.dumps({"rows": rows, "supported": ok}, ensure_ascii=False), encoding="utf-8")
     return 0
