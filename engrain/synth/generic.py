@@ -133,10 +133,10 @@ def _life_dates(inner: str) -> tuple[str | None, str | None]:
         died = _DIED.search(inner)
         return m.group(1), died.group(1) if died else None
     sides = _RANGE_DASH.split(inner, maxsplit=1)
-    left = _ANY_DATE.findall(sides[0].split(";")[-1])
-    right = _ANY_DATE.findall(sides[1]) if len(sides) == 2 else []
     if len(sides) == 1 and (d := _DIED.search(inner)):
         return None, d.group(1)
+    left = _ANY_DATE.findall(sides[0].split(";")[-1])
+    right = _ANY_DATE.findall(sides[1]) if len(sides) == 2 else []
     return (left[-1] if left else None), (right[0] if right else None)
 
 

@@ -327,8 +327,7 @@ class _DevSelector:
     A sharded model is scored by every process (each layer's weights are gathered by all), on process 0's verdict."""
 
     def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], best_dir: Path, patience: int,
-                 progress: Progress, bf16: bool = False, state: LocalState | ShardedState | None = None,
-                 world: World = World()) -> None:
+                 progress: Progress, bf16: bool, state: LocalState | ShardedState, world: World) -> None:
         self.model, self.tok, self.dev, self.patience, self.progress = model, tok, dev, patience, progress
         self.state, self.world = state, world
         self.bf16 = bf16  # the frozen weights are bf16: generate under the autocast that trains
@@ -351,7 +350,7 @@ class _DevSelector:
             return
         was_training = self.model.training
         self.model.eval()
-        with autocast(self.bf16), (self.state.gathered() if self.state else contextlib.nullcontext()):
+        with autocast(self.bf16), self.state.gathered():
             scores = [score(self.generator.generate(self.generator.chat_ids(d.question)).text, d.answers)
                       for d in self.dev]
         self.model.train(was_training)
@@ -360,13 +359,13 @@ class _DevSelector:
             by_cat.setdefault(d.category, []).append(s["correct"])
         per_cat = {c: round(sum(v) / len(v), 4) for c, v in sorted(by_cat.items())}
         acc = dev_score(by_cat)
-        if self.state is not None and self.state.sharded:
+        if self.state.sharded:  # every process scored; all follow process 0's verdict
             acc = self.world.sum(acc if self.world.main else 0.0)
         curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
                            "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
         if acc >= self.progress.best_acc:  # a tie goes to the later, further-annealed weights
             self.progress.best_acc, self.progress.best_step = acc, step
-            weights = self.state.full_model() if self.state is not None else None
+            weights = self.state.full_model()
             if self.world.main:
                 with atomic_path(self.best_dir, is_dir=True) as tmp:
                     _save(self.model, self.tok, tmp, weights)
