@@ -103,7 +103,7 @@ class Generator:
         row = _Row(self, Request(input_ids, stop_at_newline, max_new_tokens, on_text))
         ids = torch.tensor([input_ids], device=self.device)
         t0 = time.perf_counter()
-        out = self.model(input_ids=ids, use_cache=True)
+        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)  # the head on the last position only
         token, logprob = _pick(out.logits[0, -1])
         _sync(self.device)
         t1 = time.perf_counter()
@@ -127,7 +127,7 @@ class Generator:
                             device=self.device)
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         t0 = time.perf_counter()
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
         _sync(self.device)
         t1 = time.perf_counter()
         past, pos = out.past_key_values, pos[:, -1:]
