@@ -6,6 +6,8 @@ the embedder are loaded once and shared, so evaluating all five costs two model 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -34,6 +36,7 @@ class AnswererFactory:
         self.index_dir = index_dir
         self.changed = changed
         self.max_batch = max_batch
+        self._memo = False
         set_threads(cfg.model.threads)
 
     @classmethod
@@ -54,9 +57,27 @@ class AnswererFactory:
                                     self.cfg.rag.read_refusals)
         return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
 
+    @contextmanager
+    def memoized(self) -> Iterator[None]:
+        """Within: each model computes an identical request once (the sequential evaluation; see
+        engrain.model.generate). Concurrent use (throughput, a server) must stay outside."""
+        self._memo = True
+        for gen in self._loaded():
+            gen.memo = {}
+        try:
+            yield
+        finally:
+            self._memo = False
+            for gen in self._loaded():
+                gen.memo = None
+
+    def _loaded(self) -> list[Generator]:
+        return [g for g in (self.__dict__.get("base"), self.__dict__.get("tuned")) if g is not None]
+
     def _generator(self, adapter: Path | None) -> Generator:
         model, tok = load_causal_lm(self.cfg.model.base, self.cfg.model.dtype, adapter=adapter)
         gen = Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
+        gen.memo = {} if self._memo else None
         return BatchingGenerator(gen, self.max_batch) if self.max_batch > 1 else gen  # type: ignore[return-value]
 
     @cached_property

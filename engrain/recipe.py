@@ -297,7 +297,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     items = runner.sample_items(load_split(cfg, "eval"), cfg.eval.limit, cfg.seed)
     factory = AnswererFactory.for_workspace(cfg, ws)
     rows: list[dict] = []
-    with _progress(progress) as bar:
+    with _progress(progress) as bar, factory.memoized():
         for name in cfg.eval.pipelines:
             answerer = factory.build(name)
             task = bar.add_task(f"eval {name}", total=len(items)) if bar else None

@@ -6,6 +6,7 @@ latency is measured the same way for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from collections import Counter, defaultdict
@@ -31,8 +32,7 @@ def sample_items(items: list[EvalItem], per_category: int, seed: int) -> list[Ev
 
 def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=None) -> list[dict]:
     """One row per question: the answer, its score, tokens and timings."""
-    for it in items[:warmup]:
-        answerer.answer(it.question, it.kind)
+    _warm_up(answerer, items[:warmup])
     rows = []
     for it in items:
         ans = answerer.answer(it.question, it.kind)
@@ -58,6 +58,15 @@ def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=Non
         if progress:
             progress()
     return rows
+
+
+def _warm_up(answerer: Answerer, items: list[EvalItem]) -> None:
+    """Untimed answers first (lazy initialisation, allocator caches). They bypass a generator's memo
+    (engrain.model.generate), or a timed answer could replay a cold generation's time."""
+    generator = getattr(answerer, "generator", None)
+    with generator.memoized(on=False) if hasattr(generator, "memoized") else contextlib.nullcontext():
+        for it in items:
+            answerer.answer(it.question, it.kind)
 
 
 def summarise(rows: list[dict]) -> dict:

@@ -16,7 +16,6 @@ Routes are named in `engrain.pipelines.ROUTES`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -53,7 +52,7 @@ class AutoAnswerer:
     def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
                on_text: Callable[[str], None] | None = None) -> Answer:
         """`on_text` receives the answer once its route is decided (confidence is known only at its end)."""
-        t0 = time.perf_counter()
+        t0 = self.generator.clock()
         passages: list[Passage] | None = None
         timings: dict[str, float] = {"embed": 0.0, "search": 0.0}
         if self.changed:
@@ -72,7 +71,7 @@ class AutoAnswerer:
                               recalled)
         if on_text and recalled.text:
             on_text(recalled.text)
-        timings.update(spent, ttft=(time.perf_counter() - t0) * 1e3, total=(time.perf_counter() - t0) * 1e3)
+        timings.update(spent, ttft=(self.generator.clock() - t0) * 1e3, total=(self.generator.clock() - t0) * 1e3)
         return Answer(recalled.text, recalled.prompt_tokens, recalled.completion_tokens, timings, passages or [],
                       route, self.retriever.embed_tokens(question) if passages is not None else 0,
                       recalled.confidence)
@@ -86,13 +85,13 @@ class AutoAnswerer:
               passages: list[Passage], timings: dict[str, float], t0: float, route: str,
               on_text: Callable[[str], None] | None, recalled: Answer | None = None) -> Answer:
         """The tuned model reads the passages; a closed-book attempt before it counts in the timings."""
-        t1 = time.perf_counter()
+        t1 = self.generator.clock()
         g, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
         before = recalled.timings_ms if recalled else {}
         timings.update(prompt=before.get("prompt", 0.0) + prompt_ms, prefill=before.get("prefill", 0.0) + g.prefill_ms,
                        decode=before.get("decode", 0.0) + g.decode_ms)
         timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
-        timings["total"] = (time.perf_counter() - t0) * 1e3
+        timings["total"] = (self.generator.clock() - t0) * 1e3
         ptok = g.prompt_tokens + (recalled.prompt_tokens if recalled else 0)
         ctok = g.completion_tokens + (recalled.completion_tokens if recalled else 0)
         return Answer(g.text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question),

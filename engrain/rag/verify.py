@@ -13,7 +13,6 @@ forgotten facts (docs/experiments.md, verify mode); `read_refusals=True` reads a
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Literal
 
@@ -62,7 +61,7 @@ class VerifiedAnswerer:
     def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
                on_text: Callable[[str], None] | None = None) -> Answer:
         """`on_text` receives the answer once it is checked: a recalled answer is never released unverified."""
-        t0 = time.perf_counter()
+        t0 = self.generator.clock()
         passages, timings = self.retriever.search(question, self.top_k)
         recalled = self.closed_book.answer(question, kind, max_new_tokens)
         spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
@@ -70,9 +69,9 @@ class VerifiedAnswerer:
         stands = supported(recalled.text, question, passages)
         if stands or (is_abstention(recalled.text) and not self.read_refusals):
             route, text = ("recall" if stands else "refusal"), recalled.text
-            ttft = (time.perf_counter() - t0) * 1e3  # the answer is released only once checked
+            ttft = (self.generator.clock() - t0) * 1e3  # the answer is released only once checked
         else:
-            route, t1 = "read", time.perf_counter()
+            route, t1 = "read", self.generator.clock()
             r, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens)
             text, ttft = r.text, (t1 - t0) * 1e3 + prompt_ms + r.prefill_ms
             spent = {"prompt": spent["prompt"] + prompt_ms, "prefill": spent["prefill"] + r.prefill_ms,
@@ -80,5 +79,5 @@ class VerifiedAnswerer:
             ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
         if on_text and text:
             on_text(text)
-        timings.update(spent, ttft=ttft, total=(time.perf_counter() - t0) * 1e3)
+        timings.update(spent, ttft=ttft, total=(self.generator.clock() - t0) * 1e3)
         return Answer(text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question))

@@ -56,3 +56,48 @@ def test_confidence_is_the_geometric_mean_probability_of_the_greedy_tokens(tiny_
             logps.append(float(logp[seq[-1]]))
     assert 0.0 < g.confidence <= 1.0
     assert g.confidence == pytest.approx(math.exp(sum(logps) / len(logps)), rel=1e-3)
+
+
+def test_a_memoized_request_runs_once_and_the_clock_replays_its_time(tiny_model):
+    import time
+
+    model, tok = load_causal_lm(str(tiny_model))
+    gen = Generator(model, tok, "Be brief.", max_new_tokens=5)
+    passes = []
+    model.register_forward_hook(lambda *_: passes.append(1))
+    ids = gen.chat_ids("What port?")
+    with gen.memoized():
+        first = gen.generate(ids)
+        ran, skew = len(passes), gen.clock() - time.perf_counter()
+        again = gen.generate(ids)
+        assert len(passes) == ran  # no forward pass: replayed
+        assert again == first and again is not first
+        replayed = gen.clock() - time.perf_counter() - skew
+        assert replayed == pytest.approx((first.prefill_ms + first.decode_ms) / 1e3, abs=1e-3)
+        gen.generate(ids, on_text=lambda _: None)  # a stream is always generated
+        assert len(passes) > ran
+    assert gen.memo is None
+    ran = len(passes)
+    gen.generate(ids)
+    assert len(passes) > ran  # outside the context nothing is replayed
+
+
+def test_the_second_pipeline_replays_the_first_ones_answers_after_its_own_warm_up(tiny_model):
+    from engrain.evaluate import runner
+    from engrain.records import EvalItem
+
+    model, tok = load_causal_lm(str(tiny_model))
+    gen = Generator(model, tok, "Be brief.", max_new_tokens=5)
+    items = [EvalItem(str(i), f"What port does unit {i} use?", ["80"]) for i in range(3)]
+    passes = []
+    model.register_forward_hook(lambda *_: passes.append(1))
+    with gen.memoized():
+        first = runner.run(ClosedBookAnswerer("ft", gen), items, warmup=1)
+        ran = len(passes)
+        second = runner.run(ClosedBookAnswerer("ft+rag", gen), items, warmup=1)
+    warm_up = len(passes) - ran  # the warm-up question, generated again (untimed, not memoized)
+    assert 0 < warm_up <= 6 and ran > 3 * warm_up
+    assert [r["answer"] for r in second] == [r["answer"] for r in first]
+    for a, b in zip(first, second):
+        assert b["timings_ms"]["prefill"] == a["timings_ms"]["prefill"]
+        assert b["timings_ms"]["total"] >= a["timings_ms"]["prefill"] + a["timings_ms"]["decode"]

@@ -1,5 +1,7 @@
 """Stand-ins for a generator and a retriever, for the routing logic of verify and auto."""
 
+import time
+
 from engrain.model.generate import Generation
 from engrain.records import Passage
 
@@ -14,6 +16,9 @@ class ScriptedGenerator:
         self.replies = {"closed": closed, "read": read}
         self.confidence = confidence
         self.calls: list[str] = []
+
+    def clock(self) -> float:
+        return time.perf_counter()
 
     def chat_ids(self, user: str) -> list[int]:
         return [1] * (50 if "Question:" in user else 10)
