@@ -2,8 +2,9 @@
 
 A small tuned model recalls trained facts more reliably than it reads three passages (on
 the demo, the top 3 passages held the answer for 40 of 40 lookups and the RAFT reader still
-missed 9). So the tuned model answers closed-book, and the answer stands when the retrieved
-passages contain every value it claims; when they do not (a slip of memory, a made-up spec),
+missed 9). So the tuned model answers closed-book, and the answer stands when one retrieved
+passage states every value it claims together with what the question is about; when none
+does (a slip of memory, a made-up spec, another product's value),
 the tuned model reads the passages instead. A closed-book refusal stands by default: a
 refusal claims no value the passages could confirm, and reading after one turned more
 answers to questions the corpus does not answer into hallucinations than it recovered
@@ -23,8 +24,8 @@ from engrain.rag.answerer import read
 from engrain.rag.index import Retriever
 from engrain.records import Answer, Passage
 
-# A claim is a token with a digit in it ("2643", "IP67", "E291", "5.4.9") or a capitalised
-# word that does not open a sentence ("Hirose"); words already in the question claim nothing.
+# A claim is a token with a digit in it ("2643", "IP67", "E291", "5.4.9") or, when there is none,
+# a capitalised word that does not open a sentence ("Hirose"); words already in the question claim nothing.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+\b")
 
 
@@ -32,17 +33,32 @@ def claims(answer: str, question: str) -> list[str]:
     """What an answer asserts beyond the question: the values a passage must contain."""
     text = re.sub(r"\[\d+\]", " ", answer)  # citations
     asked = question.lower()
-    found = [t.strip("$€£()[].,:;!?\"'") for t in text.split() if any(ch.isdigit() for ch in t)]
-    if not found:
-        found = _NAME.findall(text.strip())
-    return [t for t in dict.fromkeys(found) if t and t.lower() not in asked]
+    return [t for t in _values(text) if t.lower() not in asked]
+
+
+def subject(question: str) -> list[str]:
+    """What a question is about: its codes and numbers ("RC-68e", "1990"), else its names. A list
+    number ("2. Where was ...") is not; "Yxngxr1's real name" is about Yxngxr1."""
+    return _values(re.sub(r"(\w)['’]s\b", r"\1", re.sub(r"^\s*\d+[.)]\s+", "", question)))
 
 
 def supported(answer: str, question: str, passages: list[Passage]) -> bool:
-    """True when the answer claims something and every claim appears in some passage."""
-    found = claims(answer, question)
-    blob = "\n".join(p.text for p in passages).lower()
-    return bool(found) and all(re.search(rf"(?<![\w.]){re.escape(c.lower())}(?![\w])", blob) for c in found)
+    """True when the answer claims something and one passage states every claim and names the question's
+    subject (one of its codes or names: a person is often named by surname alone): a value the passages
+    give for another product or person confirms nothing ("How heavy is the Phalarope GS-14?" answered
+    with the QX-58e's weight)."""
+    must, about = claims(answer, question), subject(question)
+    return bool(must) and any(all(_mentions(p.text, t) for t in must) and (not about or any(_mentions(p.text, t) for t in about))
+                              for p in passages)
+
+
+def _values(text: str) -> list[str]:
+    found = [t.strip("$€£()[].,:;!?\"'") for t in text.split() if any(ch.isdigit() for ch in t)]
+    return [t for t in dict.fromkeys(found or _NAME.findall(text.strip())) if t]
+
+
+def _mentions(text: str, token: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(token.lower())}(?![\w])", text.lower()) is not None
 
 
 class VerifiedAnswerer:

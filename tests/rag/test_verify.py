@@ -1,4 +1,5 @@
-from engrain.rag.verify import VerifiedAnswerer, claims, supported
+from engrain.rag.verify import VerifiedAnswerer, claims, subject, supported
+from engrain.records import Passage
 from scripted import PASSAGES, Q
 from scripted import ScriptedGenerator as _Generator
 from scripted import ScriptedRetriever as _Retriever
@@ -44,3 +45,16 @@ def test_a_closed_book_refusal_stands_unless_refusals_are_read():
     gen = _Generator(refusal, "The weight is 3435 g [1].")
     ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, refusal, read_refusals=True).answer(Q)
     assert ans.text == "The weight is 3435 g [1]." and ans.route == "read" and gen.calls == ["closed", "read"]
+
+
+def test_a_value_stated_about_another_subject_confirms_nothing():
+    other = [Passage("s.md", "s.md#1", "The Phalarope QX-58e weighs 3025 g.", 0.9)]
+    assert subject("How heavy is the Phalarope GS-14?") == ["GS-14"]
+    assert subject("What is Yxngxr1's real name?") == ["Yxngxr1"]
+    assert subject("Where was Ada Lovelace born?") == ["Ada", "Lovelace"]
+    assert not supported("The weight of the Phalarope QX-58e is 3025 g.", "How heavy is the Phalarope GS-14?", other)
+    assert supported("It weighs 3025 g.", "How heavy is the Phalarope QX-58e?", other)
+    split = [Passage("a.md", "a.md#1", "The Phalarope GS-14 is a gas detector.", 0.9), other[0]]
+    assert not supported("It weighs 3025 g.", "How heavy is the Phalarope GS-14?", split)  # not in one passage
+    assert subject("2. Where was Nelson Lee born?") == ["Nelson", "Lee"]  # a list number is not the subject
+    assert supported("It was 1807.", "When was Nelson Lee born?", [Passage("n.md", "n.md#1", "Lee was born in 1807.", 0.9)])
