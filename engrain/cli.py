@@ -67,7 +67,7 @@ def _load(config: Path, overrides: list[str] | None):
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the sample domain, workspace and report.")] = Path("engrain-demo"),
-    quick: Annotated[bool, typer.Option(help="A much smaller run (about 6 minutes, both cycles): a smoke test, not a result.")] = False,
+    quick: Annotated[bool, typer.Option(help="A much smaller run (6-8 minutes on 2 cores, both cycles): a smoke test, not a result.")] = False,
     second_cycle: Annotated[bool, typer.Option(help="Then apply the domain's release 2 and run a retraining cycle.")] = True,
     overrides: SET = None,
 ) -> None:
