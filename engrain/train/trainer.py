@@ -370,7 +370,6 @@ class _DevSelector:
                 with atomic_path(self.best_dir, is_dir=True) as tmp:
                     _save(self.model, self.tok, tmp, weights)
 
-
     def _answers(self) -> list[Generation]:
         """Greedy answers to the dev questions, DEV_BATCH at a time: decoding is memory-bound, so a
         batch costs little more than one question (the rounds between steps are a large share of
@@ -378,8 +377,10 @@ class _DevSelector:
         out: list[Generation] = []
         for i in range(0, len(self.dev), DEV_BATCH):
             chunk = self.dev[i:i + DEV_BATCH]
-            gens = self.generator.generate_batch([Request(self.generator.chat_ids(d.question)) for d in chunk])
-            out += [g for g in gens if isinstance(g, Generation)]  # no stream sink, so nothing raised
+            for g in self.generator.generate_batch([Request(self.generator.chat_ids(d.question)) for d in chunk]):
+                if isinstance(g, Exception):  # only a stream sink raises, and there is none: never silently dropped
+                    raise g
+                out.append(g)
         return out
 
 
