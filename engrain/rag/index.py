@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: 
 
     if not chunks:
         raise EngrainError("nothing to index: the corpus produced no chunks")
-    vectors = embedder.encode(
-        [c.text for c in chunks], batch_size=batch_size, normalize_embeddings=True, show_progress_bar=progress
+    vectors = embedder.encode(  # its tqdm bar redraws by carriage return: a terminal's, not a log file's
+        [c.text for c in chunks], batch_size=batch_size, normalize_embeddings=True,
+        show_progress_bar=progress and sys.stderr.isatty(),
     )
     rows = [
         {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "text": c.text, "vector": v.astype(np.float32).tolist()}

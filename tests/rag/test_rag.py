@@ -65,3 +65,22 @@ def test_building_an_index_prints_no_lancedb_chatter(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "WARN" not in run.stderr
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_embedding_bar_only_on_a_terminal(tmp_path, monkeypatch, tty):
+    # tqdm redraws by carriage return: in a log file every redraw would pile up on one line
+    import numpy as np
+
+    from engrain.rag.chunk import Chunk
+
+    seen = {}
+
+    class E:
+        def encode(self, texts, **kw):
+            seen.update(kw)
+            return np.ones((len(texts), 4), dtype="float32")
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: tty)
+    build_index([Chunk("a#0", "a", "x")], E(), tmp_path / "idx", progress=True)
+    assert seen["show_progress_bar"] is tty
