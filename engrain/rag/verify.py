@@ -48,8 +48,11 @@ def supported(answer: str, question: str, passages: list[Passage]) -> bool:
     give for another product or person confirms nothing ("How heavy is the Phalarope GS-14?" answered
     with the QX-58e's weight)."""
     must, about = claims(answer, question), subject(question)
-    return bool(must) and any(all(_mentions(p.text, t) for t in must) and (not about or any(_mentions(p.text, t) for t in about))
-                              for p in passages)
+
+    def states(text: str) -> bool:
+        return all(_mentions(text, t) for t in must) and (not about or any(_mentions(text, t) for t in about))
+
+    return bool(must) and any(states(p.text.lower()) for p in passages)
 
 
 def _values(text: str) -> list[str]:
@@ -57,8 +60,9 @@ def _values(text: str) -> list[str]:
     return [t for t in dict.fromkeys(found or _NAME.findall(text.strip())) if t]
 
 
-def _mentions(text: str, token: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(token.lower())}(?![\w])", text.lower()) is not None
+def _mentions(lowered: str, token: str) -> bool:
+    """`token` as a whole word of already-lowercased text ("IP6" is not in "ip67", "4.9" not in "5.4.9")."""
+    return re.search(rf"(?<![\w.]){re.escape(token.lower())}(?![\w])", lowered) is not None
 
 
 class VerifiedAnswerer:
