@@ -17,6 +17,7 @@ from engrain.errors import EngrainError
 from engrain.io import read_toml, validated
 from engrain.pipelines import NAMES as PIPELINE_NAMES
 from engrain.pipelines import PIPELINES
+from engrain.records import ExampleKind
 
 DEFAULT_BASE_MODEL = "smollm2-135m-instruct"
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
@@ -98,6 +99,9 @@ class TrainConfig(_Section):
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
     epochs: float = Field(2.0, gt=0, description="Passes over the training data.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    once: list[ExampleKind] = Field(
+        default_factory=list, description="Example kinds seen once per run instead of once per epoch: split across "
+        "the epochs (e.g. ['raft']: long reading examples teach a skill, not facts).")
     learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (LoRA wants ~1e-3, full ~5e-5).")
     batch_size: int = Field(8, ge=1, description="Examples per optimizer step (per device).")
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import shutil
 import signal
@@ -33,9 +32,9 @@ from engrain.io import atomic_path
 from engrain.model.generate import Generation, Generator, Request
 from engrain.model.loading import load_causal_lm, set_threads
 from engrain.records import EvalItem, Example
-from engrain.train import checkpoint
+from engrain.train import checkpoint, schedule
 from engrain.train.checkpoint import Progress
-from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
+from engrain.train.data import collate, encode, pack, split_by_tokens
 from engrain.train.distributed import World, share, world
 from engrain.train.loss import TrainingLoss, target_count
 from engrain.train.sharding import LocalState, ShardedState, shard
@@ -82,9 +81,8 @@ class _Run:
     selector: "_DevSelector"
     out_dir: Path
     fingerprint: str
-    steps_per_epoch: int
-    total_steps: int
-    eval_every: int
+    schedule: schedule.Schedule
+    eval_every: int  # 0: at the end of every epoch
     bf16: bool
     packing: bool
     grad_checkpointing: bool
@@ -92,16 +90,13 @@ class _Run:
     loss: torch.nn.Module  # TrainingLoss: the model's summed target-token loss (sharded with it under FSDP)
     state: LocalState | ShardedState
     world: World = field(default_factory=World)
-    orders: dict[int, list[list[int]]] = field(default_factory=dict)  # epoch -> its batches
 
-    def batches(self, epoch: int) -> list[list[int]]:
-        """The epoch's global batches (every process's share): a function of the seed and the epoch alone, so a
-        resumed run replays it."""
-        if epoch not in self.orders:
-            lengths = [len(e["input_ids"]) for e in self.encoded]
-            size = self.cfg.train.batch_size * self.world.size
-            self.orders = {epoch: length_grouped_batches(lengths, size, self.cfg.seed + epoch)}
-        return self.orders[epoch]
+    @property
+    def total_steps(self) -> int:
+        return self.schedule.total_steps
+
+    def evaluates_at(self, step: int) -> bool:
+        return step % self.eval_every == 0 if self.eval_every else self.schedule.ends_epoch(step)
 
 
 def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work_dir: str | Path,
@@ -130,8 +125,9 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     sharded = t.sharding == "fsdp" and w.size > 1
     model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
-    steps_per_epoch = math.ceil(math.ceil(len(encoded) / (t.batch_size * w.size)) / t.grad_accum)
-    total_steps = t.max_steps if t.max_steps > 0 else math.ceil(steps_per_epoch * t.epochs)
+    plan = schedule.build([len(e["input_ids"]) for e in encoded], [e.kind for e in examples], t.once, t.epochs,
+                          t.batch_size * w.size, t.grad_accum, cfg.seed, t.max_steps)
+    total_steps = plan.total_steps
     longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
     grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
     if grad_ckpt:
@@ -145,8 +141,8 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
     progress = _resume(out_dir, fingerprint, state, scheduler, w)
     selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, progress, bf16, state, w)
-    return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, steps_per_epoch,
-                total_steps, t.eval_every or steps_per_epoch, bf16, _use_packing(t.packing),
+    return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, plan,
+                t.eval_every, bf16, _use_packing(t.packing),
                 grad_ckpt, progress, loss=loss, state=state, world=w)
 
 
@@ -220,11 +216,11 @@ def fit(run: _Run, progress: bool) -> None:
             p.step, p.tokens, p.seconds = p.step + 1, p.tokens + tokens, p.seconds + time.perf_counter() - t0
             p.window.append(loss)
             if p.step % _log_every(t.logging_steps, run.total_steps) == 0 or p.step == run.total_steps:
-                p.loss_curve.append({"step": p.step, "epoch": round(p.step / run.steps_per_epoch, 3),
+                p.loss_curve.append({"step": p.step, "epoch": round(run.schedule.epoch_of(p.step), 3),
                                      "loss": round(sum(p.window) / len(p.window), 4)})
                 p.window = []
             bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
-            if p.step % run.eval_every == 0 and takes_part:
+            if run.evaluates_at(p.step) and takes_part:
                 run.selector.evaluate(p.step)
             requested = w.any(stop.requested)
             if (p.step % t.save_every == 0 or requested) and takes_part:
@@ -240,8 +236,7 @@ def _step(run: _Run) -> tuple[float, int]:
     """One optimizer step over `grad_accum` global batches; the loss is the mean over all their target tokens
     (this process's share of each batch; the gradients summed over processes)."""
     t, w = run.cfg.train, run.world
-    epoch, k = divmod(run.progress.step, run.steps_per_epoch)
-    batches = run.batches(epoch)[k * t.grad_accum:(k + 1) * t.grad_accum]
+    batches = run.schedule.batches(run.progress.step)
     chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
     micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens)]
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)

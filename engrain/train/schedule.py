@@ -1,0 +1,86 @@
+"""Which examples each epoch trains on, in which batches, and where a step falls.
+
+Every example is trained once per epoch, except the kinds named in `train.once`: those are
+split across the run's epochs, each seen once in all. A reading example (RAFT: three
+retrieved passages and a question) teaches a skill rather than a fact and is ~8x longer than
+a fact's question, so repeating it every epoch is most of the tokens for little of the
+knowledge (docs/experiments.md, "RAFT records once per run").
+
+Everything here is a function of the seed, the epoch and the example counts, so a resumed
+run replays the same batches.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from engrain.train.data import length_grouped_batches
+
+
+@dataclass
+class Schedule:
+    lengths: list[int]  # tokens per example
+    once: list[int]  # indices of the examples split across epochs (seeded order)
+    cycle: int  # epochs the `once` examples are split over
+    batch_size: int  # examples per global batch
+    grad_accum: int
+    seed: int
+    epochs: float
+    max_steps: int = -1
+    _orders: dict[int, list[list[int]]] = field(default_factory=dict)
+    _steps: dict[int, int] = field(default_factory=dict)  # epoch % cycle -> its optimizer steps
+
+    def members(self, epoch: int) -> list[int]:
+        """The example indices epoch `epoch` trains on."""
+        chosen = set(self.once[epoch % self.cycle::self.cycle])
+        spread = set(self.once)
+        return [i for i in range(len(self.lengths)) if i not in spread or i in chosen]
+
+    def steps_in(self, epoch: int) -> int:
+        key = epoch % self.cycle
+        if key not in self._steps:
+            self._steps[key] = math.ceil(math.ceil(len(self.members(epoch)) / self.batch_size) / self.grad_accum)
+        return self._steps[key]
+
+    @property
+    def total_steps(self) -> int:
+        if self.max_steps > 0:
+            return self.max_steps
+        whole, part = int(self.epochs), self.epochs - int(self.epochs)
+        return sum(self.steps_in(e) for e in range(whole)) + math.ceil(part * self.steps_in(whole))
+
+    def locate(self, step: int) -> tuple[int, int]:
+        """(epoch, optimizer step within it) of the run's `step` (0-based)."""
+        epoch = 0
+        while step >= (n := self.steps_in(epoch)):
+            step, epoch = step - n, epoch + 1
+        return epoch, step
+
+    def epoch_of(self, step: int) -> float:
+        """Epochs completed after `step` steps, fractional (for the loss curve)."""
+        epoch, k = self.locate(step)
+        return epoch + k / self.steps_in(epoch)
+
+    def ends_epoch(self, step: int) -> bool:
+        return step > 0 and self.locate(step)[1] == 0
+
+    def batches(self, step: int) -> list[list[int]]:
+        """The global batches (example indices, every process's share) of optimizer step `step`."""
+        epoch, k = self.locate(step)
+        if epoch not in self._orders:
+            members = self.members(epoch)
+            grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
+            self._orders = {epoch: [[members[j] for j in b] for b in grouped]}
+        return self._orders[epoch][k * self.grad_accum:(k + 1) * self.grad_accum]
+
+
+def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: float, batch_size: int,
+          grad_accum: int, seed: int, max_steps: int = -1) -> Schedule:
+    """`once_kinds` are split over ceil(epochs) epochs, in a seeded order."""
+    once = [i for i, k in enumerate(kinds) if k in once_kinds]
+    g = torch.Generator().manual_seed(seed)
+    once = [once[j] for j in torch.randperm(len(once), generator=g).tolist()]
+    return Schedule(lengths, once, max(1, math.ceil(epochs)), batch_size, grad_accum, seed, epochs, max_steps)
