@@ -125,10 +125,11 @@ class TrainConfig(_Section):
     grad_checkpointing: Literal["auto", "on", "off"] = Field(
         "auto", description="Recompute activations in the backward pass (about a third slower, far less memory). "
         "auto = on when a batch's activations would not fit in a quarter of free memory.")
-    sharding: Literal["none", "fsdp"] = Field(
+    sharding: Literal["none", "fsdp", "fsdp-grad-op"] = Field(
         "none", description="Under a multi-process launcher: 'none' keeps a whole copy of the model in every process "
-        "(data parallel); 'fsdp' splits weights, gradients and optimizer state across them (FSDP2), for models one "
-        "device cannot hold.")
+        "(data parallel); 'fsdp' splits weights, gradients and optimizer state across them (FSDP2, DeepSpeed ZeRO-3's "
+        "trade), for models one device cannot hold; 'fsdp-grad-op' keeps each layer's weights gathered from its "
+        "forward to its backward pass (one all-gather per step instead of two, ZeRO-2's trade).")
     eval_every: int = Field(0, ge=0, description="Score the dev split every N steps and keep the best (0: once per epoch).")
     dev_max: int = Field(48, ge=0, description="Dev questions scored per selection round (generation is slow on CPU).")
     save_every: int = Field(200, ge=1, description="Resumable checkpoint every N steps.")

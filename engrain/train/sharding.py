@@ -92,16 +92,18 @@ class ShardedState:
         return {n.removeprefix(_ROOT): v for n, v in state.items()}
 
 
-def shard(loss: torch.nn.Module) -> torch.nn.Module:
-    """FSDP2 over `TrainingLoss(model)`: one unit per decoder layer, the rest in the root; gradients summed."""
+def shard(loss: torch.nn.Module, reshard_after_forward: bool = True) -> torch.nn.Module:
+    """FSDP2 over `TrainingLoss(model)`: one unit per decoder layer, the rest in the root; gradients summed.
+    `reshard_after_forward=False` keeps each layer gathered until its backward pass: more memory, half the
+    all-gathers (FSDP's SHARD_GRAD_OP, DeepSpeed ZeRO-2's trade)."""
     from torch.distributed.fsdp import FSDPModule, fully_shard
 
     from engrain.train.loss import decoder_and_head
 
     decoder = decoder_and_head(loss.model)[0]
     for layer in decoder.layers:
-        fully_shard(layer)
-    fully_shard(loss)
+        fully_shard(layer, reshard_after_forward=reshard_after_forward)
+    fully_shard(loss, reshard_after_forward=reshard_after_forward)
     for module in loss.modules():
         if isinstance(module, FSDPModule):
             module.set_gradient_divide_factor(1.0)

@@ -122,7 +122,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     set_seed(cfg.seed)
     set_threads(cfg.model.threads)
     bf16 = _use_bf16(t.bf16)
-    sharded = t.sharding == "fsdp" and w.size > 1
+    sharded = t.sharding != "none" and w.size > 1
     model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     plan = schedule.build([len(e["input_ids"]) for e in encoded], [e.kind for e in examples], t.once, t.epochs,
@@ -133,7 +133,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     if grad_ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
-    loss = shard(TrainingLoss(model)) if sharded else TrainingLoss(model)
+    loss = shard(TrainingLoss(model), reshard_after_forward=t.sharding == "fsdp") if sharded else TrainingLoss(model)
     optimizer = torch.optim.AdamW([p for p in loss.parameters() if p.requires_grad], lr=t.learning_rate,
                                   weight_decay=t.weight_decay, **_fused())
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)

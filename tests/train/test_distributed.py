@@ -108,3 +108,11 @@ def test_sharded_processes_killed_and_resumed_take_the_steps_of_one(tiny_model, 
     assert done.returncode == 0, done.stderr[-3000:]
     dp = _same_as_single(tiny_model, tmp_path, work)
     assert dp[0]["sharded"] and dp[0]["first_step"] == dp[1]["first_step"] == 5  # resumed after step 4
+
+
+def test_grad_op_sharding_takes_the_steps_of_one(tiny_model, tmp_path):
+    cfg, work = _cfg(tiny_model, 2), tmp_path / "grad-op"
+    cfg.train.sharding = "fsdp-grad-op"
+    done = _launch(tmp_path, cfg, work)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _same_as_single(tiny_model, tmp_path, work)[0]["sharded"]
