@@ -23,34 +23,19 @@ from engrain.train.data import length_grouped_batches
 @dataclass
 class Schedule:
     lengths: list[int]  # tokens per example
-    once: list[int]  # indices of the examples split across epochs (seeded order)
-    cycle: int  # epochs the `once` examples are split over
+    groups: list[list[int]]  # the example indices of epochs 0, 1, ... (epoch e trains on groups[e % len])
     batch_size: int  # examples per global batch
     grad_accum: int
     seed: int
-    epochs: float
-    max_steps: int = -1
+    total_steps: int
     _orders: dict[int, list[list[int]]] = field(default_factory=dict)
-    _steps: dict[int, int] = field(default_factory=dict)  # epoch % cycle -> its optimizer steps
 
     def members(self, epoch: int) -> list[int]:
         """The example indices epoch `epoch` trains on."""
-        chosen = set(self.once[epoch % self.cycle::self.cycle])
-        spread = set(self.once)
-        return [i for i in range(len(self.lengths)) if i not in spread or i in chosen]
+        return self.groups[epoch % len(self.groups)]
 
     def steps_in(self, epoch: int) -> int:
-        key = epoch % self.cycle
-        if key not in self._steps:
-            self._steps[key] = math.ceil(math.ceil(len(self.members(epoch)) / self.batch_size) / self.grad_accum)
-        return self._steps[key]
-
-    @property
-    def total_steps(self) -> int:
-        if self.max_steps > 0:
-            return self.max_steps
-        whole, part = int(self.epochs), self.epochs - int(self.epochs)
-        return sum(self.steps_in(e) for e in range(whole)) + math.ceil(part * self.steps_in(whole))
+        return math.ceil(math.ceil(len(self.members(epoch)) / self.batch_size) / self.grad_accum)
 
     def locate(self, step: int) -> tuple[int, int]:
         """(epoch, optimizer step within it) of the run's `step` (0-based)."""
@@ -79,8 +64,15 @@ class Schedule:
 
 def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: float, batch_size: int,
           grad_accum: int, seed: int, max_steps: int = -1) -> Schedule:
-    """`once_kinds` are split over ceil(epochs) epochs, in a seeded order."""
+    """`once_kinds` are split over ceil(epochs) epochs, in a seeded order; the rest is in every epoch."""
+    cycle = max(1, math.ceil(epochs))
     once = [i for i, k in enumerate(kinds) if k in once_kinds]
-    g = torch.Generator().manual_seed(seed)
-    once = [once[j] for j in torch.randperm(len(once), generator=g).tolist()]
-    return Schedule(lengths, once, max(1, math.ceil(epochs)), batch_size, grad_accum, seed, epochs, max_steps)
+    order = torch.randperm(len(once), generator=torch.Generator().manual_seed(seed)).tolist()
+    share = [{once[j] for j in order[e::cycle]} for e in range(cycle)]
+    spread = set(once)
+    groups = [[i for i in range(len(lengths)) if i not in spread or i in share[e]] for e in range(cycle)]
+    plan = Schedule(lengths, groups, batch_size, grad_accum, seed, max_steps)
+    if max_steps <= 0:
+        whole = int(epochs)
+        plan.total_steps = sum(plan.steps_in(e) for e in range(whole)) + math.ceil((epochs - whole) * plan.steps_in(whole))
+    return plan
