@@ -26,7 +26,7 @@ from engrain.synth.compose import asked_already, bridges, comparisons
 from engrain.synth.coverage import coverage, entity_texts
 from engrain.synth.facts import Fact, extract_facts, render, restatements
 from engrain.synth.faq import faq_pairs
-from engrain.synth.generic import ReverseQuestion, SpanFact, reverse_questions, span_facts
+from engrain.synth.generic import ReverseQuestion, SpanFact, distinct_spans, reverse_questions, span_facts
 from engrain.synth.nlp import ParsedDoc, load_nlp, parse_corpus
 from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer
 from engrain.synth.questions import reverse_questions as reverse_questions_of
@@ -54,8 +54,11 @@ class Corpus:
 
     docs: list[Document]
     facts: list[Fact]
+    restated: list[tuple[Fact, str]] = field(default_factory=list)  # other sentences stating a fact
     parsed: list[ParsedDoc] | None = None
-    spans: list[SpanFact] = field(default_factory=list)
+    found: list[SpanFact] = field(default_factory=list)  # every answer span
+    spans: list[SpanFact] = field(default_factory=list)  # those trained: see `distinct_spans`
+    dropped: Counter = field(default_factory=Counter)
     reverses: list[ReverseQuestion] = field(default_factory=list)
 
 
@@ -108,7 +111,7 @@ def synthesize(
     rng = random.Random(seed)
     corpus = read_corpus(docs, cfg)
     plan = split_plan(corpus, cfg, rng, eval_given=eval_items is not None)
-    mix = Mix()
+    mix = Mix(dropped=Counter(corpus.dropped))
     mix.train += view_examples(corpus, cfg, rng)
     pattern_examples(corpus, plan, cfg, rng, mix, eval_items)
     generic_examples(corpus, plan, cfg, mix, eval_items or [])
@@ -135,13 +138,24 @@ def synthesize(
 
 
 def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
-    """Pattern facts always; the spaCy parse when the generic strategy is on."""
-    corpus = Corpus(docs, extract_facts(docs) if "patterns" in cfg.strategies else [])
+    """Pattern facts with the patterns strategy; the spaCy parse and its answer spans with the
+    generic one, less the spans pattern facts already state."""
+    facts = extract_facts(docs) if "patterns" in cfg.strategies else []
+    corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [])
     if "generic" in cfg.strategies:
         corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
-        corpus.spans = span_facts(corpus.parsed)
+        corpus.found = span_facts(corpus.parsed)
+        corpus.spans, corpus.dropped = distinct_spans(corpus.found, stated_sentences(corpus), cfg.span_kinds)
         corpus.reverses = reverse_questions(corpus.parsed) if cfg.reverse else []
     return corpus
+
+
+def stated_sentences(corpus: Corpus) -> dict[str, list[tuple[str, str]]]:
+    """Sentence -> (entity, value) of the pattern facts it states, as evidence or restatement."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for fact, sent in [(f, f.sentence) for f in corpus.facts] + corpus.restated:
+        out.setdefault(sent, []).append((fact.entity, fact.value))
+    return out
 
 
 def split_plan(corpus: Corpus, cfg: SynthConfig, rng: random.Random, eval_given: bool) -> Plan:
@@ -178,7 +192,7 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
         for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
             mix.train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
     if cfg.restatements:  # the corpus's own wording of trained facts: as text, and asked in that wording
-        for fact, sent in restatements(corpus.facts, corpus.docs):
+        for fact, sent in corpus.restated:
             if fact.key not in plan.eval_groups:
                 mix.train.append(Example("restated", text=sent, source=fact.doc_id, fact=fact.key))
                 if q := echo_question(sent, fact.value):
@@ -264,7 +278,7 @@ def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list
     stats = {
         "facts_found": len(corpus.facts) + len(corpus.spans),
         "pattern_facts": len(corpus.facts),
-        "answer_spans": len(corpus.spans),
+        "answer_spans": len(corpus.found),
         "fact_groups": len({f.key for f in corpus.facts} | {s.key for s in corpus.spans}),
         "examples": len(train),
         "by_kind": dict(sorted(Counter(e.kind for e in train).items())),
@@ -275,7 +289,9 @@ def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list
         "dropped": dict(sorted((k, v) for k, v in mix.dropped.items() if v)),
     }
     if corpus.parsed is not None:
-        stats["coverage"] = coverage(corpus.parsed, corpus.spans, train)
+        trained = {e.fact for e in train}
+        stated = {s for f, s in [(f, f.sentence) for f in corpus.facts] + corpus.restated if f.key in trained}
+        stats["coverage"] = coverage(corpus.parsed, corpus.found, train, stated)
     return stats
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engrain.records import Example
-from engrain.synth.generic import SpanFact, is_heading
+from engrain.synth.generic import SpanFact, not_prose
 from engrain.synth.nlp import ParsedDoc
 
 MIN_SENTENCE_WORDS = 4  # shorter lines are headings ("Early career.") and table labels
@@ -19,12 +19,15 @@ NAMED = {"PERSON", "ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT"
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
-def coverage(parsed: list[ParsedDoc], spans: list[SpanFact], train: list[Example]) -> dict:
+def coverage(parsed: list[ParsedDoc], spans: list[SpanFact], train: list[Example],
+             stated: set[str] = frozenset()) -> dict:
+    """`spans`: every answer span found; `stated`: sentences whose fact another strategy trains.
+    A sentence counts as trained when any copy of it is (repeated sentences are asked once)."""
     sents = [s for p in parsed for s in p.sentences
-             if len(s.original.split()) >= MIN_SENTENCE_WORDS and not is_heading(s, p)]
-    with_span = {f.sentence for f in spans}
+             if len(s.original.split()) >= MIN_SENTENCE_WORDS and not not_prose(s, p)]
+    with_span = {f.sentence for f in spans} | stated
     trained_keys = {e.fact for e in train}
-    trained = {f.sentence for f in spans if f.key in trained_keys}
+    trained = {f.sentence for f in spans if f.key in trained_keys} | stated
     text = _train_text(train)
     entities = {e.text for s in sents for e in s.parse.ents if e.label_ in NAMED}
     numbers = {n for s in sents for n in _NUMBER.findall(s.original)}

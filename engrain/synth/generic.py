@@ -22,6 +22,8 @@ English rugby union player ...?" -> "Andrew Turner"): 'A is B' does not teach 'B
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engrain.synth.nlp import ParsedDoc, Sentence, subject_child
@@ -78,12 +80,41 @@ def span_facts(parsed: list[ParsedDoc]) -> list[SpanFact]:
     for pdoc in parsed:
         out += lifespan_facts(pdoc)
         for sent in pdoc.sentences:
-            if len(sent.plain.split()) > MAX_SENTENCE_WORDS or is_heading(sent, pdoc):
+            if len(sent.plain.split()) > MAX_SENTENCE_WORDS or not_prose(sent, pdoc):
                 continue
             for span in answer_spans(sent):
                 if fact := _span_fact(pdoc, sent, span):
                     out.append(fact)
     return out
+
+
+def span_kind(label: str) -> str:
+    """What `synth.span_kinds` filters on: names, numbers (dates, amounts) or phrases."""
+    return "numbers" if label in _NUMERIC_LABELS else "phrases" if label in ("NP", "ADJ") else "names"
+
+
+def distinct_spans(spans: list[SpanFact], stated: Mapping[str, list[tuple[str, str]]],
+                   kinds: list[str]) -> tuple[list[SpanFact], Counter]:
+    """The spans worth training, with what was dropped and why: a sentence repeated across
+    documents (boilerplate, templates) is asked in the first one; a span that another strategy already
+    trains from the same sentence (`stated`: sentence -> (entity, value) of its pattern facts)
+    is not asked again; only the kinds the config names."""
+    out, first_doc, dropped = [], {}, Counter()
+    for f in spans:
+        answer = f.answer.lower()
+        if span_kind(f.label) not in kinds:
+            dropped["span kind not asked for"] += 1
+        elif first_doc.setdefault((f.statement, answer), f.doc_id) != f.doc_id:
+            dropped["span of a sentence repeated in another document"] += 1
+        elif any(_overlaps(answer, e.lower()) or _overlaps(answer, v.lower()) for e, v in stated.get(f.sentence, ())):
+            dropped["span a pattern fact states"] += 1
+        else:
+            out.append(f)
+    return out, dropped
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return bool(a and b) and (a in b or b in a)
 
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -143,6 +174,11 @@ def _life_dates(inner: str) -> tuple[str | None, str | None]:
 def is_heading(sent: Sentence, pdoc: ParsedDoc) -> bool:
     """The title line ("Andrew Turner (rugby union, born 2002)") states nothing to ask about."""
     return sent.original.strip().rstrip(".") == pdoc.title
+
+
+def not_prose(sent: Sentence, pdoc: ParsedDoc) -> bool:
+    """The title line, or a table row: the patterns strategy reads tables by their columns."""
+    return is_heading(sent, pdoc) or "|" in sent.original
 
 
 def answer_spans(sent: Sentence) -> list:

@@ -8,7 +8,7 @@ from engrain.records import Document, EvalItem
 from engrain.synth.abstain import swapped_subject_questions
 from engrain.synth.build import synthesize
 from engrain.synth.coverage import coverage, entity_texts
-from engrain.synth.generic import reverse_questions, span_facts
+from engrain.synth.generic import distinct_spans, reverse_questions, span_facts
 from engrain.synth.nlp import load_nlp, parse_corpus, subject_of
 
 BIOS = [
@@ -117,6 +117,55 @@ def test_coverage_counts_what_training_states():
     facts = span_facts(parsed)
     empty = coverage(parsed, facts, [])
     assert empty["sentences_with_question"] == 0 and empty["entities_trained"] == 0 and empty["sentences"] == 9
+
+
+MANUALS = [
+    Document(f"m{i}.md", f"Manual {i}", f"The Heron PX-{i} was introduced by Corvid in {2010 + i}. "
+             "Wipe the housing with a damp cloth from Corvid Instruments. "
+             f"The weight of the Heron PX-{i} is {400 + i} g.", f"m{i}.md", f"hm{i}") for i in (1, 2)]
+
+
+def test_a_sentence_repeated_across_documents_is_asked_once():
+    parsed = parse_corpus(MANUALS, load_nlp())
+    spans = span_facts(parsed)
+    kept, dropped = distinct_spans(spans, {}, ["names", "numbers", "phrases"])
+    wipe = [f for f in spans if f.sentence.startswith("Wipe")]
+    assert wipe and {f.doc_id for f in wipe} == {"m1.md", "m2.md"}
+    assert {f.doc_id for f in kept if f.sentence.startswith("Wipe")} == {"m1.md"}
+    assert dropped["span of a sentence repeated in another document"] == sum(f.doc_id == "m2.md" for f in wipe)
+    assert {f.answer for f in kept} >= {"2011", "2012"}  # what differs between the manuals stays
+
+
+def test_table_rows_are_left_to_the_patterns_strategy():
+    doc = Document("t.md", "Specs", "The Heron PX-1 is a gas detector from Corvid Instruments.\n\n"
+                   "| Field | Value |\n| --- | --- |\n| Weight | 401 g |\n", "t.md", "ht")
+    parsed = parse_corpus([doc], load_nlp())
+    assert any("|" in s.original for p in parsed for s in p.sentences)
+    spans = span_facts(parsed)
+    assert spans and not any("|" in f.sentence for f in spans)
+    assert coverage(parsed, spans, [])["sentences"] == 1
+
+
+def test_spans_keep_the_kinds_asked_for_and_leave_pattern_facts_to_patterns():
+    spans = span_facts(parse_corpus(MANUALS, load_nlp()))
+    numbers, dropped = distinct_spans(spans, {}, ["numbers"])
+    assert numbers and {f.label for f in numbers} <= {"DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY", "PERCENT"}
+    assert dropped["span kind not asked for"] == len(spans) - len(numbers) - dropped["span of a sentence repeated in another document"]
+    weight = next(f for f in spans if "401" in f.answer)
+    kept, dropped = distinct_spans(spans, {weight.sentence: [("Heron PX-1", "401 g")]}, ["names", "numbers", "phrases"])
+    assert not any(f.sentence == weight.sentence and ("401" in f.answer or "Heron PX-1" in f.answer) for f in kept)
+    assert dropped["span a pattern fact states"] >= 1
+
+
+def test_with_both_strategies_a_pattern_fact_is_trained_once_and_coverage_counts_it():
+    cfg = SynthConfig(strategies=["patterns", "generic"], dev_fraction=0.0, views=0, documents=False)
+    res = synthesize(MANUALS, [], chunk_corpus(MANUALS, 40, 10), cfg, seed=0, eval_items=[EvalItem("e", "x?", ["y"])])
+    asked = [m["content"] for e in res.train if e.kind == "wh" for m in e.messages if m["role"] == "user"]
+    assert asked and not any("weight" in q.lower() for q in asked)  # the pattern fact's own questions ask it
+    assert any(e.kind == "qa" and "401 g" in e.messages[1]["content"] for e in res.train)
+    assert res.stats["dropped"]["span a pattern fact states"] > 0
+    cov = res.stats["coverage"]
+    assert cov["sentences_with_question"] == cov["sentences"]
 
 
 ALIASED = [Document("p4.md", "Nathan Saliba",
