@@ -61,6 +61,10 @@ class Corpus:
     dropped: Counter = field(default_factory=Counter)
     reverses: list[ReverseQuestion] = field(default_factory=list)
 
+    def statements(self) -> list[tuple[Fact, str]]:
+        """(fact, sentence) for each sentence stating a pattern fact: its evidence or a restatement."""
+        return [(f, f.sentence) for f in self.facts] + self.restated
+
 
 @dataclass
 class Plan:
@@ -153,7 +157,7 @@ def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
 def stated_sentences(corpus: Corpus) -> dict[str, list[tuple[str, str]]]:
     """Sentence -> (entity, value) of the pattern facts it states, as evidence or restatement."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for fact, sent in [(f, f.sentence) for f in corpus.facts] + corpus.restated:
+    for fact, sent in corpus.statements():
         out.setdefault(sent, []).append((fact.entity, fact.value))
     return out
 
@@ -290,7 +294,7 @@ def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list
     }
     if corpus.parsed is not None:
         trained = {e.fact for e in train}
-        stated = {s for f, s in [(f, f.sentence) for f in corpus.facts] + corpus.restated if f.key in trained}
+        stated = {s for f, s in corpus.statements() if f.key in trained}
         stats["coverage"] = coverage(corpus.parsed, corpus.found, train, stated)
     return stats
 
