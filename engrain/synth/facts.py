@@ -58,12 +58,21 @@ class Fact:
 
 def extract_facts(docs: list[Document]) -> list[Fact]:
     """Every fact found, in corpus order; the same fact found twice is kept once per value."""
+    return distinct_facts(find_facts(docs))
+
+
+def find_facts(docs: list[Document]) -> list[Fact]:
+    """Every match of every shape, a fact stated in several sentences once per sentence."""
     found = [f for doc in docs for f in _sentence_facts(doc)]
     known = _Entities({f.entity for f in found})
     found = [_resolve(f, known) for f in found]
     tables = [f for doc in docs for f in _table_facts(doc, known)]
     known.add({f.entity for f in tables})
-    found += tables + [f for doc in docs for f in _definitions(doc, known)]
+    return found + tables + [f for doc in docs for f in _definitions(doc, known)]
+
+
+def distinct_facts(found: list[Fact]) -> list[Fact]:
+    """The first match of each (fact, value): the one its questions are asked from."""
     seen: set[tuple[str, str]] = set()
     facts = []
     for fact in found:

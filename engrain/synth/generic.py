@@ -94,16 +94,19 @@ def span_kind(label: str) -> str:
 
 
 def distinct_spans(spans: list[SpanFact], stated: Mapping[str, list[tuple[str, str]]],
-                   kinds: list[str]) -> tuple[list[SpanFact], Counter]:
+                   kinds: list[str], unmatched_only: bool = False) -> tuple[list[SpanFact], Counter]:
     """The spans worth training, with what was dropped and why: a sentence repeated across
     documents (boilerplate, templates) is asked in the first one; a span that another strategy already
     trains from the same sentence (`stated`: sentence -> (entity, value) of its pattern facts)
-    is not asked again; only the kinds the config names."""
+    is not asked again, nor any span of such a sentence with `unmatched_only`; only the kinds
+    the config names."""
     out, first_doc, dropped = [], {}, Counter()
     for f in spans:
         answer = f.answer.lower()
         if span_kind(f.label) not in kinds:
             dropped["span kind not asked for"] += 1
+        elif unmatched_only and f.sentence in stated:
+            dropped["span of a sentence a pattern fact is read from"] += 1
         elif first_doc.setdefault((f.statement, answer), f.doc_id) != f.doc_id:
             dropped["span of a sentence repeated in another document"] += 1
         elif any(_overlaps(answer, e.lower()) or _overlaps(answer, v.lower()) for e, v in stated.get(f.sentence, ())):
@@ -177,8 +180,18 @@ def is_heading(sent: Sentence, pdoc: ParsedDoc) -> bool:
 
 
 def not_prose(sent: Sentence, pdoc: ParsedDoc) -> bool:
-    """The title line, or a table row: the patterns strategy reads tables by their columns."""
-    return is_heading(sent, pdoc) or "|" in sent.original
+    """The title line, a table row (the patterns strategy reads tables by their columns), or a
+    question: it states nothing, and its answer is the next sentence's."""
+    return is_heading(sent, pdoc) or "|" in sent.original or _is_question(sent.original)
+
+
+_QUESTION = re.compile(r"^[\W_]*(?:Q:\W*)?(?:what|which|who|whom|whose|when|where|why|how|can|could|do|does|did|"
+                       r"is|are|was|were|will|would|should|shall|may|has|have)\b[^?]*\?[\W_]*$", re.IGNORECASE)
+
+
+def _is_question(text: str) -> bool:
+    """"Q: What does it weigh?", "Can I ...?": not "... of "Market Friendly or Family Friendly?"."""
+    return bool(_QUESTION.match(text))
 
 
 def answer_spans(sent: Sentence) -> list:

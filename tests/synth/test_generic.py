@@ -168,6 +168,34 @@ def test_with_both_strategies_a_pattern_fact_is_trained_once_and_coverage_counts
     assert cov["sentences_with_question"] == cov["sentences"]
 
 
+def test_a_pattern_fact_stated_again_in_its_own_shape_is_not_asked_by_the_generic_strategy():
+    docs = MANUALS + [Document("t.md", "Troubleshooting", "Reset the logger before a site visit. "
+                               "The Heron PX-1's weight is 401 g.", "t.md", "ht")]
+    cfg = SynthConfig(strategies=["patterns", "generic"], dev_fraction=0.0, views=0, documents=False)
+    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), cfg, seed=0, eval_items=[EvalItem("e", "x?", ["y"])])
+    answers = [e.messages[1]["content"] for e in res.train if e.kind == "wh"]
+    assert answers and not any("401" in a or "Heron PX-1" in a for a in answers)
+
+
+def test_unmatched_sentences_only_leaves_every_span_of_a_pattern_sentence_to_patterns():
+    spans = span_facts(parse_corpus(MANUALS, load_nlp()))
+    weight = next(f for f in spans if "401" in f.answer)
+    stated = {weight.sentence: [("Heron PX-1", "401 g")]}
+    kept, dropped = distinct_spans(spans, stated, ["names", "numbers", "phrases"], unmatched_only=True)
+    assert not any(f.sentence == weight.sentence for f in kept)
+    assert dropped["span of a sentence a pattern fact is read from"] == sum(f.sentence == weight.sentence for f in spans)
+    assert any(f.answer == "2011" for f in kept)  # the sentence no pattern reads keeps its spans
+
+
+def test_questions_in_the_corpus_give_no_answer_spans():
+    doc = Document("f.md", "FAQ", "Q: What does a single Heron PX-1 weigh, roughly? A: It weighs 401 g. "
+                   "Can you give me the price for a single Heron PX-1? It costs $455. "
+                   'In 2011 she co-wrote "Market Friendly or Family Friendly? The Real Impact".', "f.md", "hf")
+    spans = span_facts(parse_corpus([doc], load_nlp()))
+    assert spans and not any(f.sentence.rstrip("*").endswith("PX-1?") for f in spans)
+    assert any("2011" in f.answer for f in spans)  # a question mark inside a title is not a question
+
+
 ALIASED = [Document("p4.md", "Nathan Saliba",
                     "Nathan Saliba\n\nNathan-Dylan Saliba (born February 7, 2004) is a Canadian soccer player who "
                     "plays for the club CF Montréal. Saliba joined the academy of the club in 2015. "
