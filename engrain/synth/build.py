@@ -145,11 +145,8 @@ def synthesize(
 def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
     """Pattern facts with the patterns strategy; the spaCy parse and its answer spans with the
     generic one, less the spans pattern facts already state."""
-    found = find_facts(docs) if "patterns" in cfg.strategies else []
-    facts = distinct_facts(found)
-    corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [])
-    kept = {id(f) for f in facts}
-    corpus.copies = [f for f in found if id(f) not in kept]
+    facts, copies = distinct_facts(find_facts(docs) if "patterns" in cfg.strategies else [])
+    corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [], copies)
     if "generic" in cfg.strategies:
         corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
         corpus.found = span_facts(corpus.parsed)

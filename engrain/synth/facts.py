@@ -58,7 +58,7 @@ class Fact:
 
 def extract_facts(docs: list[Document]) -> list[Fact]:
     """Every fact found, in corpus order; the same fact found twice is kept once per value."""
-    return distinct_facts(find_facts(docs))
+    return distinct_facts(find_facts(docs))[0]
 
 
 def find_facts(docs: list[Document]) -> list[Fact]:
@@ -71,15 +71,18 @@ def find_facts(docs: list[Document]) -> list[Fact]:
     return found + tables + [f for doc in docs for f in _definitions(doc, known)]
 
 
-def distinct_facts(found: list[Fact]) -> list[Fact]:
-    """The first match of each (fact, value): the one its questions are asked from."""
+def distinct_facts(found: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """The first match of each (fact, value), the one its questions are asked from; and the
+    later matches: other sentences that state it in a pattern's shape."""
     seen: set[tuple[str, str]] = set()
-    facts = []
+    facts, copies = [], []
     for fact in found:
-        if (fact.key, fact.value.lower()) not in seen:
+        if (fact.key, fact.value.lower()) in seen:
+            copies.append(fact)
+        else:
             seen.add((fact.key, fact.value.lower()))
             facts.append(fact)
-    return facts
+    return facts, copies
 
 
 def match_sentence(sentence: str, doc_id: str = "") -> Fact | None:
