@@ -107,6 +107,9 @@ class TrainConfig(_Section):
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
     epochs: float = Field(2.0, gt=0, description="Passes over the training data.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    seed: int | None = Field(
+        None, description="Training's own seed (adapter initialisation, batch order); None: the project's seed. Another "
+        "value on the same training data and eval sample shows how far one training draw moves the results.")
     once: list[ExampleKind] = Field(
         default_factory=list, description="Example kinds seen once per run instead of once per epoch: split across "
         "the epochs (e.g. ['raft']: long reading examples teach a skill, not facts).")
@@ -145,6 +148,12 @@ class TrainConfig(_Section):
                                "the synthesized training data (hashes stay in the manifests and the audit log).")
     patience: int = Field(0, ge=0, description="Stop after this many dev rounds without improvement (0: never stop early).")
     logging_steps: int = Field(5, ge=1)
+
+    def shaping(self) -> dict:
+        """The settings that shape the trained weights, for stage keys and checkpoint fingerprints:
+        `discard_data` only deletes files afterwards, and an unset `seed` is left out so that the
+        keys of projects written before it existed still match."""
+        return self.model_dump(exclude={"discard_data"} | ({"seed"} if self.seed is None else set()))
 
 
 class RagConfig(_Section):
@@ -267,6 +276,11 @@ class EngrainConfig(_Section):
     @property
     def workspace_dir(self) -> Path:
         return self.path(self.workspace)
+
+    @property
+    def train_seed(self) -> int:
+        """Training's seed: `train.seed` when set, else the project's."""
+        return self.seed if self.train.seed is None else self.train.seed
 
 
 def load(path: str | Path, overrides: list[str] | None = None) -> EngrainConfig:

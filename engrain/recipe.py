@@ -202,7 +202,7 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
 def _train_key(cfg: EngrainConfig, ws: Workspace) -> str:
     # max_new_tokens: checkpoint selection generates dev answers
-    return stage_key("train", ws.key("synth"), cfg.train.model_dump(exclude={"discard_data"}), cfg.model.base,
+    return stage_key("train", ws.key("synth"), cfg.train.shaping(), cfg.model.base,
                      cfg.model.system_prompt, cfg.model.max_new_tokens, cfg.seed)
 
 

@@ -68,7 +68,7 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
         if not changed and cfg.retrain.start == "production":
             say(f"retrain: nothing changed since production {production} was trained; nothing to do")
             return None
-        key = stage_key("retrain", production, ws.key("synth"), cfg.train.model_dump(exclude={"discard_data"}),
+        key = stage_key("retrain", production, ws.key("synth"), cfg.train.shaping(),
                         cfg.retrain.model_dump(), cfg.eval.limit, cfg.seed)
         folder = ws.dir("retrain") / key
         if artifact_in(folder, "retrain", "json").exists():

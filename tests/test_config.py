@@ -28,6 +28,14 @@ def test_the_scaffold_round_trips(tmp_path):
     assert load(path).model_dump() == cfg.model_dump()
 
 
+def test_an_unset_training_seed_is_the_project_seed_and_stays_out_of_the_keys():
+    cfg = EngrainConfig(seed=3)
+    assert cfg.train_seed == 3
+    assert "seed" not in cfg.train.shaping() and "discard_data" not in cfg.train.shaping()  # earlier projects' keys hold
+    cfg.train.seed = 5
+    assert cfg.train_seed == 5 and cfg.train.shaping()["seed"] == 5
+
+
 def test_parse_helpers():
     assert parse_override(" synth.cloze = false ") == ("synth.cloze", "false")
     assert [parse_value(v) for v in ("2", "1e-3", "true", "lora", "[1, 2]")] == [2, 1e-3, True, "lora", [1, 2]]

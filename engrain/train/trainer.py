@@ -63,6 +63,7 @@ class TrainResult:
     grad_checkpointing: bool = False
     processes: int = 1  # data-parallel processes (accelerate launch / torchrun)
     sharded: bool = False  # FSDP2 across those processes
+    seed: int = 0  # training's seed (train.seed, else the project's)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,14 +120,14 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
         raise EngrainError("no training examples: run `engrain synth` on a non-empty corpus first")
     t = cfg.train
     w = world()
-    set_seed(cfg.seed)
+    set_seed(cfg.train_seed)
     set_threads(cfg.model.threads)
     bf16 = _use_bf16(t.bf16)
     sharded = t.sharding != "none" and w.size > 1
     model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     plan = schedule.build([len(e["input_ids"]) for e in encoded], [e.kind for e in examples], t.once, t.epochs,
-                          t.batch_size * w.size, t.grad_accum, cfg.seed, t.max_steps)
+                          t.batch_size * w.size, t.grad_accum, cfg.train_seed, t.max_steps)
     total_steps = plan.total_steps
     longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
     grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
@@ -183,7 +184,7 @@ def _frozen_linears_to_bf16(model) -> None:
 def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None, processes: int = 1) -> str:
     """What a checkpoint must share with this run to be resumed: settings, base model (and adapter continued),
     the number of processes (it sets the global batch), the very examples."""
-    h = hashlib.sha256(json.dumps([cfg.train.model_dump(exclude={"discard_data"}), cfg.model.base,
+    h = hashlib.sha256(json.dumps([cfg.train.shaping(), cfg.model.base,
                                    cfg.model.system_prompt, cfg.seed, str(init_adapter or ""), processes],
                                   sort_keys=True).encode())
     for e in encoded:
@@ -307,7 +308,7 @@ def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
         peak_rss_mb=round(peak_rss_mb, 1), bf16=run.bf16, steps=p.step,
         truncated=sum(e["truncated"] for e in run.encoded), best_step=run.selector.best_step,
         loss_curve=p.loss_curve, dev_curve=p.dev_curve, packing=run.packing, grad_checkpointing=run.grad_checkpointing,
-        processes=run.world.size, sharded=run.state.sharded,
+        processes=run.world.size, sharded=run.state.sharded, seed=run.cfg.train_seed,
     )
     return result
 

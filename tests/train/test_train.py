@@ -56,6 +56,18 @@ def test_training_is_reproducible(tiny_model, tmp_path):
     assert [p["loss"] for p in a.loss_curve] == [p["loss"] for p in b.loss_curve]
 
 
+def test_a_training_seed_draws_another_run_and_defaults_to_the_project_seed(tiny_model, tmp_path):
+    def run(seed: int | None, name: str):
+        cfg = _cfg(tiny_model)
+        cfg.train.seed = seed
+        return train(cfg, EXAMPLES[:8], [], tmp_path / name, tmp_path / name / "model", progress=False)
+
+    default, same, other = run(None, "a"), run(0, "b"), run(1, "c")
+    curve = lambda r: [p["loss"] for p in r.loss_curve]  # noqa: E731
+    assert curve(same) == curve(default) and (same.seed, default.seed) == (0, 0)
+    assert curve(other) != curve(default) and other.seed == 1
+
+
 def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
     _, tok = load_causal_lm(str(tiny_model))
     long_prompt = "passage " * 400
