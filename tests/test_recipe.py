@@ -72,6 +72,7 @@ def test_report_has_every_field_the_issue_names(project):
     t = rep["training"]
     for key in ("examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "loss_curve"):
         assert t[key], key
+    assert t["seed"] == project.train_seed
     assert rep["decision"]["recommendation"] in {"fine-tune", "rag", "hybrid"}
     assert (project.workspace_dir / "report" / "report.html").read_text().count("data:image/png;base64,") >= 3
 

@@ -186,7 +186,7 @@ def _training(rep: dict) -> Section:
     kinds = ", ".join(f"{k} {v:,}" for k, v in (data.get("by_kind") or {}).items())
     rows = [
         ["method", str(t.get("method", NA)) + (" (bf16)" if t.get("bf16") else "")],
-        ["seed", str(t.get("seed", NA))],
+        ["seed", NA if t.get("seed") is None else str(t["seed"])],
         ["examples", num(t.get("examples"), 0) + (f" ({kinds})" if kinds else "")],
         ["tokens", num(t.get("tokens"), 0)], ["seconds", num(t.get("seconds"))],
         ["tokens / s", num(t.get("tokens_per_second"))], ["peak RSS (MB)", num(t.get("peak_rss_mb"), 0)],

@@ -56,7 +56,7 @@ def sample_report() -> dict:
                           "significant": True, "test": "chi2", "statistic": 43.5}],
         "training": {"method": "lora", "examples": 1450, "tokens": 210_000, "seconds": 812.4,
                      "tokens_per_second": 258.5, "peak_rss_mb": 5120.0, "bf16": True, "steps": 270,
-                     "best_step": 180, "truncated": 3,
+                     "best_step": 180, "truncated": 3, "seed": 3,
                      "loss_curve": [{"step": s, "epoch": s / 90, "loss": 2.5 / (1 + s / 50)} for s in range(10, 271, 10)],
                      "dev_curve": [{"step": s, "accuracy": min(0.8, s / 250), "abstained": 0.05} for s in (90, 180, 270)]},
         "latency": {"ft_over_rag": {"mean": 0.452, "p50": 0.452, "p95": 0.452},
@@ -112,6 +112,7 @@ def test_markdown_headline_recommendation_and_provenance():
     assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
     assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
     assert "ft+rag answers by route: read 60.0%, recall 40.0%" in md
+    assert "| seed | 3 |" in md  # which training draw the figures are
     assert "refusal:" not in md  # only the routes taken are explained
     assert headline_table(sample_report()) in md
 
