@@ -43,9 +43,9 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         },
         "pipelines": pipes,
         "significance": metrics["significance"],
-        "training": {k: trained[k] for k in (
-            "method", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
-            "best_step", "truncated", "loss_curve", "dev_curve")} | {"seed": trained.get("seed")},  # None: trained before it was recorded
+        "training": {k: trained.get(k) for k in (  # None: a field older runs did not record (seed)
+            "method", "seed", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
+            "best_step", "truncated", "loss_curve", "dev_curve")},
         "latency": _latency_ratios(pipes),
         "throughput": metrics.get("throughput") or [],
     }
