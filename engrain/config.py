@@ -130,6 +130,10 @@ class TrainConfig(_Section):
     max_batch_tokens: int = Field(
         2048, ge=16, description="Padded tokens per forward pass: a longer batch is run in parts and its gradients "
         "summed (the same step, less peak memory).")
+    batch_order: Literal["length", "shuffled"] = Field(
+        "length", description="length: batches of similar-length examples (as transformers' group_by_length; "
+        "kinds of example of one length share batches). shuffled: random batches, every kind mixed into every step, "
+        "each batch run in passes of similar length (the same gradient, little padding).")
     packing: Literal["auto", "on", "off"] = Field(
         "auto", description="Pack each batch's examples into full rows (no padding, no attention across examples). "
         "auto = on with a GPU; on CPU length-grouped padded batches are faster.")
@@ -151,9 +155,11 @@ class TrainConfig(_Section):
 
     def shaping(self) -> dict:
         """The settings that shape the trained weights, for stage keys and checkpoint fingerprints:
-        `discard_data` only deletes files afterwards, and an unset `seed` is left out so that the
-        keys of projects written before it existed still match."""
-        return self.model_dump(exclude={"discard_data"} | ({"seed"} if self.seed is None else set()))
+        `discard_data` only deletes files afterwards, and settings at the value they had before they
+        existed (an unset `seed`, length-grouped batches) are left out so that the keys of projects
+        written before them still match."""
+        legacy = {"seed": None, "batch_order": "length"}
+        return self.model_dump(exclude={"discard_data"} | {k for k, v in legacy.items() if getattr(self, k) == v})
 
 
 class RagConfig(_Section):

@@ -36,6 +36,13 @@ def test_an_unset_training_seed_is_the_project_seed_and_stays_out_of_the_keys():
     assert cfg.train_seed == 5 and cfg.train.shaping()["seed"] == 5
 
 
+def test_length_grouped_batches_stay_out_of_the_keys_and_shuffled_ones_change_them():
+    cfg = EngrainConfig()
+    assert "batch_order" not in cfg.train.shaping() and cfg.train.batch_order == "length"
+    cfg.train.batch_order = "shuffled"
+    assert cfg.train.shaping()["batch_order"] == "shuffled"
+
+
 def test_parse_helpers():
     assert parse_override(" synth.cloze = false ") == ("synth.cloze", "false")
     assert [parse_value(v) for v in ("2", "1e-3", "true", "lora", "[1, 2]")] == [2, 1e-3, True, "lora", [1, 2]]

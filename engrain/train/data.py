@@ -89,8 +89,16 @@ def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> li
     return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
 
 
-def split_by_tokens(batch: list[dict], max_tokens: int) -> list[list[dict]]:
-    """Cut a batch into forward passes of at most `max_tokens` padded tokens (one example at least).
+def shuffled_batches(n: int, batch_size: int, seed: int) -> list[list[int]]:
+    """Random batches: every kind of example mixed into every step (run them with `split_by_tokens(...,
+    similar=True)` so a long reading example does not pad its short neighbours)."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+
+
+def split_by_tokens(batch: list[dict], max_tokens: int, similar: bool = False) -> list[list[dict]]:
+    """Cut a batch into forward passes of at most `max_tokens` padded tokens (one example at least);
+    `similar`: also start a new pass at an example under half the pass's longest (little padding).
 
     The step's loss is summed over every part and divided by the step's target count, so the
     gradient is the batch's own; only the activations held at once shrink (peak memory).
@@ -99,7 +107,7 @@ def split_by_tokens(batch: list[dict], max_tokens: int) -> list[list[dict]]:
     for b in sorted(batch, key=lambda b: -len(b["input_ids"])):
         part = parts[-1]
         longest = max([len(x["input_ids"]) for x in part] + [len(b["input_ids"])])
-        if part and longest * (len(part) + 1) > max_tokens:
+        if part and (longest * (len(part) + 1) > max_tokens or similar and 2 * len(b["input_ids"]) < longest):
             parts.append([b])
         else:
             part.append(b)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from engrain.train.data import length_grouped_batches
+from engrain.train.data import length_grouped_batches, shuffled_batches
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Schedule:
     grad_accum: int
     seed: int
     total_steps: int
+    order: str = "length"  # train.batch_order: "length" (similar lengths together) or "shuffled"
     _orders: dict[int, list[list[int]]] = field(default_factory=dict)
 
     def members(self, epoch: int) -> list[int]:
@@ -57,13 +58,16 @@ class Schedule:
         epoch, k = self.locate(step)
         if epoch not in self._orders:
             members = self.members(epoch)
-            grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
+            if self.order == "shuffled":
+                grouped = shuffled_batches(len(members), self.batch_size, self.seed + epoch)
+            else:
+                grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
             self._orders = {epoch: [[members[j] for j in b] for b in grouped]}
         return self._orders[epoch][k * self.grad_accum:(k + 1) * self.grad_accum]
 
 
 def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: float, batch_size: int,
-          grad_accum: int, seed: int, max_steps: int = -1) -> Schedule:
+          grad_accum: int, seed: int, max_steps: int = -1, batch_order: str = "length") -> Schedule:
     """`once_kinds` are split over ceil(epochs) epochs, in a seeded order; the rest is in every epoch."""
     cycle = max(1, math.ceil(epochs))
     once = [i for i, k in enumerate(kinds) if k in once_kinds]
@@ -71,7 +75,7 @@ def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: f
     share = [{once[j] for j in order[e::cycle]} for e in range(cycle)]
     spread = set(once)
     groups = [[i for i in range(len(lengths)) if i not in spread or i in share[e]] for e in range(cycle)]
-    plan = Schedule(lengths, groups, batch_size, grad_accum, seed, max_steps)
+    plan = Schedule(lengths, groups, batch_size, grad_accum, seed, max_steps, batch_order)
     if max_steps <= 0:
         whole = int(epochs)
         plan.total_steps = sum(plan.steps_in(e) for e in range(whole)) + math.ceil((epochs - whole) * plan.steps_in(whole))

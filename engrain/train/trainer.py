@@ -127,7 +127,7 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
     plan = schedule.build([len(e["input_ids"]) for e in encoded], [e.kind for e in examples], t.once, t.epochs,
-                          t.batch_size * w.size, t.grad_accum, cfg.train_seed, t.max_steps)
+                          t.batch_size * w.size, t.grad_accum, cfg.train_seed, t.max_steps, t.batch_order)
     total_steps = plan.total_steps
     longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
     grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
@@ -239,7 +239,8 @@ def _step(run: _Run) -> tuple[float, int]:
     t, w = run.cfg.train, run.world
     batches = run.schedule.batches(run.progress.step)
     chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
-    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens)]
+    similar = t.batch_order == "shuffled" and not run.packing  # packed rows carry no padding to avoid
+    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, similar)]
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:

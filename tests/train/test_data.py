@@ -4,7 +4,7 @@ import torch
 
 from engrain.model.loading import load_causal_lm
 from engrain.records import Example
-from engrain.train.data import collate, encode, length_grouped_batches, pack, split_by_tokens
+from engrain.train.data import collate, encode, length_grouped_batches, pack, shuffled_batches, split_by_tokens
 from engrain.train.loss import decoder_and_head, summed_loss, target_count
 
 MIXED = [
@@ -34,6 +34,23 @@ def test_length_grouped_batches_cover_every_example_once_and_are_seeded():
     assert sorted(i for b in batches for i in b) == list(range(9))
     assert batches == length_grouped_batches(lengths, 2, seed=3)
     assert batches != length_grouped_batches(lengths, 2, seed=4)
+
+
+def test_shuffled_batches_cover_every_example_once_mix_lengths_and_are_seeded():
+    lengths = [5, 50, 7, 48, 6, 49, 8, 51] * 5
+    batches = shuffled_batches(len(lengths), 4, seed=3)
+    assert sorted(i for b in batches for i in b) == list(range(40)) and all(len(b) == 4 for b in batches)
+    assert batches == shuffled_batches(len(lengths), 4, seed=3) != shuffled_batches(len(lengths), 4, seed=4)
+    mixed = [b for b in batches if min(lengths[i] for i in b) < 10 < max(lengths[i] for i in b)]
+    grouped = [b for b in length_grouped_batches(lengths, 4, seed=3) if min(lengths[i] for i in b) < 10 < max(lengths[i] for i in b)]
+    assert len(mixed) > len(grouped)
+
+
+def test_split_by_tokens_of_similar_lengths_keeps_short_examples_out_of_long_padding():
+    batch = [{"input_ids": [0] * n} for n in (480, 60, 50, 70)]
+    assert split_by_tokens(batch, 2048) == [sorted(batch, key=lambda b: -len(b["input_ids"]))]
+    parts = split_by_tokens(batch, 2048, similar=True)
+    assert [[len(x["input_ids"]) for x in p] for p in parts] == [[480], [70, 60, 50]]
 
 
 def test_split_by_tokens_keeps_every_example_and_the_budget():

@@ -68,6 +68,17 @@ def test_a_training_seed_draws_another_run_and_defaults_to_the_project_seed(tiny
     assert curve(other) != curve(default) and other.seed == 1
 
 
+def test_shuffled_batches_train_another_order_of_the_same_examples(tiny_model, tmp_path):
+    from test_data import MIXED
+
+    grouped, shuffled = _cfg(tiny_model), _cfg(tiny_model)
+    shuffled.train.batch_order = "shuffled"
+    a = train(grouped, MIXED, [], tmp_path / "a", tmp_path / "a" / "model", progress=False)
+    b = train(shuffled, MIXED, [], tmp_path / "b", tmp_path / "b" / "model", progress=False)
+    assert (a.steps, a.tokens) == (b.steps, b.tokens)  # every example, once per epoch, in both
+    assert [p["loss"] for p in a.loss_curve] != [p["loss"] for p in b.loss_curve]
+
+
 def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
     _, tok = load_causal_lm(str(tiny_model))
     long_prompt = "passage " * 400
