@@ -558,24 +558,42 @@ def _question(rng: random.Random, attr: str, np: str, fact: Fact | None = None, 
     return rng.choice(ATTRS[attr].questions).format(np=np, c=fact.code if fact else "", ccat=ccat)
 
 
+Item = tuple[dict, dict]  # (eval item, where its answer lives)
+
+
+def _item(question: str, answers: list[str], category: str, kind: str, source: dict,
+          wrong: list[str] | None = None) -> Item:
+    item = {"question": question, "answers": answers, "category": category, "kind": kind}
+    return ({**item, "wrong": wrong} if wrong else item), source
+
+
 def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
     """Lookup, synthesis, unanswerable and completion items, plus where each one's answer lives."""
     rng, fb = w.rng, w.fb
-    items: list[tuple[dict, dict]] = []  # (item, provenance)
-
-    def add(question: str, answers: list[str], category: str, kind: str, source: dict, wrong: list[str] | None = None) -> None:
-        item = {"question": question, "answers": answers, "category": category, "kind": kind}
-        items.append(({**item, "wrong": wrong} if wrong else item, source))
-
-    def companion_noun(fact: Fact) -> str:
-        return fb.by_name(fact.value).noun if fact.attribute == "companion" else ""
-
     facts = fb.facts()
-    for f in rng.sample(facts, min(len(facts), 180)):
-        q = _question(rng, f.attribute, f"the {f.product}", f, companion_noun(f))
-        add(q, f.answers, "lookup", "qa", {"facts": [f.id]})
+    items = [_item(_question(rng, f.attribute, f"the {f.product}", f, _companion_noun(fb, f)), f.answers,
+                   "lookup", "qa", {"facts": [f.id]}) for f in rng.sample(facts, min(len(facts), 180))]
+    chains, compares = _chains(rng, fb), _compares(rng, fb)
+    chains = rng.sample(chains, min(len(chains), 45))
+    compares = rng.sample(compares, min(len(compares), 90 - len(chains)))
+    items += [_item(q, answers, "synthesis", "qa", source, wrong) for q, answers, source, wrong in chains + compares]
+    items += _unanswerables(rng, fb)
+    items += _completions(rng, fb, facts)
+    rng.shuffle(items)
+    rows, provenance = [], {}
+    for i, (item, source) in enumerate(items, 1):
+        rows.append({"id": f"q{i:04d}", **item})
+        provenance[f"q{i:04d}"] = source
+    return rows, provenance
 
-    chains, compares = [], []
+
+def _companion_noun(fb: FactBase, fact: Fact) -> str:
+    return fb.by_name(fact.value).noun if fact.attribute == "companion" else ""
+
+
+def _chains(rng: random.Random, fb: FactBase) -> list[tuple]:
+    """Two-fact questions through a kit's included device, whose two facts no one document states."""
+    chains = []
     for g in fb.products:
         if "companion" not in g.facts:
             continue
@@ -584,8 +602,13 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
         for f in comp.facts.values():
             if f.attribute not in ("error_code", "companion") and not set(link.docs) & set(f.docs):
                 np = rng.choice(CHAIN_NP).format(ccat=comp.noun, g=g.name)
-                source = {"facts": [link.id, f.id], "type": "chain"}
-                chains.append((_question(rng, f.attribute, np, f), f.answers, source, None))
+                chains.append((_question(rng, f.attribute, np, f), f.answers, {"facts": [link.id, f.id], "type": "chain"}, None))
+    return chains
+
+
+def _compares(rng: random.Random, fb: FactBase) -> list[tuple]:
+    """Which of two products has more (or less) of an attribute, stated in different documents."""
+    compares = []
     for key, spec in ATTRS.items():
         have = [p for p in fb.products if key in p.facts and spec.compare]
         for i, a in enumerate(have):
@@ -599,32 +622,31 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
                 lose = b if win is a else a  # naming the other option first is a wrong pick
                 q = template.format(a=f"the {x.name}", b=f"the {y.name}")
                 compares.append((q, [win.name, win.code], {"facts": [fa.id, fb_.id], "type": "compare"}, [lose.name, lose.code]))
-    chains = rng.sample(chains, min(len(chains), 45))
-    compares = rng.sample(compares, min(len(compares), 90 - len(chains)))
-    for q, answers, source, wrong in chains + compares:
-        add(q, answers, "synthesis", "qa", source, wrong)
+    return compares
 
+
+def _unanswerables(rng: random.Random, fb: FactBase) -> list[Item]:
+    """Attributes a product has but no document states, and products that do not exist."""
     withheld = [(p, k, v) for p in fb.products for k, v in p.withheld.items()]
-    for p, key, value in rng.sample(withheld, min(len(withheld), 76)):
-        add(_question(rng, key, f"the {p.name}"), [], "unanswerable", "qa",
-            {"withheld": {"product": p.name, "attribute": key, "value": value}})
+    items = [_item(_question(rng, key, f"the {p.name}"), [], "unanswerable", "qa",
+                   {"withheld": {"product": p.name, "attribute": key, "value": value}})
+             for p, key, value in rng.sample(withheld, min(len(withheld), 76))]
     for fake in fb.nonexistent:
         keys = [k for k in CATEGORIES[fake["category"]].attrs if k not in ("companion", "error_code")]
-        add(_question(rng, rng.choice(keys), f"the {fake['name']}"), [], "unanswerable", "qa",
-            {"nonexistent": fake["name"]})
+        items.append(_item(_question(rng, rng.choice(keys), f"the {fake['name']}"), [], "unanswerable", "qa",
+                           {"nonexistent": fake["name"]}))
+    return items
 
+
+def _completions(rng: random.Random, fb: FactBase, facts: list[Fact]) -> list[Item]:
+    """Sentence openings the model should complete with a stated value (closed-book probes)."""
+    items = []
     for f in rng.sample(facts, 40):
         prod, spec = fb.by_name(f.product), ATTRS[f.attribute]
         forms = {"error_code": COMPLETIONS_ERROR, "companion": COMPLETIONS_COMPANION}.get(f.attribute, COMPLETIONS)
         prefix = rng.choice(forms).format(company=COMPANY, p=prod.name, label=spec.label, art=spec.article, c=f.code)
-        add(prefix, f.answers, "lookup", "completion", {"facts": [f.id]})
-
-    rng.shuffle(items)
-    rows, provenance = [], {}
-    for i, (item, source) in enumerate(items, 1):
-        rows.append({"id": f"q{i:04d}", **item})
-        provenance[f"q{i:04d}"] = source
-    return rows, provenance
+        items.append(_item(prefix, f.answers, "lookup", "completion", {"facts": [f.id]}))
+    return items
 
 
 # ---------------------------------------------------------------- entry point

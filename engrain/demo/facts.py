@@ -10,7 +10,9 @@ doc sentences, eval questions and support-log questions use disjoint template se
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 COMPANY = "Corvid Instruments"
@@ -419,6 +421,72 @@ class FactBase:
         }
 
 
+Value = tuple[str, list[str], float | None]  # (value as written, accepted answers, number for comparisons)
+
+
+def _odd(r: random.Random, lo: int, hi: int, avoid: int) -> int:
+    """A number in [lo, hi] that is no multiple of `avoid`: no round numbers a model would guess."""
+    while True:
+        n = r.randint(lo, hi)
+        if n % avoid:
+            return n
+
+
+def _weight(r: random.Random) -> Value:
+    n = _odd(r, 140, 4900, 10)
+    extra = [f"{n / 1000:g} kg"] if n >= 1000 else []
+    return f"{n} g", [f"{n} g", f"{n}g", f"{n} grams", *extra], n
+
+
+def _firmware(r: random.Random) -> Value:
+    v = f"{r.randint(1, 7)}.{r.randint(0, 19)}.{r.randint(4, 29)}"
+    return v, [v], None
+
+
+def _storage(r: random.Random) -> Value:
+    x = r.randint(1, 9) + r.randint(1, 9) / 10
+    return f"{x:.1f} million readings", [f"{x:.1f} million readings", f"{x:.1f} million", f"{round(x * 1_000_000):,}"], x
+
+
+def _ingress(r: random.Random) -> Value:
+    v = r.choice(INGRESS)
+    return v, [v, v.replace("IP", "IP ")], None
+
+
+def _connector(r: random.Random) -> Value:
+    full, short = r.choice(CONNECTORS)
+    return full, list(dict.fromkeys([full, short])), None
+
+
+def _number(unit: str, forms: tuple[str, ...], lo: int, hi: int, avoid: int | None = None, scale: int = 1):
+    """A maker of `n unit` values: `forms` are the accepted answers ({n} filled in); no `avoid`: any number."""
+    def make(r: random.Random) -> Value:
+        n = (_odd(r, lo, hi, avoid) if avoid else r.randint(lo, hi)) * scale
+        return unit.format(n=n), [f.format(n=n) for f in forms], n
+    return make
+
+
+_VALUES: dict[str, Callable[[random.Random], Value]] = {
+    "max_temp": _number("{n} °C", ("{n} °C", "{n}°C", "{n} degrees", "{n} C"), 41, 99, 5),
+    "battery_life": _number("{n} hours", ("{n} hours", "{n}h", "{n} hrs"), 31, 1900, 10),
+    "weight": _weight,
+    "default_port": _number("{n}", ("{n}",), 5000, 9899, 100),
+    "firmware": _firmware,
+    "sampling_rate": _number("{n} Hz", ("{n} Hz", "{n}Hz", "{n} hertz", "{n} samples per second"), 7, 2400, 10),
+    "price": _number("${n:,}", ("${n:,}", "{n:,}", "{n} USD"), 77, 1975, 20, scale=5),
+    "storage": _storage,
+    "detection_limit": _number("{n} ppm", ("{n} ppm", "{n}ppm", "{n} parts per million"), 45, 4800, 10),
+    "warmup": _number("{n} seconds", ("{n} seconds", "{n} s", "{n}s", "{n} sec"), 35, 240, 5),
+    "calibration": _number("{n} days", ("{n} days",), 45, 400, 10),
+    "device_capacity": _number("{n} devices", ("{n} devices", "{n} field devices", "{n} nodes"), 11, 260, 10),
+    "cycle_time": _number("{n} ms", ("{n} ms", "{n}ms", "{n} milliseconds"), 3, 480, 5),
+    "reset_hold": _number("{n} seconds", ("{n} seconds", "{n} s", "{n}s", "{n} sec"), 4, 29),
+    "release_year": _number("{n}", ("{n}",), 2012, 2024),
+    "ingress": _ingress,
+    "connector": _connector,
+}
+
+
 class _Pools:
     """Draws attribute values without replacement, so unique attributes never collide."""
 
@@ -436,73 +504,8 @@ class _Pools:
         raise RuntimeError(f"value pool for {key} exhausted")
 
     def draw(self, key: str) -> tuple[str, list[str], float | None]:
-        r = self.rng
-
-        def odd(lo: int, hi: int, avoid: int) -> int:  # avoid round numbers a model would guess
-            while True:
-                n = r.randint(lo, hi)
-                if n % avoid:
-                    return n
-
-        def make():
-            if key == "max_temp":
-                n = odd(41, 99, 5)
-                return f"{n} °C", [f"{n} °C", f"{n}°C", f"{n} degrees", f"{n} C"], n
-            if key == "battery_life":
-                n = odd(31, 1900, 10)
-                return f"{n} hours", [f"{n} hours", f"{n}h", f"{n} hrs"], n
-            if key == "weight":
-                n = odd(140, 4900, 10)
-                extra = [f"{n / 1000:g} kg"] if n >= 1000 else []
-                return f"{n} g", [f"{n} g", f"{n}g", f"{n} grams", *extra], n
-            if key == "default_port":
-                n = odd(5000, 9899, 100)
-                return str(n), [str(n)], n
-            if key == "firmware":
-                v = f"{r.randint(1, 7)}.{r.randint(0, 19)}.{r.randint(4, 29)}"
-                return v, [v], None
-            if key == "sampling_rate":
-                n = odd(7, 2400, 10)
-                return f"{n} Hz", [f"{n} Hz", f"{n}Hz", f"{n} hertz", f"{n} samples per second"], n
-            if key == "price":
-                n = odd(77, 1975, 20) * 5
-                return f"${n:,}", [f"${n:,}", f"{n:,}", f"{n} USD"], n
-            if key == "storage":
-                x = r.randint(1, 9) + r.randint(1, 9) / 10
-                return (f"{x:.1f} million readings", [f"{x:.1f} million readings", f"{x:.1f} million",
-                        f"{round(x * 1_000_000):,}"], x)
-            if key == "detection_limit":
-                n = odd(45, 4800, 10)
-                return f"{n} ppm", [f"{n} ppm", f"{n}ppm", f"{n} parts per million"], n
-            if key == "warmup":
-                n = odd(35, 240, 5)
-                return f"{n} seconds", [f"{n} seconds", f"{n} s", f"{n}s", f"{n} sec"], n
-            if key == "calibration":
-                n = odd(45, 400, 10)
-                return f"{n} days", [f"{n} days"], n
-            if key == "device_capacity":
-                n = odd(11, 260, 10)
-                return f"{n} devices", [f"{n} devices", f"{n} field devices", f"{n} nodes"], n
-            if key == "cycle_time":
-                n = odd(3, 480, 5)
-                return f"{n} ms", [f"{n} ms", f"{n}ms", f"{n} milliseconds"], n
-            if key == "reset_hold":
-                n = r.randint(4, 29)
-                return f"{n} seconds", [f"{n} seconds", f"{n} s", f"{n}s", f"{n} sec"], n
-            if key == "release_year":
-                n = r.randint(2012, 2024)
-                return str(n), [str(n)], n
-            if key == "ingress":
-                v = r.choice(INGRESS)
-                return v, [v, v.replace("IP", "IP ")], None
-            if key == "connector":
-                full, short = r.choice(CONNECTORS)
-                return full, list(dict.fromkeys([full, short])), None
-            raise KeyError(key)
-
-        if ATTRS[key].unique:
-            return self._draw(key, make)
-        return make()
+        make = functools.partial(_VALUES[key], self.rng)
+        return self._draw(key, make) if ATTRS[key].unique else make()
 
     def older_firmware(self, current: str) -> str:
         """A previous release of the same line, from the same pool (never a withheld value)."""
@@ -519,27 +522,37 @@ def build_fact_base(rng: random.Random) -> FactBase:
     """Products, their stated and withheld attributes, and look-alike products that don't exist."""
     pools = _Pools(rng)
     families = rng.sample(FAMILIES, len(FAMILIES))
-    codes: set[str] = set()
-
-    def new_code(category: str) -> str:
-        while True:
-            suffix = rng.choice(["", "", "", "s", "e"])
-            code = f"{rng.choice(CATEGORIES[category].prefixes)}-{rng.randint(2, 96)}{suffix}"
-            if code not in codes:
-                codes.add(code)
-                return code
-
+    codes = _Codes(rng)
     products: list[Product] = []
     for cat, spec in CATEGORIES.items():
         for _ in range(spec.count):
-            family = families.pop()
-            code = new_code(cat)
+            family, code = families.pop(), codes.new(cat)
             products.append(Product(f"{family} {code}", family, code, cat, {}, {}))
     rng.shuffle(products)
+    _state_facts(rng, pools, products)
+    _deal_error_codes(rng, products)
+    return FactBase(products, _nonexistent(rng, products, families, codes))
 
+
+class _Codes:
+    """Model codes (prefix-number, sometimes a suffix) never drawn twice."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng, self.used = rng, set[str]()
+
+    def new(self, category: str) -> str:
+        while True:
+            suffix = self.rng.choice(["", "", "", "s", "e"])
+            code = f"{self.rng.choice(CATEGORIES[category].prefixes)}-{self.rng.randint(2, 96)}{suffix}"
+            if code not in self.used:
+                self.used.add(code)
+                return code
+
+
+def _state_facts(rng: random.Random, pools: _Pools, products: list[Product]) -> None:
+    """Each product states 6-9 of its attributes and withholds 2-3 unique ones (the unanswerable questions)."""
     companion_pool = [p for p in products if p.category in COMPANION_CATEGORIES]
     companions = rng.sample(companion_pool, sum(p.category in ("gateway", "controller") for p in products))
-
     n_fact = 0
     for prod in products:
         attrs = list(CATEGORIES[prod.category].attrs)
@@ -552,21 +565,27 @@ def build_fact_base(rng: random.Random) -> FactBase:
         for key in attrs:  # schema order, so facts.json reads the same way for every product
             if key in stated:
                 n_fact += 1
-                fid = f"F{n_fact:03d}"
-                if key == "companion":
-                    comp = companions.pop()
-                    prod.facts[key] = Fact(fid, prod.name, key, comp.name, [comp.name, comp.code])
-                elif key == "error_code":  # meaning and code are dealt out below
-                    prod.facts[key] = Fact(fid, prod.name, key, "", [])
-                else:
-                    value, answers, num = pools.draw(key)
-                    prod.facts[key] = Fact(fid, prod.name, key, value, answers, num)
+                prod.facts[key] = _fact(f"F{n_fact:03d}", prod, key, pools, companions)
             elif ATTRS[key].unique:
                 prod.withheld[key] = pools.draw(key)[0]
         if "firmware" in prod.facts:
             prod.firmware_history = sorted(
                 {pools.older_firmware(prod.facts["firmware"].value) for _ in range(rng.randint(1, 2))},
                 key=lambda v: [int(x) for x in v.split(".")])
+
+
+def _fact(fid: str, prod: Product, key: str, pools: _Pools, companions: list[Product]) -> Fact:
+    if key == "companion":
+        comp = companions.pop()
+        return Fact(fid, prod.name, key, comp.name, [comp.name, comp.code])
+    if key == "error_code":  # meaning and code are dealt out by _deal_error_codes
+        return Fact(fid, prod.name, key, "", [])
+    value, answers, num = pools.draw(key)
+    return Fact(fid, prod.name, key, value, answers, num)
+
+
+def _deal_error_codes(rng: random.Random, products: list[Product]) -> None:
+    """One documented error per product: a distinct meaning and a distinct code."""
     error_facts = [p.facts["error_code"] for p in products]
     meanings = rng.sample(ERROR_MEANINGS, len(error_facts))
     error_codes = rng.sample(range(100, 990), len(error_facts))
@@ -574,6 +593,9 @@ def build_fact_base(rng: random.Random) -> FactBase:
         fact.value, fact.code = meaning, f"E{code}"
         fact.answers = list(dict.fromkeys([meaning, meaning.replace("-", " ")]))
 
+
+def _nonexistent(rng: random.Random, products: list[Product], families: list[str], codes: _Codes) -> list[dict]:
+    """Look-alike names no document mentions: half siblings of real products, half unused families."""
     nonexistent: list[dict] = []
     names = [p.name for p in products]
     for i in range(14):
@@ -582,8 +604,8 @@ def build_fact_base(rng: random.Random) -> FactBase:
             family, cat = base.family, base.category
         else:  # an unused family name
             family, cat = families.pop(), rng.choice(list(CATEGORIES))
-        name = f"{family} {new_code(cat)}"
+        name = f"{family} {codes.new(cat)}"
         if not any(name in n or n in name for n in names):
             nonexistent.append({"name": name, "category": cat})
             names.append(name)
-    return FactBase(products, nonexistent)
+    return nonexistent

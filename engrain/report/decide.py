@@ -85,66 +85,64 @@ def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
     if missing:
         raise EngrainError(f"decision needs results for 'ft' and 'rag'; missing {', '.join(missing)}")
     t = inputs
-    ft, rag = metrics["ft"], metrics["rag"]
-    acc_gap = ft["accuracy"] - rag["accuracy"]
-    hal_gap = ft["hallucination_rate"] - rag["hallucination_rate"]
-    quality_ok = acc_gap >= -t.max_accuracy_gap and hal_gap <= t.max_hallucination_gap
-    change_months = CHANGE_MONTHS[t.change_rate]
     reasons = [_cmp(metrics, "accuracy", "accuracy", "ft", "rag"), _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag")]
     reasons += [s for s in (_significance(metrics, "ft", "rag"), _latency(metrics, "ft", "rag")) if s]
-    change: list[str] = []
-
-    hyb = metrics.get("ft+rag")
-    hybrid_best = hyb is not None and (
-        hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
-        and hyb["hallucination_rate"] <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
-    )
-    cost_ok = True
     if costs is not None:
-        cost_ok = costs["ft_monthly"] <= costs["rag_monthly"]
-        cur = costs.get("currency", "USD")
-        be = costs.get("break_even_month")
+        cur, be = costs.get("currency", "USD"), costs.get("break_even_month")
         reasons.append(
             f"at {t.monthly_queries:,} queries/month ft costs {costs['ft_monthly']:,.2f} {cur}/month vs rag "
             f"{costs['rag_monthly']:,.2f} {cur}/month; "
             + (f"break-even in month {be}" if be is not None else "no break-even within the horizon")
         )
-
-    if hybrid_best:
-        rec = "hybrid"
-        reasons.insert(0, _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"))
-        reasons.insert(1, f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts")
-        change.append(f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop the extra component")
-    elif not quality_ok:
-        rec = "rag"
-        reasons.insert(0, f"ft is outside the quality bounds (accuracy at most {t.max_accuracy_gap * 100:.1f} pts below rag, "
-                       f"hallucination at most {t.max_hallucination_gap * 100:.1f} pts above)")
-        change.append(f"fine-tuning becomes a candidate once ft accuracy is within {t.max_accuracy_gap * 100:.1f} pts of rag "
-                      f"(now {_pts(ft['accuracy'], rag['accuracy'])}) and hallucination within "
-                      f"{t.max_hallucination_gap * 100:.1f} pts (now {_pts(ft['hallucination_rate'], rag['hallucination_rate'])})")
-    elif t.log_months < t.min_log_months:
-        rec = "rag"
-        reasons.insert(0, f"only {t.log_months} months of logs (< {t.min_log_months}): the real question mix is not yet known")
-        change.append(f"with at least {t.min_log_months} months of logs, fine-tuning would be reconsidered")
-    elif change_months < t.min_change_months:
-        rec = "hybrid"
-        reasons.insert(0, f"knowledge changes {t.change_rate} (every {change_months} month(s) < {t.min_change_months}): "
-                       "retraining cannot keep pace, so keep retrieval for the fast-changing sources")
-        change.append(f"if knowledge changed at most every {t.min_change_months} months, fine-tune alone")
-    elif not cost_ok:
-        rec = "rag"
-        reasons.insert(0, "fine-tuning is not cheaper per month at the stated volume")
-    else:
-        rec = "fine-tune"
-        reasons.insert(0, f"ft is within quality bounds, knowledge changes {t.change_rate}, "
-                       f"{t.log_months} months of logs (>= {t.min_log_months})")
-        change.append(f"if knowledge started changing more often than every {t.min_change_months} months, switch to hybrid")
-        change.append(f"if ft accuracy fell more than {t.max_accuracy_gap * 100:.1f} pts below rag "
-                      f"(now {_pts(ft['accuracy'], rag['accuracy'])}), switch to rag")
+    rec, lead, change = _ladder(metrics, costs, t)
     if costs is not None and rec != "hybrid":
-        when, q = costs.get("ft_cheaper_when"), costs.get("crossover_queries")
-        if when == "above" and q is not None:
-            change.append(f"fine-tuning is cheaper per month above {q:,.0f} queries/month (now {t.monthly_queries:,})")
-        elif when == "below" and q is not None:
-            change.append(f"fine-tuning is cheaper per month only below {q:,.0f} queries/month (now {t.monthly_queries:,})")
-    return {"recommendation": rec, "reasons": reasons, "thresholds": t.thresholds(), "what_would_change": change}
+        change += _volume_changes(costs, t)
+    return {"recommendation": rec, "reasons": lead + reasons, "thresholds": t.thresholds(), "what_would_change": change}
+
+
+def _ladder(metrics: dict, costs: dict | None, t: DecisionInputs) -> tuple[str, list[str], list[str]]:
+    """The first rule that applies, in order: hybrid wins outright, ft's quality, logs, change rate, cost.
+    Returns the recommendation, the reasons that lead the list, and what would change it."""
+    ft, rag, hyb = metrics["ft"], metrics["rag"], metrics.get("ft+rag")
+    quality_ok = (ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap
+                  and ft["hallucination_rate"] - rag["hallucination_rate"] <= t.max_hallucination_gap)
+    change_months = CHANGE_MONTHS[t.change_rate]
+    if hyb is not None and (
+        hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
+        and hyb["hallucination_rate"] <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
+    ):
+        return "hybrid", [
+            _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"),
+            f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts",
+        ], [f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop the extra component"]
+    if not quality_ok:
+        return "rag", [
+            f"ft is outside the quality bounds (accuracy at most {t.max_accuracy_gap * 100:.1f} pts below rag, "
+            f"hallucination at most {t.max_hallucination_gap * 100:.1f} pts above)"
+        ], [f"fine-tuning becomes a candidate once ft accuracy is within {t.max_accuracy_gap * 100:.1f} pts of rag "
+            f"(now {_pts(ft['accuracy'], rag['accuracy'])}) and hallucination within "
+            f"{t.max_hallucination_gap * 100:.1f} pts (now {_pts(ft['hallucination_rate'], rag['hallucination_rate'])})"]
+    if t.log_months < t.min_log_months:
+        return "rag", [f"only {t.log_months} months of logs (< {t.min_log_months}): the real question mix is not yet known"], \
+            [f"with at least {t.min_log_months} months of logs, fine-tuning would be reconsidered"]
+    if change_months < t.min_change_months:
+        return "hybrid", [f"knowledge changes {t.change_rate} (every {change_months} month(s) < {t.min_change_months}): "
+                          "retraining cannot keep pace, so keep retrieval for the fast-changing sources"], \
+            [f"if knowledge changed at most every {t.min_change_months} months, fine-tune alone"]
+    if costs is not None and costs["ft_monthly"] > costs["rag_monthly"]:
+        return "rag", ["fine-tuning is not cheaper per month at the stated volume"], []
+    return "fine-tune", [
+        f"ft is within quality bounds, knowledge changes {t.change_rate}, {t.log_months} months of logs (>= {t.min_log_months})"
+    ], [f"if knowledge started changing more often than every {t.min_change_months} months, switch to hybrid",
+        f"if ft accuracy fell more than {t.max_accuracy_gap * 100:.1f} pts below rag "
+        f"(now {_pts(ft['accuracy'], rag['accuracy'])}), switch to rag"]
+
+
+def _volume_changes(costs: dict, t: DecisionInputs) -> list[str]:
+    """The monthly volume at which the cheaper pipeline changes, when there is one."""
+    when, q = costs.get("ft_cheaper_when"), costs.get("crossover_queries")
+    if when == "above" and q is not None:
+        return [f"fine-tuning is cheaper per month above {q:,.0f} queries/month (now {t.monthly_queries:,})"]
+    if when == "below" and q is not None:
+        return [f"fine-tuning is cheaper per month only below {q:,.0f} queries/month (now {t.monthly_queries:,})"]
+    return []
