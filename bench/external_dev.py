@@ -46,14 +46,11 @@ def main() -> int:
     from engrain.evaluate import runner
     from engrain.rag.answerer import RagAnswerer
     from engrain.rag.verify import supported
-    from engrain.recipe import load_split
     from engrain.workspace import Workspace
 
     cfg = load(args.config, [f"eval.limit={args.limit}"])
-    everything = load_split(cfg, "eval")
-    held = {it.id for it in runner.sample_items(everything, cfg.eval.limit, cfg.seed)}
-    dev = random.Random(cfg.seed + 12345).sample([it for it in everything if it.id not in held], args.n)
-    print(f"dev: {len(dev)} questions outside the eval sample of {len(held)}", flush=True)
+    dev = dev_questions(cfg, args.n)
+    print(f"dev: {len(dev)} questions outside the eval sample", flush=True)
     f = AnswererFactory.for_workspace(cfg, Workspace(cfg))
     parts = {"ft": f.build("ft"), "rag": f.build("rag"),
              "read": RagAnswerer("read", f.tuned, f.retriever, cfg.rag.top_k, cfg.synth.refusal)}
@@ -74,6 +71,17 @@ def main() -> int:
     if args.out:
         args.out.write_text(json.dumps({"rows": rows, "supported": ok}, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+def dev_questions(cfg, n: int) -> list:
+    """`n` questions of the project's eval file outside its eval sample (`eval.limit`, `seed`), drawn
+    the same way by every dev bench."""
+    from engrain.evaluate import runner
+    from engrain.recipe import load_split
+
+    everything = load_split(cfg, "eval")
+    held = {it.id for it in runner.sample_items(everything, cfg.eval.limit, cfg.seed)}
+    return random.Random(cfg.seed + 12345).sample([it for it in everything if it.id not in held], n)
 
 
 def forced_answers(cfg, rows: list[dict]) -> tuple[int, int]:

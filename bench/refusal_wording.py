@@ -31,31 +31,33 @@ def main() -> int:
     from engrain.answerers import AnswererFactory
     from engrain.config import load
     from engrain.evaluate import runner
+    from engrain.evaluate.metrics import score
     from engrain.io import read_jsonl
-    from engrain.recipe import load_split
     from engrain.workspace import Workspace
+    from external_dev import dev_questions
 
     cfg = load(args.config)
     facts_json = json.loads((args.facts or args.config.parent / "domain" / "facts.json").read_text())
-    everything = load_split(cfg, "eval")
-    held = {it.id for it in runner.sample_items(everything, cfg.eval.limit, cfg.seed)}
-    dev = random.Random(cfg.seed + 12345).sample([it for it in everything if it.id not in held], args.n)
+    product_of = {f["id"]: f["product"] for f in facts_json["facts"]}
+    products = {q: product_of[src["facts"][0]] for q, src in facts_json["eval"].items() if src.get("facts")}  # question -> product asked
+    dev = dev_questions(cfg, args.n)
     lookups = [it for it in dev if it.category == "lookup" and it.kind == "qa"]
-    ft = AnswererFactory.for_workspace(cfg, Workspace(cfg)).build("ft")
+    ws = Workspace(cfg)
+    ft = AnswererFactory.for_workspace(cfg, ws).build("ft")
     refused = [r for r in runner.run(ft, lookups, 1) if r["abstained"]]
-    qa = [e for e in read_jsonl(Workspace(cfg).path("synth", "train")) if e["kind"] == "qa" and e.get("messages")]
+    qa = [e for e in read_jsonl(ws.path("synth", "train")) if e["kind"] == "qa" and e.get("messages")]
     print(f"dev: {len(dev)} questions, {len(lookups)} lookups, ft refused {len(refused)}", flush=True)
     counts = {"no training example states it": 0, "asked again": 0, "trained phrasing right": 0, "untrained template right": 0}
     rng = random.Random(cfg.seed)
     for r in refused:
-        wordings = _rewordings(r, facts_json, qa, rng)
+        wordings = _rewordings(r, products[r["id"]], qa, rng)
         if wordings is None:
             counts["no training example states it"] += 1
             continue
         counts["asked again"] += 1
         for key, question in zip(("trained phrasing right", "untrained template right"), wordings):
             answer = ft.answer(question, "qa").text
-            right = _score(answer, r["references"])
+            right = bool(score(answer, r["references"])["correct"])
             counts[key] += right
             print(f"{r['question']}\n  {question} -> {answer} [{'right' if right else 'wrong'}]", flush=True)
     print("| refused dev lookups | count |\n|---|---|")
@@ -64,13 +66,11 @@ def main() -> int:
     return 0
 
 
-def _rewordings(row: dict, facts_json: dict, qa: list[dict], rng: random.Random) -> tuple[str, str] | None:
+def _rewordings(row: dict, product: str, qa: list[dict], rng: random.Random) -> tuple[str, str] | None:
     """(a training question of the fact, an untrained forward template for it), or None when no
     training answer names the fact's product beside its value."""
     from engrain.synth.questions import FORWARD
 
-    facts = {f["id"]: f for f in facts_json["facts"]}
-    product = facts[facts_json["eval"][row["id"]]["facts"][0]]["product"]
     hits = [e for e in qa if product in (a := e["messages"][-1]["content"]) and any(ref in a for ref in row["references"])]
     if not hits:
         return None
@@ -86,12 +86,6 @@ def _rewordings(row: dict, facts_json: dict, qa: list[dict], rng: random.Random)
 
 def _cap(s: str) -> str:
     return s[0].upper() + s[1:]
-
-
-def _score(answer: str, references: list[str]) -> bool:
-    from engrain.evaluate.metrics import score
-
-    return bool(score(answer, references)["correct"])
 
 
 if __name__ == "__main__":
