@@ -96,6 +96,11 @@ class _Run:
     def total_steps(self) -> int:
         return self.schedule.total_steps
 
+    @property
+    def similar_passes(self) -> bool:
+        """Shuffled batches mix lengths: run them in passes of similar length (packed rows have no padding)."""
+        return self.schedule.order == "shuffled" and not self.packing
+
     def evaluates_at(self, step: int) -> bool:
         return step % self.eval_every == 0 if self.eval_every else self.schedule.ends_epoch(step)
 
@@ -239,8 +244,7 @@ def _step(run: _Run) -> tuple[float, int]:
     t, w = run.cfg.train, run.world
     batches = run.schedule.batches(run.progress.step)
     chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
-    similar = t.batch_order == "shuffled" and not run.packing  # packed rows carry no padding to avoid
-    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, similar)]
+    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, run.similar_passes)]
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:
