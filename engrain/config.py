@@ -85,6 +85,8 @@ class SynthConfig(_Section):
     documents: bool = Field(True, description="Train on the documents themselves (continued pre-training, view 0).")
     views: int = Field(2, ge=0, le=20, description="Rewritten views of each document for continued training.")
     restatements: bool = Field(True, description="Train on other corpus sentences that state a found fact in their own words, as text and as questions in that wording.")
+    induce: bool = Field(True, description="patterns: learn the corpus's wordings of each attribute from its restatements and read the facts stated only in those wordings (bootstrapped patterns).")
+    carried: int = Field(3, ge=0, le=20, description="patterns: per fact, this many of the corpus's wordings of its attribute (learnt from other entities) asked about it.")
     faq: bool = Field(True, description="Train on question-answer pairs the corpus already contains (FAQ pages, Q:/A: lists).")
     probes: int = Field(3, ge=0, le=3, description="Raw-text statements of each fact, one per sentence shape (attribute-first, possessive, 'has'): several write-ups per fact.")
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")

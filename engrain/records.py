@@ -14,7 +14,7 @@ from typing import Literal, Protocol, runtime_checkable
 LATENCY_STAGES = ("embed", "search", "prompt", "prefill", "decode")
 
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
-ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "faq", "composed", "abstain", "raft", "log",
+ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "carried", "faq", "composed", "abstain", "raft", "log",
                       "wh", "wh_reverse", "cloze", "entity", "teacher_qa", "teacher_text"]
 
 

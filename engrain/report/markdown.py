@@ -257,6 +257,7 @@ KIND_MEANING = {
     "probe": "spec facts stated in three sentence shapes",
     "restated": "corpus sentences restating a spec fact",
     "echo": "those sentences asked in their own wording",
+    "carried": "the corpus's wordings of an attribute asked about every entity that has it",
     "faq": "question-answer pairs the corpus contains",
     "composed": "two-fact questions",
     "wh": "wh-questions for answer spans found in any sentence",
@@ -289,6 +290,8 @@ def _training_data(rep: dict) -> Section:
         blocks += ["Examples per strategy:", Table(["kind", "examples", "what it is"],
                                                     [[k, num(v, 0), KIND_MEANING.get(k, "")] for k, v in kinds.items()])]
     found = f"{num(data.get('pattern_facts', data.get('facts_found')), 0)} spec-shaped facts"
+    if data.get("induced_facts"):
+        found += f" ({num(data['induced_facts'], 0)} of them read with {num(data.get('wordings'), 0)} wordings learnt from the corpus)"
     if data.get("answer_spans") is not None:
         found += f", {num(data.get('answer_spans'), 0)} answer spans in free prose"
     blocks.append(f"Found: {found}.")

@@ -32,6 +32,7 @@ from engrain.synth.questions import echo_question, forward_answer, forward_quest
 from engrain.synth.questions import reverse_questions as reverse_questions_of
 from engrain.synth.raft import Grounded, Retrieve, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
+from engrain.synth.wordings import Wording, carried_questions, induce_facts, learn_wordings
 
 if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
     from engrain.synth.teacher import Teacher
@@ -56,6 +57,8 @@ class Corpus:
     facts: list[Fact]
     restated: list[tuple[Fact, str]] = field(default_factory=list)  # other sentences stating a fact
     copies: list[Fact] = field(default_factory=list)  # a fact matched again, in another sentence
+    wordings: list[Wording] = field(default_factory=list)  # the corpus's wordings of each attribute
+    induced: int = 0  # facts read with a learnt wording: the last `induced` of `facts`
     parsed: list[ParsedDoc] | None = None
     found: list[SpanFact] = field(default_factory=list)  # every answer span
     spans: list[SpanFact] = field(default_factory=list)  # those trained: see `distinct_spans`
@@ -119,6 +122,7 @@ def synthesize(
     mix = Mix(dropped=Counter(corpus.dropped))
     mix.train += view_examples(corpus, cfg, rng)
     pattern_examples(corpus, plan, cfg, rng, mix, eval_items)
+    carried_examples(corpus, plan, cfg, random.Random(f"{seed}|carried"), mix)
     generic_examples(corpus, plan, cfg, mix, eval_items or [])
     if teacher is not None:
         mix.train += teacher_examples(teacher, docs, corpus.facts, plan.eval_groups | plan.dev_groups, cfg)
@@ -147,6 +151,11 @@ def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
     generic one, less the spans pattern facts already state."""
     facts, copies = distinct_facts(find_facts(docs) if "patterns" in cfg.strategies else [])
     corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [], copies)
+    corpus.wordings = learn_wordings(corpus.restated)
+    if cfg.induce and (induced := induce_facts(corpus.wordings, docs, facts)):
+        corpus.facts, corpus.induced = facts + induced, len(induced)
+        corpus.restated = restatements(corpus.facts, docs)
+        corpus.wordings = learn_wordings(corpus.restated)
     if "generic" in cfg.strategies:
         corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
         corpus.found = span_facts(corpus.parsed)
@@ -221,6 +230,15 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
                 mix.train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
 
 
+def carried_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix) -> None:
+    """Each fact asked in the wordings the corpus uses for its attribute about other entities
+    (a stream of its own, so the rest of the mix draws the same)."""
+    for fact in corpus.facts:
+        if fact.relation == "attribute" and fact.key not in plan.eval_groups:
+            mix.train += [_chat("carried", q, forward_answer(fact), fact)
+                          for q in carried_questions(fact, corpus.wordings, cfg.carried, rng)]
+
+
 def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix, eval_items: list[EvalItem]) -> None:
     """Any prose: wh-questions for every answer span, clozes, reverse questions, entity texts.
     A phrasing the eval set asks is never trained; the span's next phrasing takes its place,
@@ -286,6 +304,8 @@ def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list
     stats = {
         "facts_found": len(corpus.facts) + len(corpus.spans),
         "pattern_facts": len(corpus.facts),
+        "induced_facts": corpus.induced,
+        "wordings": len(corpus.wordings),
         "answer_spans": len(corpus.found),
         "fact_groups": len({f.key for f in corpus.facts} | {s.key for s in corpus.spans}),
         "examples": len(train),

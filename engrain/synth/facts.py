@@ -89,7 +89,7 @@ def match_sentence(sentence: str, doc_id: str = "") -> Fact | None:
     s = _PREFIX.sub("", sentence.strip())
     for pattern in FORMS.values():
         m = pattern.match(s)
-        if m and _plausible(m["ent"], m["attr"], m["val"]):
+        if m and plausible(m["ent"], m["attr"], m["val"]):
             return Fact(m["ent"].strip(), m["attr"].strip(), m["val"].strip().rstrip("."), s, doc_id)
     return None
 
@@ -128,7 +128,7 @@ def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, st
         by_value.setdefault(f.value, []).append(f)
     out, seen = [], {f.sentence for f in facts}
     for doc in docs:
-        for sent in _doc_sentences(doc):
+        for sent in doc_sentences(doc):
             if sent in seen or "|" in sent or match_sentence(sent) or any(p.search(sent) for p in DEFINITIONS):
                 continue  # already a fact's evidence, a table row, or the same shape again
             for value, group in by_value.items():
@@ -145,13 +145,13 @@ def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, st
 # --- the three shapes ------------------------------------------------------------------
 
 
-def _doc_sentences(doc: Document) -> list[str]:
+def doc_sentences(doc: Document) -> list[str]:
     """Every sentence, without a leading "Q:" / "A:" marker."""
     return [_PREFIX.sub("", s) for p in paragraphs(doc.text) for s in sentences(p)]
 
 
 def _sentence_facts(doc: Document) -> list[Fact]:
-    return [f for s in _doc_sentences(doc) if (f := match_sentence(s, doc.id))]
+    return [f for s in doc_sentences(doc) if (f := match_sentence(s, doc.id))]
 
 
 def _table_facts(doc: Document, known: _Entities) -> list[Fact]:
@@ -174,7 +174,7 @@ def _table_facts(doc: Document, known: _Entities) -> list[Fact]:
             else:
                 continue
             for ent, attr, val in pairs:
-                if val and attr and _plausible(ent, attr, val):
+                if val and attr and plausible(ent, attr, val):
                     out.append(Fact(known.resolve(ent), attr, val, line.strip("| "), doc.id))
     return out
 
@@ -182,7 +182,7 @@ def _table_facts(doc: Document, known: _Entities) -> list[Fact]:
 def _definitions(doc: Document, known: _Entities) -> list[Fact]:
     subject = known.in_text(doc.title)
     out = []
-    for sent in _doc_sentences(doc):
+    for sent in doc_sentences(doc):
         m = next((m for p in DEFINITIONS if (m := p.search(sent))), None)
         if not m or len(m["val"].split()) > 8:
             continue
@@ -244,7 +244,7 @@ def _model_like(ent: str) -> bool:
     return bool(re.search(r"\d|-", ent)) and bool(re.match(r"[A-Z]", ent)) and len(ent.split()) <= 4
 
 
-def _plausible(ent: str, attr: str, val: str) -> bool:
+def plausible(ent: str, attr: str, val: str) -> bool:
     # "The Corvid team has a lot of ..." is not a spec: require a model-like entity (has a digit
     # or hyphen, or two capitalised words) and a short value.
     model_like = bool(re.search(r"\d|-", ent)) or len(ent.split()) >= 2
