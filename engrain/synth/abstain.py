@@ -16,10 +16,14 @@ from engrain.synth.facts import Fact, name_variants
 from engrain.synth.generic import SpanFact
 from engrain.synth.nlp import ParsedDoc
 from engrain.synth.questions import FORWARD
+from engrain.synth.wordings import Wording, ask
 
 
-def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.Random) -> list[tuple[str, str]]:
-    """Up to `n` (question, group key) pairs with no answer in the corpus."""
+def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.Random,
+                      wordings: list[Wording] = ()) -> list[tuple[str, str]]:
+    """Up to `n` (question, group key) pairs with no answer in the corpus. Where the corpus has
+    its own wordings of an attribute, half the questions use them, as the answerable ones do
+    (carried questions): a wording must not come to mean "there is an answer"."""
     facts = [f for f in facts if f.relation == "attribute"]  # "the E291 of the X" is no question
     if n <= 0 or not facts:
         return []
@@ -40,10 +44,16 @@ def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.R
     rng.shuffle(fakes)
     # Mostly real entities with missing attributes (the hard case), some invented names.
     pool = gaps[: max(1, int(n * 0.7))] + fakes
+    said: dict[str, list[Wording]] = {}
+    for w in wordings:
+        said.setdefault(w.attribute.lower(), []).append(w)
     out = []
     for e, a in pool[:n]:
-        template = rng.choice(FORWARD)
-        out.append((template.format(attr=a, ent=e), f"abstain|{e.lower()}|{a}"))
+        if said.get(a.lower()) and rng.random() < 0.5:
+            question = ask(rng.choice(said[a.lower()]), e)
+        else:
+            question = rng.choice(FORWARD).format(attr=a, ent=e)
+        out.append((question, f"abstain|{e.lower()}|{a}"))
     return out
 
 

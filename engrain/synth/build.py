@@ -92,7 +92,7 @@ class Mix:
 
     def n_qa(self) -> int:
         """Question-answer examples so far: abstention and RAFT counts scale with them."""
-        return sum(e.kind in ("qa", "faq", "wh") for e in self.train)
+        return sum(e.kind in ("qa", "carried", "faq", "wh") for e in self.train)
 
     def hold_out(self, question: str, answer: str, key: str, plan: Plan) -> None:
         """One phrasing of a held-out fact: an eval question (eval groups) or a dev one."""
@@ -267,7 +267,7 @@ def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: Synth
     # The dev lookups really held out: a span asked in one phrasing only stays in training.
     n_dev = len(mix.dev) if eval_given else len(plan.dev_groups)
     n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
-    abstain = abstain_questions(corpus.facts, corpus_text, n, rng)
+    abstain = abstain_questions(corpus.facts, corpus_text, n, rng, corpus.wordings if cfg.carried else [])
     if corpus.parsed and len(abstain) < n:
         abstain += swapped_subject_questions(corpus.spans, corpus.parsed, corpus_text, n - len(abstain), rng)
     # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).

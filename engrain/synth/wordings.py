@@ -72,9 +72,13 @@ def carried_questions(fact: Fact, wordings: list[Wording], n: int, rng: random.R
     """Up to `n` of the corpus's wordings of the fact's attribute, learnt from other entities,
     asked about this one."""
     pool = [w for w in wordings if w.attribute.lower() == fact.attribute.lower() and w.entity != fact.entity]
-    picked = rng.sample(pool, k=min(n, len(pool)))
-    short = short_name(fact.entity)
-    return [w.question.replace(_SLOT, short if w.short and short else fact.entity) for w in picked]
+    return [ask(w, fact.entity) for w in rng.sample(pool, k=min(n, len(pool)))]
+
+
+def ask(wording: Wording, entity: str) -> str:
+    """The wording's question about `entity`, named the way the wording named its own."""
+    short = short_name(entity)
+    return wording.question.replace(_SLOT, short if wording.short and short else entity)
 
 
 def _wording(fact: Fact, sentence: str) -> Wording | None:

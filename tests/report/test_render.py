@@ -198,3 +198,14 @@ def test_training_data_section_shows_coverage_strategies_and_drops():
     assert "| sentences with an answer span | 320 of 346 (92.5%) |" in section
     assert "| wh | 2,300 | wh-questions for answer spans found in any sentence |" in section
     assert "1,766 answer spans in free prose" in section and "76 (decontaminated)" in section
+
+
+def test_training_data_section_counts_facts_read_with_learnt_wordings():
+    rep = sample_report()
+    rep["data"] |= {"by_kind": {"carried": 397}, "pattern_facts": 208, "induced_facts": 21, "wordings": 37}
+    section = render_markdown(rep)
+    section = section[section.index("## Training data"):]
+    assert "208 spec-shaped facts (21 of them read with 37 wordings learnt from the corpus)" in section
+    assert "| carried | 397 | the corpus's wordings of an attribute asked about every entity that has it |" in section
+    rep["data"]["induced_facts"] = 0
+    assert "wordings learnt" not in render_markdown(rep)

@@ -61,7 +61,7 @@ def test_carried_questions_ask_other_entities_wordings_with_the_same_name_form()
 def test_synthesis_trains_induced_facts_and_carried_questions():
     chunks = chunk_corpus(DOCS, 40, 10)
     held = [EvalItem("e", "unrelated?", ["y"])]
-    base = SynthConfig(raft_fraction=0, strategies=["patterns"], dev_fraction=0)
+    base = SynthConfig(raft_fraction=0, strategies=["patterns"], dev_fraction=0, induce=True, carried=3)
     on = synthesize(DOCS, [], chunks, base, seed=0, eval_items=held)
     # Three wordings: the induced release year's restatement ("The Heron WQ-5 shipped in 2017") is one.
     assert on.stats["induced_facts"] == 2 and on.stats["wordings"] == 3
