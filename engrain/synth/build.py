@@ -151,7 +151,7 @@ def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
     generic one, less the spans pattern facts already state."""
     facts, copies = distinct_facts(find_facts(docs) if "patterns" in cfg.strategies else [])
     corpus = Corpus(docs, facts, restatements(facts, docs) if cfg.restatements else [], copies)
-    corpus.wordings = learn_wordings(corpus.restated)
+    corpus.wordings = learn_wordings(corpus.restated) if cfg.induce or cfg.carried else []
     if cfg.induce and (induced := induce_facts(corpus.wordings, docs, facts)):
         corpus.facts, corpus.induced = facts + induced, len(induced)
         corpus.restated = restatements(corpus.facts, docs)
@@ -233,6 +233,8 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
 def carried_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix) -> None:
     """Each fact asked in the wordings the corpus uses for its attribute about other entities
     (a stream of its own, so the rest of the mix draws the same)."""
+    if not cfg.carried:
+        return
     for fact in corpus.facts:
         if fact.relation == "attribute" and fact.key not in plan.eval_groups:
             mix.train += [_chat("carried", q, forward_answer(fact), fact)
