@@ -92,6 +92,7 @@ class SynthConfig(_Section):
     reverse: bool = Field(True, description="Also ask each relation backwards (value -> entity): 'A is B' does not teach 'B is A'.")
     composed: float = Field(0.0, ge=0, le=1, description="Two-fact questions (comparisons, and bridges that name the linked entity first), as a fraction of QA.")
     abstain_fraction: float = Field(0.15, ge=0, le=1, description="Abstention examples, as a fraction of QA examples.")
+    abstain_gaps: Literal["random", "plausible"] = Field("random", description="patterns: which missing (entity, attribute) pairs are asked as refusals: drawn at random, or first those that come most often with the attributes the entity has.")
     raft_fraction: float = Field(0.15, ge=0, le=1, description="RAFT records (question + the rag.top_k passages retrieval gives it), fraction of QA.")
     raft_abstain_share: float = Field(0.25, ge=0, le=1, description="Extra RAFT records for questions the corpus does not answer: target is the refusal.")
     raft_oracle_fraction: float = Field(0.8, ge=0, le=1, description="RAFT records that keep the answer-bearing chunk; the rest are answered from memory.")

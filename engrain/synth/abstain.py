@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
 from engrain.synth.facts import Fact, name_variants
 from engrain.synth.generic import SpanFact
@@ -20,10 +21,12 @@ from engrain.synth.wordings import Wording, ask
 
 
 def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.Random,
-                      wordings: list[Wording] = ()) -> list[tuple[str, str]]:
+                      wordings: list[Wording] = (), plausible_first: bool = False) -> list[tuple[str, str]]:
     """Up to `n` (question, group key) pairs with no answer in the corpus. Where the corpus has
     its own wordings of an attribute, half the questions use them, as the answerable ones do
-    (carried questions): a wording must not come to mean "there is an answer"."""
+    (carried questions): a wording must not come to mean "there is an answer". With
+    `plausible_first`, a gap is one no sentence names with any word of the attribute, and the
+    gaps taken first are the attributes that come most often with those the entity has."""
     facts = [f for f in facts if f.relation == "attribute"]  # "the E291 of the X" is no question
     if n <= 0 or not facts:
         return []
@@ -37,11 +40,13 @@ def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.R
         (e, a)
         for e in entities
         for a in attributes
-        if (e, a) not in known and not _mentioned_together(e, a, sents)
+        if (e, a) not in known and not _mentioned_together(e, a, sents, every_word=plausible_first)
     ]
     fakes = [(f, a) for f in _fake_entities(entities, lower, rng) for a in attributes]
     rng.shuffle(gaps)
     rng.shuffle(fakes)
+    if plausible_first:
+        gaps.sort(key=_plausibility(facts), reverse=True)  # stable: ties stay in shuffled order
     # Mostly real entities with missing attributes (the hard case), some invented names.
     pool = gaps[: max(1, int(n * 0.7))] + fakes
     said: dict[str, list[Wording]] = {}
@@ -57,10 +62,26 @@ def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.R
     return out
 
 
-def _mentioned_together(entity: str, attribute: str, sents: list[str]) -> bool:
+def _mentioned_together(entity: str, attribute: str, sents: list[str], every_word: bool = False) -> bool:
+    """A sentence names the entity and the attribute's head word ("year"), or with `every_word`
+    any of its words of four letters or more: "the VB-43 uses a LEMO 7-pin socket" says no
+    "type" but states a connector type, and a refusal trained there contradicts the corpus."""
     names = [n.lower() for n in name_variants(entity)]
-    head = attribute.split()[-1].lower()
-    return any(head in s and any(n in s for n in names) for s in sents)
+    words = [w for w in re.findall(r"[a-z]{4,}", attribute.lower())] if every_word else [attribute.split()[-1].lower()]
+    return any(any(w in s for w in words) and any(n in s for n in names) for s in sents)
+
+
+def _plausibility(facts: list[Fact]):
+    """Key for a gap (entity, attribute): how often, over the corpus's entities, each attribute
+    this entity has comes with the missing one (the mean of P(missing | had)). A gas
+    detector's missing warm-up time is a refusal a user will need; its missing network port
+    is one nobody asks for."""
+    has: dict[str, set[str]] = {}
+    for f in facts:
+        has.setdefault(f.entity, set()).add(f.attribute)
+    count = Counter(a for attrs in has.values() for a in attrs)
+    together = Counter((a, b) for attrs in has.values() for a in attrs for b in attrs if a != b)
+    return lambda gap: sum(together[(b, gap[1])] / count[b] for b in has[gap[0]]) / len(has[gap[0]])
 
 
 def _fake_entities(entities: list[str], lower_text: str, rng: random.Random) -> list[str]:
