@@ -64,10 +64,11 @@ def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.R
 
 def _mentioned_together(entity: str, attribute: str, sents: list[str], every_word: bool = False) -> bool:
     """A sentence names the entity and the attribute's head word ("year"), or with `every_word`
-    any of its words of four letters or more: "the VB-43 uses a LEMO 7-pin socket" says no
-    "type" but states a connector type, and a refusal trained there contradicts the corpus."""
+    any of its words of four letters or more: "power enters the KL-87s through a LEMO
+    connector" says no "type" but states a connector type, and a refusal trained there
+    contradicts the corpus."""
     names = [n.lower() for n in name_variants(entity)]
-    words = [w for w in re.findall(r"[a-z]{4,}", attribute.lower())] if every_word else [attribute.split()[-1].lower()]
+    words = re.findall(r"[a-z]{4,}", attribute.lower()) if every_word else [attribute.split()[-1].lower()]
     return any(any(w in s for w in words) and any(n in s for n in names) for s in sents)
 
 
