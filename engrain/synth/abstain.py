@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from engrain.synth.facts import Fact, name_variants
 from engrain.synth.generic import SpanFact
@@ -72,7 +73,7 @@ def _mentioned_together(entity: str, attribute: str, sents: list[str], every_wor
     return any(any(w in s for w in words) and any(n in s for n in names) for s in sents)
 
 
-def _plausibility(facts: list[Fact]):
+def _plausibility(facts: list[Fact]) -> Callable[[tuple[str, str]], float]:
     """Key for a gap (entity, attribute): how often, over the corpus's entities, each attribute
     this entity has comes with the missing one (the mean of P(missing | had)). A gas
     detector's missing warm-up time is a refusal a user will need; its missing network port

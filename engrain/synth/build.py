@@ -269,14 +269,16 @@ def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: Synth
     # The dev lookups really held out: a span asked in one phrasing only stays in training.
     n_dev = len(mix.dev) if eval_given else len(plan.dev_groups)
     n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
-    ranked = cfg.abstain_gaps == "plausible"
-    abstain = abstain_questions(corpus.facts, corpus_text, n, rng, corpus.wordings if cfg.carried else [], ranked)
+    abstain = abstain_questions(corpus.facts, corpus_text, n, rng, corpus.wordings if cfg.carried else [],
+                                plausible_first=cfg.abstain_gaps == "plausible")
+    ranked = cfg.abstain_gaps == "plausible" and bool(abstain)  # the spec gaps only; prose questions stay as drawn
     if corpus.parsed and len(abstain) < n:
         abstain += swapped_subject_questions(corpus.spans, corpus.parsed, corpus_text, n - len(abstain), rng)
     # Hold out as many unanswerables as there are dev lookups (or a tenth when splitting eval).
     n_hold = min(len(abstain) // 3, max(n_dev, len(abstain) // 10)) if abstain else 0
-    # Ranked gaps come first: held out across the list, so dev and training share the ranks.
-    held = set(range(0, len(abstain), len(abstain) // n_hold)[:n_hold]) if ranked and n_hold else set(range(n_hold))
+    # Ranked gaps come first: held out at a stride across the list, so dev and training share the ranks.
+    step = len(abstain) // n_hold if ranked and n_hold else 1
+    held = set(range(0, step * n_hold, step))
     for i in sorted(held):
         target = mix.made_eval if not eval_given else mix.dev
         target.append(EvalItem(f"abstain-{len(target)}", abstain[i][0], [], "unanswerable", "qa"))

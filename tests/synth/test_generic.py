@@ -89,6 +89,10 @@ def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
     assert not any(m["content"] in dev_q for e in res.train for m in e.messages or [] if m["role"] == "user")
     again = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3), seed=0, eval_items=evals)
     assert [e.__dict__ for e in again.train] == [e.__dict__ for e in res.train]
+    # ranking spec-shaped refusal gaps leaves a prose corpus's refusals as they were drawn
+    ranked = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3, abstain_gaps="plausible"), seed=0, eval_items=evals)
+    assert [e.__dict__ for e in ranked.train] == [e.__dict__ for e in res.train]
+    assert [d.question for d in ranked.dev] == [d.question for d in res.dev]
 
 
 
