@@ -340,25 +340,24 @@ def teacher_examples(
     teacher: Teacher, docs: list[Document], facts: list[Fact], held_out: set[str], cfg: SynthConfig
 ) -> list[Example]:
     """Teacher paraphrases of trainable facts (held-out groups are never asked about, so
-    their answers cannot reach training QA) and a checked rewrite of each original piece.
+    their answers cannot reach training QA) and, where the config trains on views, a checked
+    rewrite of each original piece (a rewrite is a view: none when `synth.views` is 0).
 
     Draws nothing from the seeded rng: the built-in views and QA made before it are unchanged.
     """
-    out = [
-        _chat("qa", q, forward_answer(f), f)
-        for f in facts
-        if f.key not in held_out
-        for q in teacher.paraphrase_questions(f, cfg.paraphrases)
-    ]
+    trainable = [f for f in facts if f.key not in held_out]
+    asked = teacher.paraphrase_questions(trainable, cfg.paraphrases)
+    out = [_chat("qa", q, forward_answer(f), f) for f, questions in zip(trainable, asked) for q in questions]
+    if not cfg.views:
+        return out
+    pieces = []  # (document, its title header, the piece's text without it)
     for doc in docs:
-        doc_facts = [f for f in facts if f.doc_id == doc.id]  # all of them: a rewrite must keep every value
         header = f"{doc.title}\n\n"
-        for piece in document_views(doc, 0, random.Random(0)):  # view 0 only: the original text
-            body = piece.removeprefix(header)
-            rewritten = teacher.rewrite(body, doc_facts)
-            if rewritten is not None:
-                out.append(Example("view", text=header + rewritten, source=doc.id))
-    return out
+        pieces += [(doc, header, p.removeprefix(header)) for p in document_views(doc, 0, random.Random(0))]  # original text
+    # every fact of the document: a rewrite must keep every value
+    rewritten = teacher.rewrites([(body, [f for f in facts if f.doc_id == doc.id]) for doc, _, body in pieces])
+    return out + [Example("view", text=header + text, source=doc.id)
+                  for (doc, header, _), text in zip(pieces, rewritten) if text is not None]
 
 
 def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:

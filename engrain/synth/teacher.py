@@ -79,22 +79,23 @@ class Teacher:
             self._client.close()
 
     # -- tasks -----------------------------------------------------------------------------
-    def paraphrase_questions(self, fact: Fact, n: int) -> list[str]:
-        """Up to `n` distinct questions that name the entity and do not contain the answer."""
+    def paraphrase_questions(self, facts: list[Fact], n: int) -> list[list[str]]:
+        """Up to `n` distinct questions per fact that name its entity and do not contain its
+        answer: one request per fact, sent in batches to a local teacher."""
         if n <= 0:
-            return []
-        prompt = (
-            f"Write {n} different ways a user might ask for the {fact.topic} of the {fact.entity}. "
+            return [[] for _ in facts]
+        prompts = [
+            f"Write {n} different ways a user might ask for the {f.topic} of the {f.entity}. "
             "Vary the wording; some may be casual. One question per line, no numbering, "
-            "no answers, nothing else."
-        )
-        reply = self._complete(prompt)
-        if reply is None:
-            return []
+            "no answers, nothing else." for f in facts
+        ]
+        return [self._questions(reply, f, n) for reply, f in zip(self._complete_many(prompts), facts)]
+
+    def _questions(self, reply: str | None, fact: Fact, n: int) -> list[str]:
         names = [n.lower() for n in name_variants(fact.entity)]
         out: list[str] = []
         seen: set[str] = set()
-        for line in reply.splitlines():
+        for line in (reply or "").splitlines():
             q = _BULLET.sub("", line.strip()).strip().strip(_QUOTES).strip()
             low = q.lower()
             if not q or len(q) > 300 or low in seen:
@@ -108,14 +109,17 @@ class Teacher:
                 break
         return out
 
-    def rewrite(self, text: str, facts: list[Fact]) -> str | None:
-        """The passage in other words, or None if it lost or changed a fact, a name or a number."""
-        prompt = (
+    def rewrites(self, pieces: list[tuple[str, list[Fact]]]) -> list[str | None]:
+        """Each (passage, its facts) in other words, or None where the rewrite lost or changed a
+        fact, a name or a number."""
+        prompts = [
             "Rewrite the passage below in different words and a different sentence order. Keep every "
             "fact exactly: product and entity names, numbers and units must appear verbatim. Do not add "
-            "information. Reply with the rewritten passage only.\n\n" + text
-        )
-        reply = self._complete(prompt)
+            "information. Reply with the rewritten passage only.\n\n" + text for text, _ in pieces
+        ]
+        return [self._kept(reply, text, facts) for reply, (text, facts) in zip(self._complete_many(prompts), pieces)]
+
+    def _kept(self, reply: str | None, text: str, facts: list[Fact]) -> str | None:
         if reply is None:
             return None
         out = reply.strip()
@@ -203,9 +207,6 @@ class Teacher:
         return verdicts
 
     # -- transport -------------------------------------------------------------------------
-    def _complete(self, prompt: str) -> str | None:
-        return self._complete_many([prompt])[0]
-
     def _body(self, prompt: str) -> dict:
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
         if self.local is not None:  # greedy: the same corpus gives the same data
@@ -221,6 +222,8 @@ class Teacher:
         self._stats["cache_hits"] += sum(o is not None for o in out)
         todo = [i for i, o in enumerate(out) if o is None]
         step = self.cfg.batch_size if self.local is not None else 1
+        if step > 1:  # prompts of similar length share a batch: less padding, and rewrites end together
+            todo.sort(key=lambda i: len(prompts[i]))
         batches = [todo[i : i + step] for i in range(0, len(todo), step)]
         for batch in _progress(batches, "teacher", self.progress and len(batches) > 1):
             for i, content in zip(batch, self._send([bodies[i] for i in batch])):

@@ -6,6 +6,7 @@ from engrain.config import SynthConfig, TeacherConfig
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Document, EvalItem
 from engrain.synth.build import synthesize
+from engrain.synth.facts import Fact
 from engrain.synth.teacher import Teacher
 
 PASSAGE = "Maren Holt (born 4 March 1991) is a Norwegian rower. She studied geology at the University of Bergen."
@@ -53,6 +54,30 @@ def test_local_requests_stop_at_the_budget(tmp_path):
     t = Teacher(TeacherConfig(batch_size=4, max_requests=2), tmp_path / "c.jsonl", local=local)
     out = t.qa_pairs([PASSAGE + " " * i for i in range(3)], 5)
     assert [len(p) for p in out] == [2, 2, 0] and t.stats["over_budget"] == 1 and local.batches == [2]
+
+
+def test_paraphrases_and_rewrites_go_in_batches(tmp_path):
+    reply = "What is the spec of the Kestrel DL-40?\nHow about the Kestrel DL-40: what does the sheet say?"
+    local = FakeLocal(reply)
+    t = Teacher(TeacherConfig(batch_size=3), tmp_path / "c.jsonl", local=local)
+    facts = [Fact("Kestrel DL-40", topic, "47 hours", "", "a.md") for topic in ("battery life", "weight", "port", "rating")]
+    asked = t.paraphrase_questions(facts, 2)
+    assert local.batches == [3, 1] and all(len(q) == 2 for q in asked)
+    assert t.rewrites([("The Kestrel DL-40 lasts 47 hours.", facts[:1]), ("Mount it.", [])]) == [None, reply]
+    assert local.batches == [3, 1, 2] and t.stats["rejected"] == 1  # the first lost its number and name
+
+
+def test_teacher_rewrites_only_where_the_config_trains_on_views(tmp_path):
+    text = "The Kestrel DL-40 has a battery life of 47 hours. Mount it on a wall."
+    docs = [Document("a.md", "DL-40 manual", text, "a.md", "h")]
+    requests = {}
+    for views in (0, 2):
+        quiet = TeacherConfig(qa_per_passage=0, statements_per_passage=0)
+        t = Teacher(quiet, tmp_path / f"c{views}.jsonl", local=FakeLocal("Mount the Kestrel DL-40; it lasts 47 hours."))
+        cfg = SynthConfig(views=views, dev_fraction=0.0, eval_fraction=0.01, teacher=quiet)
+        res = synthesize(docs, [], chunk_corpus(docs, 40, 10), cfg, seed=0, teacher=t)
+        requests[views] = res.stats["teacher"]["requests"]
+    assert requests[2] == requests[0] + 1  # the one piece's rewrite
 
 
 def test_teacher_pairs_join_the_mix_unless_they_state_a_held_out_fact(tmp_path):

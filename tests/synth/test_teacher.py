@@ -55,7 +55,7 @@ def test_paraphrases_are_parsed_and_filtered(tmp_path, monkeypatch):
     ])
     endpoint = FakeEndpoint(reply)
     t = make(tmp_path, endpoint)
-    qs = t.paraphrase_questions(FACT, 5)
+    qs = t.paraphrase_questions([FACT], 5)[0]
     assert qs == [
         "How long does the Kestrel DL-40 battery last?",
         "What battery life does the DL-40 have?",
@@ -71,36 +71,36 @@ def test_paraphrases_are_parsed_and_filtered(tmp_path, monkeypatch):
 def test_cache_hit_on_repeat_and_across_instances(tmp_path):
     endpoint = FakeEndpoint("What is the battery life of the Kestrel DL-40?")
     t = make(tmp_path, endpoint)
-    first = t.paraphrase_questions(FACT, 3)
-    assert t.paraphrase_questions(FACT, 3) == first
+    first = t.paraphrase_questions([FACT], 3)[0]
+    assert t.paraphrase_questions([FACT], 3)[0] == first
     assert len(endpoint.requests) == 1
     assert t.stats["requests"] == 1 and t.stats["cache_hits"] == 1
     # a corrupt line (a crash mid-write) is skipped, the good entry still loads
     with (tmp_path / "cache.jsonl").open("a") as f:
         f.write('{"key": "trunc')
     t2 = make(tmp_path, endpoint)
-    assert t2.paraphrase_questions(FACT, 3) == first and len(endpoint.requests) == 1
-    t2.rewrite(PASSAGE, [FACT])  # appended after the half line, on a line of its own
-    assert make(tmp_path, endpoint).rewrite(PASSAGE, [FACT]) == t2.rewrite(PASSAGE, [FACT])
+    assert t2.paraphrase_questions([FACT], 3)[0] == first and len(endpoint.requests) == 1
+    t2.rewrites([(PASSAGE, [FACT])])[0]  # appended after the half line, on a line of its own
+    assert make(tmp_path, endpoint).rewrites([(PASSAGE, [FACT])])[0] == t2.rewrites([(PASSAGE, [FACT])])[0]
     assert len(endpoint.requests) == 2
 
 
 def test_rewrite_keeps_facts_or_is_rejected(tmp_path):
     good = "Mount the Kestrel DL-40 on a wall; its battery life is 47 hours."
-    assert make(tmp_path, FakeEndpoint(good)).rewrite(PASSAGE, [FACT]) == good
+    assert make(tmp_path, FakeEndpoint(good)).rewrites([(PASSAGE, [FACT])])[0] == good
     t = make(tmp_path / "b", FakeEndpoint("Mount the Kestrel DL-40 on a wall; its battery lasts 48 hours."))
-    assert t.rewrite(PASSAGE, [FACT]) is None
+    assert t.rewrites([(PASSAGE, [FACT])])[0] is None
     assert t.stats["rejected"] == 1
     # a number outside any extracted fact must survive too
     t = make(tmp_path / "c", FakeEndpoint("Hold the reset button of the Kestrel DL-40 for ten seconds."))
-    assert t.rewrite("Hold the reset button of the Kestrel DL-40 for 12 seconds.", [FACT]) is None
+    assert t.rewrites([("Hold the reset button of the Kestrel DL-40 for 12 seconds.", [FACT])])[0] is None
 
 
 def test_auth_errors_are_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("ENGRAIN_TEST_KEY", "sk-bad")
     t = make(tmp_path, FakeEndpoint(status=401))
     with pytest.raises(EngrainError) as e:
-        t.paraphrase_questions(FACT, 3)
+        t.paraphrase_questions([FACT], 3)[0]
     msg = str(e.value)
     assert "\n" not in msg and msg.startswith("teacher at http://teacher.test/v1/chat/completions: HTTP 401")
     assert "ENGRAIN_TEST_KEY" in msg
@@ -111,13 +111,13 @@ def test_connection_refused_is_an_engrain_error(tmp_path):
         raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
     with pytest.raises(EngrainError, match="cannot connect"):
-        make(tmp_path, refuse).rewrite(PASSAGE, [FACT])  # type: ignore[arg-type]
+        make(tmp_path, refuse).rewrites([(PASSAGE, [FACT])])[0]  # type: ignore[arg-type]
 
 
 def test_server_errors_are_retried_then_skipped(tmp_path):
     endpoint = FakeEndpoint(status=503)
     t = make(tmp_path, endpoint)
-    assert t.paraphrase_questions(FACT, 3) == []
+    assert t.paraphrase_questions([FACT], 3)[0] == []
     assert len(endpoint.requests) == 3 and t.stats["failures"] == 1
 
 
@@ -125,18 +125,18 @@ def test_max_requests_is_respected(tmp_path):
     endpoint = FakeEndpoint("What is the battery life of the Kestrel DL-40?")
     t = make(tmp_path, endpoint, max_requests=2)
     for n in range(1, 5):  # four distinct requests
-        t.paraphrase_questions(FACT, n)
+        t.paraphrase_questions([FACT], n)[0]
     assert len(endpoint.requests) == 2
     assert t.stats["requests"] == 2 and t.stats["over_budget"] == 2
-    assert t.paraphrase_questions(FACT, 9) == []
+    assert t.paraphrase_questions([FACT], 9)[0] == []
 
 
 def test_auth_header_only_when_key_is_set(tmp_path, monkeypatch):
     endpoint = FakeEndpoint("What is the battery life of the Kestrel DL-40?")
     monkeypatch.delenv("ENGRAIN_TEST_KEY", raising=False)
-    make(tmp_path, endpoint).paraphrase_questions(FACT, 1)
+    make(tmp_path, endpoint).paraphrase_questions([FACT], 1)[0]
     monkeypatch.setenv("ENGRAIN_TEST_KEY", "sk-test")
-    make(tmp_path / "b", endpoint).paraphrase_questions(FACT, 1)
+    make(tmp_path / "b", endpoint).paraphrase_questions([FACT], 1)[0]
     assert "authorization" not in endpoint.requests[0].headers
     assert endpoint.requests[1].headers["authorization"] == "Bearer sk-test"
 
