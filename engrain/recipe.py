@@ -156,10 +156,10 @@ def _teacher(cfg: EngrainConfig, ws: Workspace, say: Say, progress: bool):
 
     local = None
     if tc.local:
-        from engrain.synth.local_lm import LocalLM
+        from engrain.synth.local_lm import local_teacher
 
-        local = LocalLM(cfg.model.base if tc.local == "base" else tc.local, tc.max_new_tokens)
-        say(f"synth: local teacher {local.name}")
+        local = local_teacher(cfg.model.base if tc.local == "base" else tc.local, tc.max_new_tokens)
+        say(f"synth: local teacher {local.name} ({local.engine})")
     else:
         say(f"synth: teacher {tc.model} at {tc.base_url}")
     return Teacher(tc, ws.path("cache", "teacher"), local=local, progress=progress)

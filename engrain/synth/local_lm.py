@@ -1,4 +1,5 @@
-"""A local causal LM as the teacher: any model transformers loads, run in batches.
+"""A local causal LM as the teacher: any model transformers loads, run in batches, or
+through vLLM where it is installed and a GPU is present.
 
 The same chat requests the OpenAI-compatible endpoint gets go to a model on this machine:
 a stronger local model, or the base model itself studying its own corpus (self-study).
@@ -7,16 +8,27 @@ Greedy decoding, so the same corpus and model give the same training data.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import torch
 
 from engrain.model.generate import chat_context_ids
-from engrain.model.loading import load_causal_lm
+from engrain.model.loading import load_causal_lm, resolve_base_model
+
+
+def local_teacher(name_or_path: str, max_new_tokens: int = 256) -> LocalLM | VllmLM:
+    """vLLM on a GPU when it is installed (continuous batching: every request at once), else transformers."""
+    if importlib.util.find_spec("vllm") is not None and torch.cuda.is_available():
+        return VllmLM(name_or_path, max_new_tokens)
+    return LocalLM(name_or_path, max_new_tokens)
 
 
 class LocalLM:
     """Answers chat request bodies ({"messages": [...]}) with a local model, a batch at a time."""
+
+    engine = "transformers"
+    batch_size: int | None = None  # None: synth.teacher.batch_size prompts per batch
 
     def __init__(self, name_or_path: str, max_new_tokens: int = 256, model=None, tok=None) -> None:
         self.name = name_or_path
@@ -47,3 +59,26 @@ class LocalLM:
         self.usage["prompt_tokens"] += sum(len(p) for p in prompts)
         self.usage["seconds"] += time.perf_counter() - t0
         return replies
+
+
+class VllmLM:
+    """The same requests through vLLM's offline engine, which schedules its own batches."""
+
+    engine = "vllm"
+    batch_size: int | None = 1024  # prompts handed over at once (the cache is written after each hand-over)
+
+    def __init__(self, name_or_path: str, max_new_tokens: int = 256) -> None:
+        from vllm import LLM, SamplingParams
+
+        self.name = name_or_path
+        self.llm = LLM(model=resolve_base_model(name_or_path), seed=0)
+        self.params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
+
+    def complete(self, bodies: list[dict]) -> list[str]:
+        t0 = time.perf_counter()
+        outs = self.llm.chat([b["messages"] for b in bodies], self.params, use_tqdm=False)
+        self.usage["prompt_tokens"] += sum(len(o.prompt_token_ids or []) for o in outs)
+        self.usage["completion_tokens"] += sum(len(o.outputs[0].token_ids) for o in outs)
+        self.usage["seconds"] += time.perf_counter() - t0
+        return [o.outputs[0].text.strip() for o in outs]

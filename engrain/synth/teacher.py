@@ -33,7 +33,7 @@ from engrain.io import sha256_json
 from engrain.synth.facts import Fact, name_variants
 
 if TYPE_CHECKING:
-    from engrain.synth.local_lm import LocalLM
+    from engrain.synth.local_lm import LocalLM, VllmLM
 
 TIMEOUT_S = 60.0
 RETRIES = 2  # on 5xx, 429 and timeouts
@@ -53,7 +53,7 @@ class Teacher:
     backoff_s = 1.0  # first retry wait, doubled per retry; tests set 0
 
     def __init__(self, cfg: TeacherConfig, cache_path: Path, client: httpx.Client | None = None,
-                 local: LocalLM | None = None, progress: bool = False) -> None:
+                 local: LocalLM | VllmLM | None = None, progress: bool = False) -> None:
         if not cfg.base_url and local is None:
             raise EngrainError("teacher: set synth.teacher.base_url or synth.teacher.local")
         self.cfg, self.local, self.progress = cfg, local, progress
@@ -221,7 +221,7 @@ class Teacher:
         out: list[str | None] = [self._cache.get(k) for k in keys]
         self._stats["cache_hits"] += sum(o is not None for o in out)
         todo = [i for i, o in enumerate(out) if o is None]
-        step = self.cfg.batch_size if self.local is not None else 1
+        step = (self.local.batch_size or self.cfg.batch_size) if self.local is not None else 1
         if step > 1:  # prompts of similar length share a batch: less padding, and rewrites end together
             todo.sort(key=lambda i: len(prompts[i]))
         batches = [todo[i : i + step] for i in range(0, len(todo), step)]

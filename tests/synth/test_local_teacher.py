@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
+from pathlib import Path
+
 from engrain.config import SynthConfig, TeacherConfig
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Document, EvalItem
@@ -15,7 +19,7 @@ PASSAGE = "Maren Holt (born 4 March 1991) is a Norwegian rower. She studied geol
 class FakeLocal:
     """Stands in for LocalLM: one canned reply per prompt, and a record of the batches."""
 
-    name = "fake"
+    name, batch_size = "fake", None
 
     def __init__(self, reply: str) -> None:
         self.reply, self.batches = reply, []
@@ -119,3 +123,39 @@ def test_local_lm_generates_in_batches_with_a_real_model(tiny_model):
                            {"messages": [{"role": "user", "content": "What is the default port of the Heron MX-2?"}]}])
     assert len(replies) == 2 and all(isinstance(r, str) for r in replies)
     assert lm.usage["prompt_tokens"] > 10 and 0 < lm.usage["completion_tokens"] <= 12
+
+
+def test_vllm_runs_the_local_teacher_where_it_is_installed_and_a_gpu_is_present(monkeypatch):
+    import importlib.machinery
+    import types
+
+    import torch
+
+    from engrain.synth import local_lm
+
+    class LLM:  # vLLM's offline engine: every conversation in one call, RequestOutput-shaped replies
+        def __init__(self, model: str, seed: int) -> None:
+            self.model, self.calls = model, []
+
+        def chat(self, conversations, params, use_tqdm):
+            assert params.temperature == 0.0 and params.max_tokens == 12
+            self.calls.append(len(conversations))
+            return [types.SimpleNamespace(prompt_token_ids=[1, 2, 3], outputs=[types.SimpleNamespace(
+                text=" " + c[-1]["content"].splitlines()[-1] + " ", token_ids=[7, 8])]) for c in conversations]
+
+    fake = types.ModuleType("vllm")
+    fake.__spec__ = importlib.machinery.ModuleSpec("vllm", None)
+    fake.LLM, fake.SamplingParams = LLM, lambda temperature, max_tokens: types.SimpleNamespace(
+        temperature=temperature, max_tokens=max_tokens)
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    monkeypatch.setattr(local_lm, "resolve_base_model", lambda name: f"/models/{name}")
+    monkeypatch.setattr(local_lm, "LocalLM", lambda name, max_new_tokens: "transformers")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert local_lm.local_teacher("teacher-lm", 12) == "transformers"  # vLLM installed, but no GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    lm = local_lm.local_teacher("teacher-lm", max_new_tokens=12)
+    assert lm.engine == "vllm" and lm.llm.model == "/models/teacher-lm"
+    t = Teacher(TeacherConfig(batch_size=1), Path(tempfile.mkdtemp()) / "c.jsonl", local=lm)
+    passages = ["Maren Holt rows for Norway.", "Maren Holt studied geology."]
+    assert t.statements(passages, 1) == [[p] for p in passages]
+    assert lm.llm.calls == [2] and t.stats["completion_tokens"] == 4  # one hand-over, not batches of one
