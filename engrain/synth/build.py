@@ -13,9 +13,8 @@ repeat an eval question: those that do are dropped and counted.
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from engrain.config import SynthConfig
@@ -130,8 +129,6 @@ def synthesize(
         mix.train += teacher_passage_examples(teacher, corpus, plan, cfg)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
     abstain = abstention_examples(corpus, corpus_text, plan, cfg, rng, mix, eval_given=eval_items is not None)
-    if teacher is not None:
-        teacher_refusals(teacher, corpus, abstain, mix, cfg)
     raft_examples(corpus, chunks, plan, abstain, cfg, rng, mix, retrieve or lexical_retriever(chunks), top_k)
     if cfg.include_logs:
         mix.train += log_examples(logs)
@@ -361,24 +358,6 @@ def teacher_examples(
     rewritten = teacher.rewrites([(body, [f for f in facts if f.doc_id == doc.id]) for doc, _, body in pieces])
     return out + [Example("view", text=header + text, source=doc.id)
                   for (doc, header, _), text in zip(pieces, rewritten) if text is not None]
-
-
-def teacher_refusals(teacher: Teacher, corpus: Corpus, trained: list[tuple[str, str]], mix: Mix,
-                     cfg: SynthConfig) -> None:
-    """Every other trained refusal of a spec gap asked in the teacher's words instead of a
-    template's. The teacher's paraphrases reach the answerable facts; if only they had its
-    wording, that wording would come to mean "there is an answer" (docs/experiments.md)."""
-    attributes = {f.attribute for f in corpus.facts}
-    gaps: dict[str, Fact] = {}  # template question -> the gap it asks about
-    for question, key in trained[::2]:
-        _, entity, attribute = (key.split("|", 2) + ["", ""])[:3]
-        name = re.search(re.escape(entity), question, re.IGNORECASE) if attribute in attributes else None
-        if name:
-            gaps[question] = Fact(name.group(0), attribute, "", "", "")
-    reworded = {q: new[0] for q, new in zip(gaps, teacher.paraphrase_questions(list(gaps.values()), 1)) if new}
-    for i, ex in enumerate(mix.train):
-        if ex.kind == "abstain" and ex.messages and ex.messages[0]["content"] in reworded:
-            mix.train[i] = replace(ex, messages=_msgs(reworded[ex.messages[0]["content"]], cfg.refusal))
 
 
 def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:

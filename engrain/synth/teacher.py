@@ -85,7 +85,7 @@ class Teacher:
         if n <= 0:
             return [[] for _ in facts]
         prompts = [
-            f"Write {f'{n} different ways' if n > 1 else 'one way'} a user might ask for the {f.topic} of the {f.entity}. "
+            f"Write {n} different ways a user might ask for the {f.topic} of the {f.entity}. "
             "Vary the wording; some may be casual. One question per line, no numbering, "
             "no answers, nothing else." for f in facts
         ]
@@ -337,7 +337,7 @@ def _is_question(low: str) -> bool:
 
 def _leaks(question: str, fact: Fact) -> bool:
     """The answer is in the question: the value itself, or one of its numbers not in the name."""
-    if fact.value and fact.value.lower() in question.lower():  # a refusal's gap has no value
+    if fact.value.lower() in question.lower():
         return True
     value_numbers = set(_NUMBER.findall(fact.value)) - set(_NUMBER.findall(fact.entity))
     return bool(value_numbers & set(_NUMBER.findall(question)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -83,32 +82,6 @@ def test_teacher_rewrites_only_where_the_config_trains_on_views(tmp_path):
         res = synthesize(docs, [], chunk_corpus(docs, 40, 10), cfg, seed=0, teacher=t)
         requests[views] = res.stats["teacher"]["requests"]
     assert requests[2] == requests[0] + 1  # the one piece's rewrite
-
-
-class AskingLocal(FakeLocal):
-    """Answers a paraphrase request with one question in its own words about the entity asked for."""
-
-    def complete(self, bodies: list[dict]) -> list[str]:
-        self.batches.append(len(bodies))
-        asks = [re.search(r"ask for the (.+) of the (.+?)\. ", b["messages"][-1]["content"]) for b in bodies]
-        return [f"Tell me straight: how does the {m.group(2)} do on {m.group(1)}?" if m else "" for m in asks]
-
-
-def test_half_the_refusals_are_asked_in_the_teachers_words_too(tmp_path):
-    products = ["Kestrel DL-40", "Osprey GX-7", "Heron QX-12", "Plover MX-3", "Avocet KL-9", "Dunlin VB-5"]
-    facts = {"battery life": "47 hours", "weight": "2 kg", "ingress rating": "IP67"}
-    text = " ".join(f"The {a} of the {p} is {v}." for i, p in enumerate(products) for a, v in facts.items()
-                    if (i + len(a)) % 3)  # every product lacks one attribute or so: gaps to refuse
-    docs = [Document("s.md", "Spec sheet", text, "s.md", "h")]
-    quiet = TeacherConfig(qa_per_passage=0, statements_per_passage=0)
-    cfg = SynthConfig(views=0, strategies=["patterns"], dev_fraction=0.0, eval_fraction=0.01, teacher=quiet)
-    res = synthesize(docs, [], chunk_corpus(docs, 60, 10), cfg, seed=0,
-                     teacher=Teacher(quiet, tmp_path / "c.jsonl", local=AskingLocal("")))
-    refusals = [e.messages[0]["content"] for e in res.train if e.kind == "abstain"]
-    taught = [q for q in refusals if q.startswith("Tell me straight")]
-    assert refusals and abs(len(taught) - len(refusals) / 2) <= 1
-    asked = [e.messages[0]["content"] for e in res.train if e.kind == "qa"]
-    assert any(q.startswith("Tell me straight") for q in asked)  # the answerable facts get the wording too
 
 
 def test_teacher_pairs_join_the_mix_unless_they_state_a_held_out_fact(tmp_path):
