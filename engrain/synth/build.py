@@ -350,14 +350,14 @@ def teacher_examples(
     out = [_chat("qa", q, forward_answer(f), f) for f, questions in zip(trainable, asked) for q in questions]
     if not cfg.views:
         return out
-    pieces = []  # (document, its title header, the piece's text without it)
-    for doc in docs:
-        header = f"{doc.title}\n\n"
-        pieces += [(doc, header, p.removeprefix(header)) for p in document_views(doc, 0, random.Random(0))]  # original text
-    # every fact of the document: a rewrite must keep every value
-    rewritten = teacher.rewrites([(body, [f for f in facts if f.doc_id == doc.id]) for doc, _, body in pieces])
-    return out + [Example("view", text=header + text, source=doc.id)
-                  for (doc, header, _), text in zip(pieces, rewritten) if text is not None]
+    by_doc: dict[str, list[Fact]] = {}  # every fact of a document: a rewrite must keep every value
+    for f in facts:
+        by_doc.setdefault(f.doc_id, []).append(f)
+    # view 0 only (the original text), without its title header
+    pieces = [(doc, p.removeprefix(f"{doc.title}\n\n")) for doc in docs for p in document_views(doc, 0, random.Random(0))]
+    rewritten = teacher.rewrites([(body, by_doc.get(doc.id, [])) for doc, body in pieces])
+    return out + [Example("view", text=f"{doc.title}\n\n{text}", source=doc.id)
+                  for (doc, _), text in zip(pieces, rewritten) if text is not None]
 
 
 def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:

@@ -8,20 +8,24 @@ Greedy decoding, so the same corpus and model give the same training data.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import torch
 
+from engrain.errors import EngrainError
 from engrain.model.generate import chat_context_ids
 from engrain.model.loading import load_causal_lm, resolve_base_model
 
 
 def local_teacher(name_or_path: str, max_new_tokens: int = 256) -> LocalLM | VllmLM:
     """vLLM on a GPU when it is installed (continuous batching: every request at once), else transformers."""
-    if importlib.util.find_spec("vllm") is not None and torch.cuda.is_available():
-        return VllmLM(name_or_path, max_new_tokens)
-    return LocalLM(name_or_path, max_new_tokens)
+    from engrain.serve.vllm import check_available
+
+    try:
+        check_available()  # the same test `engrain serve --backend vllm` makes
+    except EngrainError:
+        return LocalLM(name_or_path, max_new_tokens)
+    return VllmLM(name_or_path, max_new_tokens)
 
 
 class LocalLM:
