@@ -48,7 +48,8 @@ class AnswererFactory:
         p = pipelines.get(name)
         generator = self.tuned if p.tuned else self.base
         if p.answering == "closed-book":
-            return ClosedBookAnswerer(name, generator)
+            return ClosedBookAnswerer(name, generator, self.cfg.model.refuse_below if p.tuned else 0.0,
+                                      self.cfg.synth.refusal)
         if p.answering == "auto":
             return AutoAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
                                 self.cfg.rag.auto_confidence, self.cfg.rag.read_refusals, self.changed)

@@ -50,6 +50,12 @@ class ModelConfig(_Section):
         description="System message for chat prompts (short: it is paid on every query).",
     )
     max_new_tokens: int = Field(32, ge=1, le=2048, description="Cap on generated tokens per answer.")
+    refuse_below: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="ft (the tuned model, closed-book) replies with synth.refusal when its answer's confidence (geometric "
+                    "mean token probability) is below this: fewer hallucinations for fewer answered lookups. 0 = off; "
+                    "choose it on the dev split with bench/refusal_threshold.py.",
+    )
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = torch's default.")
 
 

@@ -44,6 +44,7 @@ ROUTES = {
     "closed-book": "answered from the weights, confident",
     "recall": "the closed-book answer, confirmed by the passages",
     "refusal": "the closed-book refusal, which stands",
+    "unsure": "the closed-book answer was below model.refuse_below: the refusal instead",
     "read": "the model read the passages",
     "read-unsure": "unsure and unconfirmed closed-book: the model read the passages",
     "read-refusal": "refused closed-book: the model read the passages",

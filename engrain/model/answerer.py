@@ -5,24 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from engrain.evaluate.metrics import is_abstention
 from engrain.model.generate import Generator
 from engrain.records import Answer
 
 
 class ClosedBookAnswerer:
-    """Answers from the model's weights alone."""
+    """Answers from the model's weights alone; with `refuse_below` > 0, a question answer less
+    confident than that is replaced by `refusal` (a tuned model is sure of what it learnt and
+    unsure of what it makes up; docs/experiments.md)."""
 
-    def __init__(self, name: str, generator: Generator) -> None:
+    def __init__(self, name: str, generator: Generator, refuse_below: float = 0.0, refusal: str = "") -> None:
         self.name = name
         self.generator = generator
+        self.refuse_below = refuse_below
+        self.refusal = refusal
 
     def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
                on_text: Callable[[str], None] | None = None) -> Answer:
+        """With `refuse_below` on, `on_text` receives the answer once it is known to stand."""
+        checked = self.refuse_below > 0.0 and kind == "qa"
         t0 = self.generator.clock()
         ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
         t1 = self.generator.clock()
-        g = self.generator.generate(ids, kind == "completion", max_new_tokens, on_text)
+        g = self.generator.generate(ids, kind == "completion", max_new_tokens, None if checked else on_text)
+        text, route = g.text, ""
+        if checked:
+            refused = is_abstention(g.text)
+            if not refused and g.confidence < self.refuse_below:
+                text, route = self.refusal, "unsure"
+            else:
+                route = "refusal" if refused else "closed-book"
+            if on_text and text:
+                on_text(text)
         timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
         timings["ttft"] = timings["prompt"] + g.prefill_ms
         timings["total"] = (self.generator.clock() - t0) * 1e3
-        return Answer(g.text, g.prompt_tokens, g.completion_tokens, timings, confidence=g.confidence)
+        return Answer(text, g.prompt_tokens, g.completion_tokens, timings, route=route, confidence=g.confidence)

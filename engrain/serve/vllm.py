@@ -50,6 +50,9 @@ def single_key(env_var: str, file: Path | None) -> str | None:
 
 def serve(cfg: EngrainConfig, base_dir: str, adapter_dir: Path) -> None:
     """Replace this process with vLLM's server (its logs and signals are its own)."""
+    if cfg.model.refuse_below > 0:
+        raise EngrainError("--backend vllm answers every question: it cannot apply model.refuse_below "
+                           f"({cfg.model.refuse_below}); set it to 0 or use --backend engrain")
     check_available()
     if not (adapter_dir / "adapter_config.json").exists():
         raise EngrainError(f"--backend vllm serves a LoRA adapter; {adapter_dir} holds none (full fine-tunes: "

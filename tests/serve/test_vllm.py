@@ -37,3 +37,11 @@ def test_a_machine_without_vllm_or_a_gpu_gets_one_line(monkeypatch):
         pytest.skip("this machine can run vLLM")
     with pytest.raises(EngrainError, match="--backend vllm needs"):
         vllm.check_available()
+
+
+def test_vllm_refuses_a_refusal_threshold_it_cannot_apply(tmp_path, monkeypatch):
+    cfg = EngrainConfig()
+    cfg.model.refuse_below = 0.97
+    monkeypatch.setattr(vllm.os, "execvp", lambda *a: pytest.fail("vLLM must not start"))
+    with pytest.raises(EngrainError, match="model.refuse_below"):
+        vllm.serve(cfg, "/models/base", tmp_path)
