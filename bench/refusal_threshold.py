@@ -22,27 +22,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engrain.answerers import AnswererFactory  # noqa: E402
 from engrain.config import load as load_config  # noqa: E402
 from engrain.evaluate.metrics import score  # noqa: E402
+from engrain.model.answerer import recall_route  # noqa: E402
 from engrain.recipe import load_split  # noqa: E402
 from engrain.workspace import Workspace  # noqa: E402
 
 GRID = [0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99]
 
 
-def measure(cfg, items: list) -> list[dict]:
-    """Each qa question answered once closed-book, with what the refusal would have scored."""
-    ft = AnswererFactory.for_workspace(cfg, Workspace(cfg)).build("ft")  # refuse_below 0 in the config passed
+def measure(cfg, ft, items: list) -> list[dict]:
+    """Each qa question answered once closed-book by `ft` (built with the threshold off), with
+    what the refusal would have scored."""
     rows = []
     for it in items:
         if it.kind != "qa":
             continue
         a = ft.answer(it.question, it.kind)
-        rows.append({"id": it.id, "confidence": a.confidence, "answer": score(a.text, it.answers, it.wrong),
+        rows.append({"id": it.id, "text": a.text, "confidence": a.confidence, "answer": score(a.text, it.answers, it.wrong),
                      "refusal": score(cfg.synth.refusal, it.answers, it.wrong)})
     return rows
 
 
 def replay(rows: list[dict], threshold: float) -> dict:
-    picked = [r["refusal"] if r["answer"]["abstained"] or r["confidence"] < threshold else r["answer"] for r in rows]
+    """`ft` with `model.refuse_below = threshold`, by the rule its answerer applies."""
+    picked = [r["answer"] if recall_route(r["text"], r["confidence"], threshold) == "closed-book" else r["refusal"]
+              for r in rows]
     n = len(rows)
     return {"threshold": threshold, **{k: sum(s[k] for s in picked) / n for k in ("correct", "hallucinated", "abstained")}}
 
@@ -62,14 +65,15 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="the eval sample's eval.limit, kept out of --check (default: the config's)")
     args = ap.parse_args()
     cfg = load_config(args.config, ["model.refuse_below=0"] + ([f"eval.limit={args.limit}"] if args.limit else []))
-    dev = table(measure(cfg, load_split(cfg, "dev")), "dev split")
+    ft = AnswererFactory.for_workspace(cfg, Workspace(cfg)).build("ft")  # loaded once for both question sets
+    dev = table(measure(cfg, ft, load_split(cfg, "dev")), "dev split")
     best = max(t["correct"] for t in dev)
     pick = min(t["threshold"] for t in dev if t["correct"] >= best)
     print(f"chosen: model.refuse_below = {pick:.2f} (best dev accuracy)")
     if args.check:
         from external_dev import dev_questions
 
-        checked = table(measure(cfg, dev_questions(cfg, args.check)), "eval-file questions outside the eval sample")
+        checked = table(measure(cfg, ft, dev_questions(cfg, args.check)), "eval-file questions outside the eval sample")
         at = next(t for t in checked if t["threshold"] == pick)
         print(f"there, at {pick:.2f}: accuracy {at['correct']:.1%}, hallucination {at['hallucinated']:.1%} "
               f"(off: {checked[0]['correct']:.1%}, {checked[0]['hallucinated']:.1%})")

@@ -31,14 +31,19 @@ class ClosedBookAnswerer:
         g = self.generator.generate(ids, kind == "completion", max_new_tokens, None if checked else on_text)
         text, route = g.text, ""
         if checked:
-            refused = is_abstention(g.text)
-            if not refused and g.confidence < self.refuse_below:
-                text, route = self.refusal, "unsure"
-            else:
-                route = "refusal" if refused else "closed-book"
+            route = recall_route(g.text, g.confidence, self.refuse_below)
+            text = self.refusal if route == "unsure" else g.text
             if on_text and text:
                 on_text(text)
         timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
         timings["ttft"] = timings["prompt"] + g.prefill_ms
         timings["total"] = (self.generator.clock() - t0) * 1e3
         return Answer(text, g.prompt_tokens, g.completion_tokens, timings, route=route, confidence=g.confidence)
+
+
+def recall_route(text: str, confidence: float | None, threshold: float) -> str:
+    """How a closed-book answer stands: the model's own `refusal`, `closed-book` (confident) or
+    `unsure` (below `threshold`); `ft` refuses when unsure, `auto` reads the passages."""
+    if is_abstention(text):
+        return "refusal"
+    return "closed-book" if (confidence or 0.0) >= threshold else "unsure"

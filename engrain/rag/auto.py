@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from engrain.evaluate.metrics import is_abstention
-from engrain.model.answerer import ClosedBookAnswerer
+from engrain.model.answerer import ClosedBookAnswerer, recall_route
 from engrain.model.generate import Generator
 from engrain.rag.answerer import read
 from engrain.rag.index import Retriever
@@ -77,9 +76,10 @@ class AutoAnswerer:
                       recalled.confidence)
 
     def _route(self, recalled: Answer) -> str:
-        if is_abstention(recalled.text):
+        route = recall_route(recalled.text, recalled.confidence, self.threshold)
+        if route == "refusal":
             return "read-refusal" if self.read_refusals else "refusal"
-        return "closed-book" if (recalled.confidence or 0.0) >= self.threshold else "read-unsure"
+        return "read-unsure" if route == "unsure" else route
 
     def _read(self, question: str, kind: Literal["qa", "completion"], max_new_tokens: int | None,
               passages: list[Passage], timings: dict[str, float], t0: float, route: str,
