@@ -14,6 +14,7 @@ from pathlib import Path
 from engrain import pipelines
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
+from engrain.model import calibrate
 from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.batching import BatchingGenerator
 from engrain.model.generate import Generator
@@ -48,8 +49,7 @@ class AnswererFactory:
         p = pipelines.get(name)
         generator = self.tuned if p.tuned else self.base
         if p.answering == "closed-book":
-            return ClosedBookAnswerer(name, generator, self.cfg.model.refuse_below if p.tuned else 0.0,
-                                      self.cfg.synth.refusal)
+            return ClosedBookAnswerer(name, generator, self.refuse_below if p.tuned else 0.0, self.cfg.synth.refusal)
         if p.answering == "auto":
             return AutoAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
                                 self.cfg.rag.auto_confidence, self.cfg.rag.read_refusals, self.changed)
@@ -57,6 +57,13 @@ class AnswererFactory:
             return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
                                     self.cfg.rag.read_refusals)
         return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
+
+    @property
+    def refuse_below(self) -> float:
+        """`ft`'s refusal threshold: the configured one, or (auto) the one chosen on the dev split and
+        stored with the tuned model (engrain.model.calibrate)."""
+        setting = self.cfg.model.refuse_below
+        return calibrate.chosen(self.ft_model_dir) if setting == "auto" else setting
 
     @contextmanager
     def memoized(self) -> Iterator[None]:

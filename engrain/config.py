@@ -50,13 +50,22 @@ class ModelConfig(_Section):
         description="System message for chat prompts (short: it is paid on every query).",
     )
     max_new_tokens: int = Field(32, ge=1, le=2048, description="Cap on generated tokens per answer.")
-    refuse_below: float = Field(
-        0.0, ge=0.0, le=1.0,
+    refuse_below: Literal["auto"] | float = Field(
+        "auto",
         description="ft (the tuned model, closed-book) replies with synth.refusal when its answer's confidence (geometric "
-                    "mean token probability) is below this: fewer hallucinations for fewer answered lookups. 0 = off; "
-                    "choose it on the dev split with bench/refusal_threshold.py.",
+                    "mean token probability) is below this: fewer hallucinations for fewer answered lookups. auto = the "
+                    "threshold chosen on the dev split after training (stored with the model); 0 = off.",
     )
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = torch's default.")
+
+    @field_validator("refuse_below", mode="before")
+    @classmethod
+    def _threshold(cls, v: object) -> object:
+        if v == "auto":
+            return v
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= v <= 1.0:
+            raise ValueError(f"{v!r}: 'auto' or a confidence from 0 (off) to 1")
+        return float(v)
 
 
 class TeacherConfig(_Section):

@@ -189,10 +189,11 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
     result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
     if not main:  # a data-parallel helper process: process 0 writes the model and the workspace
         return key
-    write_json(ws.path("train", "result"), result.to_dict())
-    model_id = register_model(cfg, ws, result.to_dict())
+    trained = result.to_dict() | {"refusal": calibrate_refusal(cfg, ws.path("train", "model"), dev, say, progress)}
+    write_json(ws.path("train", "result"), trained)
+    model_id = register_model(cfg, ws, trained)
     ws.mark("train", key, model_id=model_id,
-            **{k: v for k, v in result.to_dict().items() if k not in ("loss_curve", "dev_curve")})
+            **{k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "refusal")})
     say(f"train: registered as model {model_id} (alias candidate)")
     if cfg.train.discard_data:
         _discard_training_data(ws, model_id, say)
@@ -201,9 +202,29 @@ def train(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progress: 
 
 
 def _train_key(cfg: EngrainConfig, ws: Workspace) -> str:
-    # max_new_tokens: checkpoint selection generates dev answers
+    # max_new_tokens: checkpoint selection generates dev answers; "refusal": models before calibration
     return stage_key("train", ws.key("synth"), cfg.train.shaping(), cfg.model.base,
-                     cfg.model.system_prompt, cfg.model.max_new_tokens, cfg.seed)
+                     cfg.model.system_prompt, cfg.model.max_new_tokens, cfg.seed, "refusal")
+
+
+def calibrate_refusal(cfg: EngrainConfig, model_dir: Path, dev: list[EvalItem], say: Say = _quiet,
+                      progress: bool = True) -> dict:
+    """The tuned model's refusal threshold, chosen on the dev split and written into its folder
+    before it is registered (`model.refuse_below = "auto"` reads it; engrain.model.calibrate)."""
+    from engrain.answerers import AnswererFactory
+    from engrain.model.answerer import ClosedBookAnswerer
+    from engrain.model.calibrate import calibrate
+
+    qa = [d for d in dev if d.kind == "qa"]
+    answerer = ClosedBookAnswerer("ft", AnswererFactory(cfg, model_dir, None).tuned)
+    with _progress(progress and bool(qa)) as bar:
+        task = bar.add_task("refusal threshold", total=len(qa)) if bar else None
+        rec = calibrate(answerer, qa, cfg.synth.refusal, model_dir, (lambda: bar.advance(task)) if bar else None)
+    if qa:
+        off, on = rec["table"][0], next(t for t in rec["table"] if t["threshold"] == rec["refuse_below"])
+        say(f"train: refusal threshold {rec['refuse_below']:.2f} on {len(qa)} dev questions (accuracy "
+            f"{off['correct']:.1%} -> {on['correct']:.1%}, hallucination {off['hallucinated']:.1%} -> {on['hallucinated']:.1%})")
+    return rec
 
 
 def _discard_training_data(ws: Workspace, model_id: str, say: Say) -> None:
@@ -308,6 +329,7 @@ def evaluate(cfg: EngrainConfig, say: Say = _quiet, force: bool = False, progres
     summary["throughput"] = _throughput(cfg, factory, items, say)
     summary["forgetting"] = _forgetting(cfg, factory, say)
     summary["questions"] = len(items)
+    summary["refuse_below"] = factory.refuse_below  # ft's threshold as applied (auto: the one stored with the model)
     summary["questions_total"] = len(load_split(cfg, "eval"))
     ws.begin("eval")
     write_jsonl(ws.path("eval", "results"), rows)

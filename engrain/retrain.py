@@ -118,9 +118,10 @@ def _train_candidate(cfg: EngrainConfig, ws: Workspace, examples: list[Example],
 
     init = prod_dir if cfg.retrain.start == "production" else None
     model_dir = artifact_in(folder, "retrain", "model")
-    result = run_training(cfg, examples, read_split(ws, "dev"), artifact_in(folder, "retrain", "work"), model_dir,
-                          progress, init)
-    return recipe.register_model(cfg, ws, result.to_dict(), model_dir,
+    dev = read_split(ws, "dev")
+    result = run_training(cfg, examples, dev, artifact_in(folder, "retrain", "work"), model_dir, progress, init)
+    trained = result.to_dict() | {"refusal": recipe.calibrate_refusal(cfg, model_dir, dev, progress=progress)}
+    return recipe.register_model(cfg, ws, trained, model_dir,
                                  {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name})
 
 

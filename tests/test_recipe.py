@@ -53,6 +53,8 @@ def test_every_stage_writes_its_outputs(project):
     logs = list(read_jsonl(ws / "ingest" / "logs.jsonl"))
     assert "[EMAIL]" in logs[0]["messages"][0]["content"]
     assert (ws / "train" / "model" / "adapter_config.json").exists()
+    calibration = read_json(ws / "train" / "model" / "refusal.json")  # registered with the weights
+    assert calibration["dev_questions"] > 0 and 0.0 <= calibration["refuse_below"] <= 0.99
     assert (ws / "index" / "lancedb").is_dir()
     rows = list(read_jsonl(ws / "eval" / "results.jsonl"))
     assert len(rows) == 3 * 5 and {r["pipeline"] for r in rows} == {"base", "rag", "ft", "ft+rag", "auto"}
@@ -73,6 +75,7 @@ def test_report_has_every_field_the_issue_names(project):
     for key in ("examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "loss_curve"):
         assert t[key], key
     assert t["seed"] == project.train_seed
+    assert t["refusal"]["refuse_below"] == rep["models"]["refuse_below"]  # auto: ft used the dev split's choice
     assert rep["decision"]["recommendation"] in {"fine-tune", "rag", "hybrid"}
     assert (project.workspace_dir / "report" / "report.html").read_text().count("data:image/png;base64,") >= 3
 

@@ -32,7 +32,8 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         "name": cfg.name,
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "engrain_version": version("engrain"),
-        "models": {"base": cfg.model.base, "embedder": cfg.model.embedder, "method": cfg.train.method},
+        "models": {"base": cfg.model.base, "embedder": cfg.model.embedder, "method": cfg.train.method,
+                   "refuse_below": metrics.get("refuse_below")},
         "corpus": {k: ingest.get(k) for k in ("documents", "words", "conversations")} | {"chunks": index.get("chunks")},
         "data": synth_stats,
         "eval": {
@@ -45,7 +46,7 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         "significance": metrics["significance"],
         "training": {k: trained.get(k) for k in (  # None: a field older runs did not record (seed)
             "method", "seed", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
-            "best_step", "truncated", "loss_curve", "dev_curve")},
+            "best_step", "truncated", "loss_curve", "dev_curve", "refusal")},
         "latency": _latency_ratios(pipes),
         "throughput": metrics.get("throughput") or [],
     }

@@ -177,6 +177,15 @@ def _latency(rep: dict) -> Section:
     return Section("latency", "Latency", blocks)
 
 
+def _refusal(rec: dict | None) -> str:
+    """The threshold chosen on the dev split and what it did there (engrain.model.calibrate)."""
+    if not rec or not rec.get("dev_questions"):
+        return NA
+    off, on = rec["table"][0], next(t for t in rec["table"] if t["threshold"] == rec["refuse_below"])
+    return (f"{num(rec['refuse_below'], 2)} on {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
+            f"{pct(on['correct'])}, hallucination {pct(off['hallucinated'])} -> {pct(on['hallucinated'])}")
+
+
 def _training(rep: dict) -> Section:
     t, data = rep.get("training") or {}, rep.get("data") or {}
     if not t:
@@ -194,6 +203,7 @@ def _training(rep: dict) -> Section:
         ["final loss", num(loss[-1].get("loss"), 4) if loss else NA],
         ["best dev accuracy", pct(max(d.get("accuracy", 0) for d in dev)) if dev else NA],
         ["truncated examples", num(t.get("truncated"), 0)],
+        ["refusal threshold (dev)", _refusal(t.get("refusal"))],
     ]
     blocks: list[Block] = [Table(["", "value"], rows)]
     fg = rep.get("forgetting")
@@ -320,7 +330,9 @@ def _provenance(rep: dict) -> Section:
     else:
         where = "The eval set's source was not recorded."
     blocks: list[Block] = [Bullets([
-        f"Models: base {mo.get('base', NA)}, embedder {mo.get('embedder', NA)}, method {mo.get('method', NA)}.",
+        f"Models: base {mo.get('base', NA)}, embedder {mo.get('embedder', NA)}, method {mo.get('method', NA)}; "
+        + (f"ft refuses below confidence {num(mo['refuse_below'], 2)} (model.refuse_below)." if mo.get("refuse_below")
+           else "ft answers every question (model.refuse_below off)."),
         "Corpus: " + ", ".join(f"{num(co.get(k), 0)} {k}" for k in ("documents", "words", "conversations", "chunks")) + ".",
         f"Synthesized: {num(data.get('facts_found'), 0)} facts, {num(data.get('examples'), 0)} training examples, "
         f"{num(data.get('dev_questions'), 0)} dev questions.",

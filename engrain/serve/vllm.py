@@ -13,10 +13,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
+from engrain.model import calibrate
 
 
 def command(cfg: EngrainConfig, base_dir: str, adapter_dir: Path, api_key: str | None) -> list[str]:
@@ -48,11 +50,22 @@ def single_key(env_var: str, file: Path | None) -> str | None:
     return keys[0] if keys else None
 
 
+def refusal_threshold(cfg: EngrainConfig, adapter_dir: Path) -> None:
+    """vLLM answers every question: a threshold set by hand is an error, the one chosen on the dev
+    split (auto) a warning that this backend does not apply it."""
+    setting = cfg.model.refuse_below
+    if setting != "auto" and setting > 0:
+        raise EngrainError("--backend vllm answers every question: it cannot apply model.refuse_below "
+                           f"({setting}); set it to 0 or use --backend engrain")
+    chosen = calibrate.chosen(adapter_dir) if setting == "auto" else 0.0
+    if chosen > 0:
+        print(f"warning: --backend vllm answers every question; ft's refusal threshold {chosen:.2f} (chosen on "
+              "the dev split) applies only with --backend engrain", file=sys.stderr)
+
+
 def serve(cfg: EngrainConfig, base_dir: str, adapter_dir: Path) -> None:
     """Replace this process with vLLM's server (its logs and signals are its own)."""
-    if cfg.model.refuse_below > 0:
-        raise EngrainError("--backend vllm answers every question: it cannot apply model.refuse_below "
-                           f"({cfg.model.refuse_below}); set it to 0 or use --backend engrain")
+    refusal_threshold(cfg, adapter_dir)
     check_available()
     if not (adapter_dir / "adapter_config.json").exists():
         raise EngrainError(f"--backend vllm serves a LoRA adapter; {adapter_dir} holds none (full fine-tunes: "

@@ -45,3 +45,18 @@ def test_vllm_refuses_a_refusal_threshold_it_cannot_apply(tmp_path, monkeypatch)
     monkeypatch.setattr(vllm.os, "execvp", lambda *a: pytest.fail("vLLM must not start"))
     with pytest.raises(EngrainError, match="model.refuse_below"):
         vllm.serve(cfg, "/models/base", tmp_path)
+
+
+def test_vllm_warns_that_the_dev_splits_threshold_is_not_applied(tmp_path, capsys):
+    from engrain.io import write_json
+    from engrain.model.calibrate import CALIBRATION
+
+    cfg = EngrainConfig()  # refuse_below = "auto"
+    vllm.refusal_threshold(cfg, tmp_path)  # a model without a stored threshold: nothing to say
+    assert capsys.readouterr().err == ""
+    write_json(tmp_path / CALIBRATION, {"refuse_below": 0.8, "dev_questions": 10, "table": []})
+    vllm.refusal_threshold(cfg, tmp_path)
+    assert "0.80" in capsys.readouterr().err
+    cfg.model.refuse_below = 0.0
+    vllm.refusal_threshold(cfg, tmp_path)
+    assert capsys.readouterr().err == ""
