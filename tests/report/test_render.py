@@ -40,7 +40,8 @@ def sample_report() -> dict:
         "name": "kestrel-manuals",
         "generated_at": "2025-01-01T00:00:00+00:00",
         "engrain_version": "0.1.0",
-        "models": {"base": "HuggingFaceTB/SmolLM2-360M-Instruct", "embedder": "all-MiniLM-L6-v2", "method": "lora"},
+        "models": {"base": "HuggingFaceTB/SmolLM2-360M-Instruct", "embedder": "all-MiniLM-L6-v2", "method": "lora",
+                   "refuse_below": 0.9},
         "corpus": {"documents": 42, "words": 51234, "conversations": 120, "chunks": 610},
         "data": {"facts_found": 380, "examples": 1450, "by_kind": {"completion": 450, "qa": 1000},
                  "dev_questions": 40, "eval_source": "split from synthesized questions", "eval_questions": 200,
@@ -58,7 +59,10 @@ def sample_report() -> dict:
                      "tokens_per_second": 258.5, "peak_rss_mb": 5120.0, "bf16": True, "steps": 270,
                      "best_step": 180, "truncated": 3, "seed": 3,
                      "loss_curve": [{"step": s, "epoch": s / 90, "loss": 2.5 / (1 + s / 50)} for s in range(10, 271, 10)],
-                     "dev_curve": [{"step": s, "accuracy": min(0.8, s / 250), "abstained": 0.05} for s in (90, 180, 270)]},
+                     "dev_curve": [{"step": s, "accuracy": min(0.8, s / 250), "abstained": 0.05} for s in (90, 180, 270)],
+                     "refusal": {"refuse_below": 0.9, "dev_questions": 40,
+                                 "table": [{"threshold": 0.0, "correct": 0.6, "hallucinated": 0.3, "abstained": 0.1},
+                                           {"threshold": 0.9, "correct": 0.7, "hallucinated": 0.05, "abstained": 0.3}]}},
         "latency": {"ft_over_rag": {"mean": 0.452, "p50": 0.452, "p95": 0.452},
                     "rag_speedup_of_ft": {"mean": 2.21, "p95": 2.21}},
         "cost": {"currency": "USD",
@@ -115,6 +119,17 @@ def test_markdown_headline_recommendation_and_provenance():
     assert "| seed | 3 |" in md  # which training draw the figures are
     assert "refusal:" not in md  # only the routes taken are explained
     assert headline_table(sample_report()) in md
+
+
+def test_markdown_says_which_refusal_threshold_ft_used_and_what_it_did_on_dev():
+    md = render_markdown(sample_report())
+    assert "| refusal threshold (dev) | 0.90 on 40 questions: accuracy 60.0% -> 70.0%, hallucination 30.0% -> 5.0% |" in md
+    assert "ft refuses below confidence 0.90" in md
+    rep = sample_report()
+    rep["models"]["refuse_below"] = 0.0
+    del rep["training"]["refusal"]  # a model trained before the threshold was chosen
+    md = render_markdown(rep)
+    assert "ft answers every question (model.refuse_below off)" in md and "| refusal threshold (dev) | — |" in md
 
 
 def test_markdown_file_eval_source_is_not_called_split():
