@@ -58,12 +58,11 @@ class AnswererFactory:
                                     self.cfg.rag.read_refusals)
         return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
 
-    @property
+    @cached_property
     def refuse_below(self) -> float:
         """`ft`'s refusal threshold: the configured one, or (auto) the one chosen on the dev split and
         stored with the tuned model (engrain.model.calibrate)."""
-        setting = self.cfg.model.refuse_below
-        return calibrate.chosen(self.ft_model_dir) if setting == "auto" else setting
+        return calibrate.threshold(self.cfg.model.refuse_below, self.ft_model_dir)
 
     @contextmanager
     def memoized(self) -> Iterator[None]:

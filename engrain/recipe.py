@@ -221,7 +221,7 @@ def calibrate_refusal(cfg: EngrainConfig, model_dir: Path, dev: list[EvalItem], 
         task = bar.add_task("refusal threshold", total=len(qa)) if bar else None
         rec = calibrate(answerer, qa, cfg.synth.refusal, model_dir, (lambda: bar.advance(task)) if bar else None)
     if qa:
-        off, on = rec["table"][0], next(t for t in rec["table"] if t["threshold"] == rec["refuse_below"])
+        off, on = rec["off"], rec["chosen"]
         say(f"train: refusal threshold {rec['refuse_below']:.2f} on {len(qa)} dev questions (accuracy "
             f"{off['correct']:.1%} -> {on['correct']:.1%}, hallucination {off['hallucinated']:.1%} -> {on['hallucinated']:.1%})")
     return rec

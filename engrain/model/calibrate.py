@@ -62,7 +62,8 @@ def calibrate(answerer: ClosedBookAnswerer, dev: Sequence[EvalItem], refusal: st
     """Choose the threshold on `dev` and write it into `model_dir`; returns what was written."""
     rows = measure(answerer, dev, refusal, advance)
     threshold, table = choose(rows)
-    record = {"refuse_below": threshold, "dev_questions": len(rows), "table": table}
+    record = {"refuse_below": threshold, "dev_questions": len(rows), "table": table,
+              "off": table[0], "chosen": next(t for t in table if t["threshold"] == threshold)}
     write_json(model_dir / CALIBRATION, record)
     return record
 
@@ -72,3 +73,8 @@ def chosen(model_dir: Path | None) -> float:
     an engrain without calibration, or without a dev split)."""
     path = model_dir / CALIBRATION if model_dir else None
     return float(read_json(path)["refuse_below"]) if path and path.is_file() else 0.0
+
+
+def threshold(setting: float | str, model_dir: Path | None) -> float:
+    """`model.refuse_below` as applied to the model in `model_dir`: a number as set, auto as chosen."""
+    return chosen(model_dir) if setting == "auto" else float(setting)

@@ -181,7 +181,7 @@ def _refusal(rec: dict | None) -> str:
     """The threshold chosen on the dev split and what it did there (engrain.model.calibrate)."""
     if not rec or not rec.get("dev_questions"):
         return NA
-    off, on = rec["table"][0], next(t for t in rec["table"] if t["threshold"] == rec["refuse_below"])
+    off, on = rec["off"], rec["chosen"]
     return (f"{num(rec['refuse_below'], 2)} on {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
             f"{pct(on['correct'])}, hallucination {pct(off['hallucinated'])} -> {pct(on['hallucinated'])}")
 

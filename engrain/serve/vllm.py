@@ -57,7 +57,7 @@ def refusal_threshold(cfg: EngrainConfig, adapter_dir: Path) -> None:
     if setting != "auto" and setting > 0:
         raise EngrainError("--backend vllm answers every question: it cannot apply model.refuse_below "
                            f"({setting}); set it to 0 or use --backend engrain")
-    chosen = calibrate.chosen(adapter_dir) if setting == "auto" else 0.0
+    chosen = calibrate.threshold(setting, adapter_dir)
     if chosen > 0:
         print(f"warning: --backend vllm answers every question; ft's refusal threshold {chosen:.2f} (chosen on "
               "the dev split) applies only with --backend engrain", file=sys.stderr)
