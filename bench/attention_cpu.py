@@ -36,7 +36,7 @@ def main() -> None:
     from engrain.train import trainer
 
     cfg = EngrainConfig()
-    cfg.train.dev_max = 0
+    cfg.train.dev_max_questions = 0
     run = trainer.setup(cfg, [Example(**r) for r in read_jsonl(args.examples)], [], Path(tempfile.mkdtemp()))
     encoded = sorted(run.encoded, key=lambda e: len(e["input_ids"]))
     backends = {"flash": contextlib.nullcontext, "plain": lambda: sdpa_kernel(SDPBackend.MATH)}

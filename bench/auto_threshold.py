@@ -19,13 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engrain.answerers import AnswererFactory  # noqa: E402
-from engrain.config import load as load_config  # noqa: E402
-from engrain.evaluate.metrics import is_abstention, score  # noqa: E402
-from engrain.rag.answerer import RagAnswerer  # noqa: E402
-from engrain.rag.verify import supported  # noqa: E402
-from engrain.recipe import load_split  # noqa: E402
-from engrain.workspace import Workspace  # noqa: E402
+from engrain.answerers import AnswererFactory
+from engrain.config import load as load_config
+from engrain.rag.answerer import RagAnswerer
+from engrain.rag.verify import supported
+from engrain.scoring import is_abstention, score
+from engrain.workspace import Workspace, read_split
 
 GRID = [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.01]
 
@@ -33,16 +32,23 @@ GRID = [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 
 def measure(cfg) -> list[dict]:
     factory = AnswererFactory.for_workspace(cfg, Workspace(cfg))
     closed = factory.build("ft")
-    reader = RagAnswerer("read", factory.tuned, factory.retriever, cfg.rag.top_k, cfg.synth.refusal)
+    reader = RagAnswerer("read", factory.tuned, factory.retriever, cfg.rag.top_k, cfg.model.refusal)
     rows = []
-    for it in load_split(cfg, "dev"):
+    for it in read_split(Workspace(cfg), "dev"):
         a = closed.answer(it.question, it.kind)
         g = factory.tuned.generate(factory.tuned.chat_ids(it.question))
         passages, _ = factory.retriever.search(it.question, cfg.rag.top_k)
         r = reader.answer(it.question, it.kind)
-        rows.append({"confidence": a.confidence, "min_p": math.exp(min(g.logprobs or [0.0])), "refused": is_abstention(a.text),
-                     "confirmed": supported(a.text, it.question, passages),
-                     "closed": score(a.text, it.answers, it.wrong), "read": score(r.text, it.answers, it.wrong)})
+        rows.append(
+            {
+                "confidence": a.confidence,
+                "min_p": math.exp(min(g.logprobs or [0.0])),
+                "refused": is_abstention(a.text),
+                "confirmed": supported(a.text, it.question, passages),
+                "closed": score(a.text, it.answers, it.wrong),
+                "read": score(r.text, it.answers, it.wrong),
+            }
+        )
     return rows
 
 
@@ -71,8 +77,10 @@ def main() -> int:
     if args.dump:
         args.dump.write_text("\n".join(json.dumps(r) for r in rows))
     table = [replay(rows, t, cfg.rag.read_refusals) for t in GRID]
-    print(f"dev questions: {len(rows)}; closed-book {sum(r['closed']['correct'] for r in rows) / len(rows):.1%}, "
-          f"reading {sum(r['read']['correct'] for r in rows) / len(rows):.1%}")
+    print(
+        f"dev questions: {len(rows)}; closed-book {sum(r['closed']['correct'] for r in rows) / len(rows):.1%}, "
+        f"reading {sum(r['read']['correct'] for r in rows) / len(rows):.1%}"
+    )
     print("| threshold | accuracy | hallucination | retrieved |\n|---|---|---|---|")
     for t in table:
         print(f"| {t['threshold']:.2f} | {t['accuracy']:.1%} | {t['hallucination']:.1%} | {t['retrieved']:.1%} |")

@@ -72,28 +72,46 @@ def render(name: str, project: Path, wall_s: float, limit: int, reused: bool = F
     ]
     for p, m in pipes.items():
         lo, hi = m["accuracy_ci"]
-        lines.append(f"| {p} | {m['accuracy']:.1%} ({lo:.1%}-{hi:.1%}) | {m['f1']:.3f} | "
-                     f"{m['hallucination_rate']:.1%} | {m['abstention_rate']:.1%} | {m['latency_ms']['mean']:,.0f} |")
+        lines.append(
+            f"| {p} | {m['accuracy']:.1%} ({lo:.1%}-{hi:.1%}) | {m['f1']:.3f} | "
+            f"{m['hallucination_rate']:.1%} | {m['abstention_rate']:.1%} | {m['latency_ms']['mean']:,.0f} |"
+        )
     cats = sorted({c for m in pipes.values() for c in m.get("by_category", {})})
-    lines += ["", "Per category (accuracy / hallucination):", "",
-              "| pipeline | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
+    lines += [
+        "",
+        "Per category (accuracy / hallucination):",
+        "",
+        "| pipeline | " + " | ".join(cats) + " |",
+        "|---|" + "---|" * len(cats),
+    ]
     for p, m in pipes.items():
-        cells = [f"{m['by_category'][c]['accuracy']:.1%} / {m['by_category'][c]['hallucination_rate']:.1%}"
-                 if c in m.get("by_category", {}) else "-" for c in cats]
+        cells = [
+            f"{m['by_category'][c]['accuracy']:.1%} / {m['by_category'][c]['hallucination_rate']:.1%}"
+            if c in m.get("by_category", {})
+            else "-"
+            for c in cats
+        ]
         lines.append(f"| {p} | " + " | ".join(cells) + " |")
     lines += ["", "Significance (McNemar, paired; questions only the second / only the first got right):", ""]
-    lines += [f"- {s['a']} vs {s['b']}: {s['b01']} / {s['b10']}, p = {s['p_value']:.3g}"
-              for s in rep.get("significance", [])]
+    lines += [
+        f"- {s['a']} vs {s['b']}: {s['b01']} / {s['b10']}, p = {s['p_value']:.3g}" for s in rep.get("significance", [])
+    ]
     if cov:
-        lines += ["", "Synthesis coverage: "
-                  f"{cov['sentences_with_span']} of {cov['sentences']} sentences have an answer span "
-                  f"({cov['sentences_with_span'] / cov['sentences']:.1%}); "
-                  f"{cov['entities_trained']} of {cov['entities']} named entities and "
-                  f"{cov['numbers_trained']} of {cov['numbers']} numbers appear in training examples."]
+        lines += [
+            "",
+            "Synthesis coverage: "
+            f"{cov['sentences_with_span']} of {cov['sentences']} sentences have an answer span "
+            f"({cov['sentences_with_span'] / cov['sentences']:.1%}); "
+            f"{cov['entities_trained']} of {cov['entities']} named entities and "
+            f"{cov['numbers_trained']} of {cov['numbers']} numbers appear in training examples.",
+        ]
     kinds = ", ".join(f"{k} {v:,}" for k, v in data.get("by_kind", {}).items())
-    lines += ["", f"Training: {train['examples']:,} examples ({kinds}); {train['steps']} steps in "
-              f"{train['seconds']:.0f} s, {train['tokens_per_second']:.0f} tokens/s, peak RSS "
-              f"{train['peak_rss_mb'] / 1024:.1f} GB, best dev step {train['best_step']}."]
+    lines += [
+        "",
+        f"Training: {train['examples']:,} examples ({kinds}); {train['steps']} steps in "
+        f"{train['seconds']:.0f} s, {train['tokens_per_second']:.0f} tokens/s, peak RSS "
+        f"{train['peak_rss_mb'] / 1024:.1f} GB, best dev step {train['best_step']}.",
+    ]
     return "\n".join(lines) + "\n"
 
 

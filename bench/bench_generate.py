@@ -40,8 +40,13 @@ def main() -> None:
 
     def peer(ids: list[int]) -> int:
         with torch.inference_mode():
-            out = model.generate(torch.tensor([ids]), max_new_tokens=args.tokens, do_sample=False,
-                                 eos_token_id=sorted(gen._stop), pad_token_id=tok.pad_token_id)
+            out = model.generate(
+                torch.tensor([ids]),
+                max_new_tokens=args.tokens,
+                do_sample=False,
+                eos_token_id=sorted(gen._stop),
+                pad_token_id=tok.pad_token_id,
+            )
         return out.shape[1] - len(ids)
 
     for fn in (ours, peer):  # warm-up both

@@ -31,9 +31,13 @@ def main() -> None:
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
 
     with tempfile.TemporaryDirectory() as tmp:
-        table = lancedb.connect(tmp).create_table("v", data=[{"id": i, "vector": v.tolist()} for i, v in enumerate(vecs)])
+        table = lancedb.connect(tmp).create_table(
+            "v", data=[{"id": i, "vector": v.tolist()} for i, v in enumerate(vecs)]
+        )
         t0 = time.perf_counter()
-        lance_ids = [[r["id"] for r in table.search(q).distance_type("cosine").limit(args.k).to_list()] for q in queries]
+        lance_ids = [
+            [r["id"] for r in table.search(q).distance_type("cosine").limit(args.k).to_list()] for q in queries
+        ]
         lance_ms = (time.perf_counter() - t0) * 1e3 / args.queries
     t0 = time.perf_counter()
     exact_ids = [list(np.argsort(-(vecs @ q))[: args.k]) for q in queries]

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 VARIANTS = {  # label -> how ft+rag picks from (closed-book row, tuned-reader row, base-reader row, supported)
-    "ft+rag (verify, default: a closed-book refusal stands)":
-        lambda ft, read, rag, ok: ft if ok or ft["abstained"] else read,
+    "ft+rag (verify, default: a closed-book refusal stands)": lambda ft, read, rag, ok: (
+        ft if ok or ft["abstained"] else read
+    ),
     "ft+rag (verify, rag.read_refusals = true)": lambda ft, read, rag, ok: ft if ok else read,
     "ft+rag (rag.hybrid = read)": lambda ft, read, rag, ok: read,
     "ft+rag (verify, the base model reads when the claim is unsupported)": lambda ft, read, rag, ok: ft if ok else rag,
@@ -52,19 +53,26 @@ def main() -> int:
     dev = dev_questions(cfg, args.n)
     print(f"dev: {len(dev)} questions outside the eval sample", flush=True)
     f = AnswererFactory.for_workspace(cfg, Workspace(cfg))
-    parts = {"ft": f.build("ft"), "rag": f.build("rag"),
-             "read": RagAnswerer("read", f.tuned, f.retriever, cfg.rag.top_k, cfg.synth.refusal)}
+    parts = {
+        "ft": f.build("ft"),
+        "rag": f.build("rag"),
+        "read": RagAnswerer("read", f.tuned, f.retriever, cfg.rag.top_k, cfg.model.refusal),
+    }
     rows = {name: {r["id"]: r for r in runner.run(a, dev, 1)} for name, a in parts.items()}
-    ok = {it.id: supported(rows["ft"][it.id]["answer"], it.question, f.retriever.search(it.question, cfg.rag.top_k)[0])
-          for it in dev}
+    ok = {
+        it.id: supported(rows["ft"][it.id]["answer"], it.question, f.retriever.search(it.question, cfg.rag.top_k)[0])
+        for it in dev
+    }
     table = {"ft": list(rows["ft"].values()), "rag": list(rows["rag"].values())}
     for label, pick in VARIANTS.items():
         table[label] = [pick(rows["ft"][i], rows["read"][i], rows["rag"][i], ok[i]) for i in rows["ft"]]
     print("| pipeline | accuracy | hallucination | abstention | token F1 |\n|---|---|---|---|---|")
     for label, rs in table.items():
         n = len(rs)
-        print(f"| {label} | {sum(r['correct'] for r in rs) / n:.1%} | {sum(r['hallucinated'] for r in rs) / n:.1%} | "
-              f"{sum(r['abstained'] for r in rs) / n:.1%} | {sum(r['f1'] for r in rs) / n:.3f} |")
+        print(
+            f"| {label} | {sum(r['correct'] for r in rs) / n:.1%} | {sum(r['hallucinated'] for r in rs) / n:.1%} | "
+            f"{sum(r['abstained'] for r in rs) / n:.1%} | {sum(r['f1'] for r in rs) / n:.3f} |"
+        )
     if not args.no_forced:
         refused, right = forced_answers(cfg, [r for r in table["ft"] if r["abstained"]])
         print(f"ft refused {refused} dev questions; with the refusal blocked, {right} of them were answered correctly")
@@ -77,9 +85,9 @@ def dev_questions(cfg, n: int) -> list:
     """`n` questions of the project's eval file outside its eval sample (`eval.limit`, `seed`), drawn
     the same way by every dev bench."""
     from engrain.evaluate import runner
-    from engrain.recipe import load_split
+    from engrain.workspace import Workspace, read_split
 
-    everything = load_split(cfg, "eval")
+    everything = read_split(Workspace(cfg), "eval")
     held = {it.id for it in runner.sample_items(everything, cfg.eval.limit, cfg.seed)}
     return random.Random(cfg.seed + 12345).sample([it for it in everything if it.id not in held], n)
 
@@ -88,19 +96,19 @@ def forced_answers(cfg, rows: list[dict]) -> tuple[int, int]:
     """Greedy answers with the refusal's opening words banned; (questions, correct)."""
     import torch
 
-    from engrain.evaluate.metrics import score
     from engrain.model.generate import chat_prompt_ids
     from engrain.model.loading import load_causal_lm
+    from engrain.scoring import score
     from engrain.workspace import Workspace
 
     model, tok = load_causal_lm(cfg.model.base, cfg.model.dtype, adapter=Workspace(cfg).path("train", "model"))
-    opening = " ".join(cfg.synth.refusal.split()[:2])
+    opening = " ".join(cfg.model.refusal.split()[:2])
     bad = [tok(opening, add_special_tokens=False).input_ids, tok(" " + opening, add_special_tokens=False).input_ids]
     right = 0
     for r in rows:
         ids = torch.tensor([chat_prompt_ids(tok, r["question"], cfg.model.system_prompt)])
         out = model.generate(ids, max_new_tokens=cfg.model.max_new_tokens, do_sample=False, bad_words_ids=bad)
-        right += score(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True), r["references"])["correct"]
+        right += score(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True), r["references"])["correct"]
     return len(rows), right
 
 

@@ -35,7 +35,7 @@ def false_positives(folder: Path) -> tuple[int, int, list[str], float]:
         for m in re.finditer(r"\[[A-Z_]+\]", d.text):
             if m.group() not in raw.get(d.id, ""):
                 found += 1
-                examples.append(d.text[max(0, m.start() - 40):m.end() + 20].replace("\n", " "))
+                examples.append(d.text[max(0, m.start() - 40) : m.end() + 20].replace("\n", " "))
     return len(docs), found, examples[:5], secs
 
 

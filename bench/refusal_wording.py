@@ -28,18 +28,21 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=120, help="dev questions")
     ap.add_argument("--facts", type=Path, help="the demo's facts.json (default: DIR/domain/facts.json)")
     args = ap.parse_args()
+    from external_dev import dev_questions
+
     from engrain.answerers import AnswererFactory
     from engrain.config import load
     from engrain.evaluate import runner
-    from engrain.evaluate.metrics import score
     from engrain.io import read_jsonl
+    from engrain.scoring import score
     from engrain.workspace import Workspace
-    from external_dev import dev_questions
 
     cfg = load(args.config)
     facts_json = json.loads((args.facts or args.config.parent / "domain" / "facts.json").read_text())
     product_of = {f["id"]: f["product"] for f in facts_json["facts"]}
-    products = {q: product_of[src["facts"][0]] for q, src in facts_json["eval"].items() if src.get("facts")}  # question -> product asked
+    products = {
+        q: product_of[src["facts"][0]] for q, src in facts_json["eval"].items() if src.get("facts")
+    }  # question -> product asked
     dev = dev_questions(cfg, args.n)
     lookups = [it for it in dev if it.category == "lookup" and it.kind == "qa"]
     ws = Workspace(cfg)
@@ -47,7 +50,12 @@ def main() -> int:
     refused = [r for r in runner.run(ft, lookups, 1) if r["abstained"]]
     qa = [e for e in read_jsonl(ws.path("synth", "train")) if e["kind"] == "qa" and e.get("messages")]
     print(f"dev: {len(dev)} questions, {len(lookups)} lookups, ft refused {len(refused)}", flush=True)
-    counts = {"no training example states it": 0, "asked again": 0, "trained phrasing right": 0, "untrained template right": 0}
+    counts = {
+        "no training example states it": 0,
+        "asked again": 0,
+        "trained phrasing right": 0,
+        "untrained template right": 0,
+    }
     rng = random.Random(cfg.seed)
     for r in refused:
         wordings = _rewordings(r, products[r["id"]], qa, rng)
@@ -71,7 +79,9 @@ def _rewordings(row: dict, product: str, qa: list[dict], rng: random.Random) -> 
     training answer names the fact's product beside its value."""
     from engrain.synth.questions import FORWARD
 
-    hits = [e for e in qa if product in (a := e["messages"][-1]["content"]) and any(ref in a for ref in row["references"])]
+    hits = [
+        e for e in qa if product in (a := e["messages"][-1]["content"]) and any(ref in a for ref in row["references"])
+    ]
     if not hits:
         return None
     answer = hits[0]["messages"][-1]["content"]

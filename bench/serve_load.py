@@ -5,7 +5,8 @@ concurrency level runs that many clients, each sending chat requests back to bac
 `--seconds`, and prints requests/s, errors and latency p50/p95/p99, plus the rag/ft latency
 ratio on the served path. It stops by itself and talks to nothing but 127.0.0.1.
 
-    python bench/serve_load.py -c engrain-demo/engrain.toml [--seconds 60] [--levels 1,8,32,64] [--set serve.max_batch=1]
+    python bench/serve_load.py -c engrain-demo/engrain.toml [--seconds 60] [--levels 1,8,32,64] \
+        [--set serve.max_batch=1]
 """
 
 from __future__ import annotations
@@ -41,8 +42,15 @@ def main() -> None:
     print(f"{'pipeline':8s} {'clients':>7s} {'req/s':>7s} {'errors':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}")
     p50: dict[tuple[str, int], float] = {}
     for name in args.pipelines.split(","):
-        httpx.post(f"{base}/v1/chat/completions", timeout=600, json={  # load and warm it, untimed
-            "model": name, "messages": [{"role": "user", "content": questions[0]}], "max_tokens": args.max_tokens})
+        httpx.post(
+            f"{base}/v1/chat/completions",
+            timeout=600,
+            json={  # load and warm it, untimed
+                "model": name,
+                "messages": [{"role": "user", "content": questions[0]}],
+                "max_tokens": args.max_tokens,
+            },
+        )
         for n in levels:
             lat, errors, done, wall = asyncio.run(_level(base, name, n, args.seconds, questions, args.max_tokens))
             q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0] if lat else float("nan")] * 99
@@ -88,8 +96,11 @@ async def _level(base: str, name: str, clients: int, seconds: float, questions: 
         async with httpx.AsyncClient(base_url=base, timeout=600) as http:
             k = i
             while time.perf_counter() < stop_at:
-                body = {"model": name, "messages": [{"role": "user", "content": questions[k % len(questions)]}],
-                        "max_tokens": max_tokens}
+                body = {
+                    "model": name,
+                    "messages": [{"role": "user", "content": questions[k % len(questions)]}],
+                    "max_tokens": max_tokens,
+                }
                 t0 = time.perf_counter()
                 r = await http.post("/v1/chat/completions", json=body)
                 if r.status_code == 200:

@@ -47,11 +47,16 @@ def main() -> None:
     for name, r in rows.items():
         util = r["tokens_per_s"] * flops / (peak * 1e9)
         print(f"{name:12s} {r['tokens_per_s']:9.1f} {r['peak_rss_mb']:12.0f} {util:8.1%} {r['steps']:6d}")
-    notes = {"trl": "TRL defaults: random batches padded to the longest", "trl-grouped": "TRL with length-grouped batches"}
+    notes = {
+        "trl": "TRL defaults: random batches padded to the longest",
+        "trl-grouped": "TRL with length-grouped batches",
+    }
     for peer in [p for p in ("trl", "trl-grouped") if p in rows and "engrain" in rows]:
         e, t = rows["engrain"], rows[peer]
-        print(f"ratio engrain/{peer}: tokens/s {e['tokens_per_s'] / t['tokens_per_s']:.2f}x, "
-              f"peak RSS {e['peak_rss_mb'] / t['peak_rss_mb']:.2f}x ({notes[peer]})")
+        print(
+            f"ratio engrain/{peer}: tokens/s {e['tokens_per_s'] / t['tokens_per_s']:.2f}x, "
+            f"peak RSS {e['peak_rss_mb'] / t['peak_rss_mb']:.2f}x ({notes[peer]})"
+        )
 
 
 def _spawn(name: str, examples: Path, steps: int, bf16: bool) -> dict:
@@ -64,12 +69,13 @@ def _demo_examples(tmp: Path) -> Path:
     from engrain import recipe
     from engrain.demo.domain import build_domain
     from engrain.demo.project import write_demo_config
+    from engrain.workspace import Workspace
 
     build_domain(tmp / "domain", seed=0)
     cfg = write_demo_config(tmp)
     recipe.ingest(cfg)
     recipe.synth(cfg, progress=False)
-    src = recipe.Workspace(cfg).dir("synth") / "train.jsonl"
+    src = Workspace(cfg).dir("synth") / "train.jsonl"
     dest = tmp / "train.jsonl"
     dest.write_bytes(src.read_bytes())
     return dest
@@ -136,16 +142,33 @@ def _run_trl(examples: Path, steps: int, bf16: bool, grouped: bool = False) -> d
 
     torch.set_num_threads(2)
     cfg, tok, enc = _encoded(examples)
-    data = Dataset.from_list([{"input_ids": e["input_ids"], "completion_mask": [int(l != -100) for l in e["labels"]]} for e in enc])
+    data = Dataset.from_list(
+        [{"input_ids": e["input_ids"], "completion_mask": [int(lab != -100) for lab in e["labels"]]} for e in enc]
+    )
     model, _ = load_causal_lm(cfg.model.base, dtype="float32")
     args = SFTConfig(
-        output_dir=tempfile.mkdtemp(), max_steps=steps, per_device_train_batch_size=BATCH, learning_rate=LR,
-        lr_scheduler_type="cosine", warmup_steps=int(steps * WARMUP), weight_decay=0.0, logging_steps=1,
-        save_strategy="no", report_to=[], use_cpu=True, completion_only_loss=True, max_length=cfg.train.max_seq_len,
-        seed=cfg.seed, disable_tqdm=True, bf16=bf16, dataset_num_proc=None,
+        output_dir=tempfile.mkdtemp(),
+        max_steps=steps,
+        per_device_train_batch_size=BATCH,
+        learning_rate=LR,
+        lr_scheduler_type="cosine",
+        warmup_steps=int(steps * WARMUP),
+        weight_decay=0.0,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        completion_only_loss=True,
+        max_length=cfg.train.max_seq_len,
+        seed=cfg.seed,
+        disable_tqdm=True,
+        bf16=bf16,
+        dataset_num_proc=None,
         **({"train_sampling_strategy": "group_by_length"} if grouped else {}),
     )
-    lora = LoraConfig(r=cfg.train.lora_r, lora_alpha=cfg.train.lora_alpha, target_modules=TARGETS, task_type="CAUSAL_LM")
+    lora = LoraConfig(
+        r=cfg.train.lora_r, lora_alpha=cfg.train.lora_alpha, target_modules=TARGETS, task_type="CAUSAL_LM"
+    )
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok, peft_config=lora)
     t0 = time.perf_counter()
     trainer.train()

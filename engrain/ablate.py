@@ -50,13 +50,17 @@ def ablate(cfg: EngrainConfig, grid: dict[str, list], say=print, progress: bool 
         say(f"ablate: {slug}")
         report_dir = run_all(sub, say, progress=progress)
         rep = read_json(artifact_in(report_dir, "report", "json"))
-        rows.append({
-            "setting": point,
-            "examples": rep["training"]["examples"],
-            "train_seconds": rep["training"]["seconds"],
-            "pipelines": {n: {k: m[k] for k in ("accuracy", "accuracy_ci", "hallucination_rate", "abstention_rate")}
-                          for n, m in rep["pipelines"].items()},
-        })
+        rows.append(
+            {
+                "setting": point,
+                "examples": rep["training"]["examples"],
+                "train_seconds": rep["training"]["seconds"],
+                "pipelines": {
+                    n: {k: m[k] for k in ("accuracy", "accuracy_ci", "hallucination_rate", "abstention_rate")}
+                    for n, m in rep["pipelines"].items()
+                },
+            }
+        )
     result = {"grid": grid, "rows": rows}
     write_json(artifact_in(out_dir, "ablate", "json"), result)
     write_text(artifact_in(out_dir, "ablate", "markdown"), render_table(result))
@@ -72,7 +76,9 @@ def render_table(result: dict) -> str:
         setting = ", ".join(f"{k}={v}" for k, v in r["setting"].items())
         cells = [setting, str(r["examples"]), f"{r['train_seconds']:.0f}"]
         cells += [f"{100 * r['pipelines'][p]['accuracy']:.1f}%" if p in r["pipelines"] else "-" for p in pipes]
-        cells += [f"{100 * r['pipelines'][p]['hallucination_rate']:.1f}%" if p in r["pipelines"] else "-" for p in pipes]
+        cells += [
+            f"{100 * r['pipelines'][p]['hallucination_rate']:.1f}%" if p in r["pipelines"] else "-" for p in pipes
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -96,6 +102,3 @@ def _plot(result: dict, dest: Path) -> None:
     axes[0].legend()
     fig.tight_layout()
     fig.savefig(dest, dpi=110)
-
-
-

@@ -7,7 +7,7 @@ the embedder are loaded once and shared, so evaluating all five costs two model 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from engrain.errors import EngrainError
 from engrain.model import calibrate
 from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.batching import BatchingGenerator
-from engrain.model.generate import Generator
+from engrain.model.generate import Generator, TextGenerator
 from engrain.model.loading import load_causal_lm, load_embedder, set_threads
 from engrain.rag.answerer import RagAnswerer
 from engrain.rag.auto import AutoAnswerer
@@ -28,8 +28,14 @@ from engrain.workspace import Workspace
 
 
 class AnswererFactory:
-    def __init__(self, cfg: EngrainConfig, ft_model_dir: Path | None, index_dir: Path | None,
-                 changed: frozenset[str] = frozenset(), max_batch: int = 1) -> None:
+    def __init__(
+        self,
+        cfg: EngrainConfig,
+        ft_model_dir: Path | None,
+        index_dir: Path | None,
+        changed: frozenset[str] = frozenset(),
+        max_batch: int = 1,
+    ) -> None:
         """`changed`: documents edited or added since the tuned model was trained (`auto` reads them).
         `max_batch` > 1: concurrent generations with one model run as batches (a server)."""
         self.cfg = cfg
@@ -37,7 +43,7 @@ class AnswererFactory:
         self.index_dir = index_dir
         self.changed = changed
         self.max_batch = max_batch
-        self._memo = False
+        self._memo: ExitStack | None = None  # open while memoized: generators loaded then join it
         set_threads(cfg.model.threads)
 
     @classmethod
@@ -49,14 +55,23 @@ class AnswererFactory:
         p = pipelines.get(name)
         generator = self.tuned if p.tuned else self.base
         if p.answering == "closed-book":
-            return ClosedBookAnswerer(name, generator, self.refuse_below if p.tuned else 0.0, self.cfg.synth.refusal)
+            return ClosedBookAnswerer(name, generator, self.refuse_below if p.tuned else 0.0, self.cfg.model.refusal)
         if p.answering == "auto":
-            return AutoAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
-                                self.cfg.rag.auto_confidence, self.cfg.rag.read_refusals, self.changed)
+            return AutoAnswerer(
+                name,
+                generator,
+                self.retriever,
+                self.cfg.rag.top_k,
+                self.cfg.model.refusal,
+                self.cfg.rag.auto_confidence,
+                self.cfg.rag.read_refusals,
+                self.changed,
+            )
         if p.answering == "hybrid" and self.cfg.rag.hybrid == "verify":
-            return VerifiedAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal,
-                                    self.cfg.rag.read_refusals)
-        return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.synth.refusal)
+            return VerifiedAnswerer(
+                name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.model.refusal, self.cfg.rag.read_refusals
+            )
+        return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.model.refusal)
 
     @cached_property
     def refuse_below(self) -> float:
@@ -67,32 +82,31 @@ class AnswererFactory:
     @contextmanager
     def memoized(self) -> Iterator[None]:
         """Within: each model computes an identical request once (the sequential evaluation; see
-        engrain.model.generate). Concurrent use (throughput, a server) must stay outside."""
-        self._memo = True
-        for gen in self._loaded():
-            gen.memo = {}
-        try:
-            yield
-        finally:
-            self._memo = False
-            for gen in self._loaded():
-                gen.memo = None
+        engrain.model.generate), including models first loaded inside. Concurrent use (throughput,
+        a server) must stay outside."""
+        with ExitStack() as stack:
+            for gen in (self.__dict__.get("base"), self.__dict__.get("tuned")):
+                if gen is not None:
+                    stack.enter_context(gen.memoized())
+            self._memo = stack
+            try:
+                yield
+            finally:
+                self._memo = None
 
-    def _loaded(self) -> list[Generator]:
-        return [g for g in (self.__dict__.get("base"), self.__dict__.get("tuned")) if g is not None]
-
-    def _generator(self, adapter: Path | None) -> Generator:
+    def _generator(self, adapter: Path | None) -> TextGenerator:
         model, tok = load_causal_lm(self.cfg.model.base, self.cfg.model.dtype, adapter=adapter)
         gen = Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
-        gen.memo = {} if self._memo else None
-        return BatchingGenerator(gen, self.max_batch) if self.max_batch > 1 else gen  # type: ignore[return-value]
+        if self._memo is not None:
+            self._memo.enter_context(gen.memoized())
+        return BatchingGenerator(gen, self.max_batch) if self.max_batch > 1 else gen
 
     @cached_property
-    def base(self) -> Generator:
+    def base(self) -> TextGenerator:
         return self._generator(None)
 
     @cached_property
-    def tuned(self) -> Generator:
+    def tuned(self) -> TextGenerator:
         if self.ft_model_dir is None or not self.ft_model_dir.exists():
             raise EngrainError("no fine-tuned model yet: run `engrain train` first")
         return self._generator(self.ft_model_dir)

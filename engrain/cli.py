@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,7 +22,7 @@ from engrain.workspace import artifact_in
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
 console = Console(stderr=True, soft_wrap=True)
 CONFIG = Annotated[Path, typer.Option("--config", "-c", help="Project config (engrain.toml).")]
-SET = Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: section.key=value (repeatable).")]
+SET = Annotated[list[str] | None, typer.Option("--set", help="Override a setting: section.key=value (repeatable).")]
 FORCE = Annotated[bool, typer.Option("--force", help="Re-run even if inputs are unchanged.")]
 
 
@@ -66,9 +66,15 @@ def _load(config: Path, overrides: list[str] | None):
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the sample domain, workspace and report.")] = Path("engrain-demo"),
-    quick: Annotated[bool, typer.Option(help="A much smaller run (6-8 minutes on 2 cores, both cycles): a smoke test, not a result.")] = False,
-    second_cycle: Annotated[bool, typer.Option(help="Then apply the domain's release 2 and run a retraining cycle.")] = True,
+    out: Annotated[Path, typer.Option(help="Folder for the sample domain, workspace and report.")] = Path(
+        "engrain-demo"
+    ),
+    quick: Annotated[
+        bool, typer.Option(help="A much smaller run (6-8 minutes on 2 cores, both cycles): a smoke test, not a result.")
+    ] = False,
+    second_cycle: Annotated[
+        bool, typer.Option(help="Then apply the domain's release 2 and run a retraining cycle.")
+    ] = True,
     overrides: SET = None,
 ) -> None:
     """Run the whole bake-off on a bundled fictional domain and write report.{json,md,html}; then release 2
@@ -79,7 +85,10 @@ def demo(
 
     t0 = time.perf_counter()
     summary = build_domain(out / "domain", seed=0)
-    _say(f"sample domain: {summary.n_docs} documents, {summary.n_words:,} words, {summary.n_conversations} conversations, {summary.n_eval} eval questions")
+    _say(
+        f"sample domain: {summary.n_docs} documents, {summary.n_words:,} words, {summary.n_conversations} "
+        f"conversations, {summary.n_eval} eval questions"
+    )
     cfg = write_demo_config(out, quick=quick, overrides=overrides)
     report_dir = run_all(cfg, _say, report_dir=out)
     _print_headline(report_dir)
@@ -99,9 +108,9 @@ def demo(
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder to create.")],
     docs: Annotated[list[Path], typer.Option("--docs", help="Documents: files or folders (repeatable).")],
-    eval_file: Annotated[Optional[Path], typer.Option("--eval", help="Held-out eval set (JSONL).")] = None,
-    logs: Annotated[Optional[list[Path]], typer.Option("--logs", help="Chat-messages JSONL logs (repeatable).")] = None,
-    base_model: Annotated[Optional[str], typer.Option("--base-model", help="Local folder or hub id.")] = None,
+    eval_file: Annotated[Path | None, typer.Option("--eval", help="Held-out eval set (JSONL).")] = None,
+    logs: Annotated[list[Path] | None, typer.Option("--logs", help="Chat-messages JSONL logs (repeatable).")] = None,
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Local folder or hub id.")] = None,
 ) -> None:
     """Scaffold engrain.toml for your own corpus."""
     from engrain.config import EngrainConfig, dump_toml
@@ -121,7 +130,10 @@ def init(
     from engrain.io import write_text
 
     write_text(target, dump_toml(cfg))
-    _say(f"wrote {target}" + ("" if eval_file else " (no eval file: a held-out set will be split off synthesized questions)"))
+    _say(
+        f"wrote {target}"
+        + ("" if eval_file else " (no eval file: a held-out set will be split off synthesized questions)")
+    )
     _say(f"next: engrain run -c {target}")
 
 
@@ -152,7 +164,8 @@ def synth(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
 
 @app.command()
 def train(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
-    """Fine-tune the base model (LoRA or full); resumes from the last checkpoint. Earlier stages are brought up to date first."""
+    """Fine-tune the base model (LoRA or full); resumes from the last checkpoint. Earlier stages are brought up
+    to date first."""
     from engrain import recipe
 
     recipe.run_stage(_load(config, overrides), "train", _say, force)
@@ -178,7 +191,7 @@ def eval_(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
 def report(
     config: CONFIG = Path("engrain.toml"),
     overrides: SET = None,
-    out: Annotated[Optional[Path], typer.Option(help="Folder for report.{json,md,html}.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for report.{json,md,html}.")] = None,
 ) -> None:
     """Write report.json, report.md and report.html from the measured results."""
     from engrain import recipe
@@ -205,7 +218,10 @@ def ask(
     out = Console(soft_wrap=True)
     out.print(f"[bold]{pipeline}[/bold]: {ans.text}", highlight=False)
     for i, p in enumerate(ans.passages, 1):
-        out.print(f"  [{i}] ({p.chunk_id}, score {p.score:.3f}) {p.text[:200]}{'...' if len(p.text) > 200 else ''}", highlight=False)
+        out.print(
+            f"  [{i}] ({p.chunk_id}, score {p.score:.3f}) {p.text[:200]}{'...' if len(p.text) > 200 else ''}",
+            highlight=False,
+        )
     timings = ", ".join(f"{k} {v:.1f} ms" for k, v in ans.timings_ms.items())
     out.print(f"  tokens: {ans.prompt_tokens} prompt, {ans.completion_tokens} completion; {timings}", highlight=False)
 
@@ -214,9 +230,9 @@ def ask(
 def decide(
     config: CONFIG = Path("engrain.toml"),
     overrides: SET = None,
-    change_rate: Annotated[Optional[str], typer.Option(help="monthly | quarterly | yearly")] = None,
-    log_months: Annotated[Optional[int], typer.Option(help="Months of interaction logs available.")] = None,
-    monthly_queries: Annotated[Optional[int], typer.Option(help="Expected queries per month.")] = None,
+    change_rate: Annotated[str | None, typer.Option(help="monthly | quarterly | yearly")] = None,
+    log_months: Annotated[int | None, typer.Option(help="Months of interaction logs available.")] = None,
+    monthly_queries: Annotated[int | None, typer.Option(help="Expected queries per month.")] = None,
 ) -> None:
     """Recommend fine-tune, RAG or hybrid from the measurements and your situation."""
     from engrain.report.build import build_report
@@ -248,7 +264,7 @@ def decide(
 def compare(
     run_a: Annotated[Path, typer.Argument(help="First run: a report folder (with report.json).")],
     run_b: Annotated[Path, typer.Argument(help="Second run.")],
-    out: Annotated[Optional[Path], typer.Option(help="Also write the comparison as Markdown here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the comparison as Markdown here.")] = None,
 ) -> None:
     """Two runs side by side, per-question flips, significant regressions flagged (exit 2 if any)."""
     from engrain.io import write_text
@@ -266,7 +282,7 @@ def compare(
 @app.command()
 def ablate(
     config: CONFIG = Path("engrain.toml"),
-    vary: Annotated[list[str], typer.Option("--vary", help="section.key=v1,v2,... (repeatable: a grid).")] = [],  # noqa: B006
+    vary: Annotated[list[str], typer.Option("--vary", help="section.key=v1,v2,... (repeatable: a grid).")] = [],  # noqa: B006 (typer reads the default; it is never mutated)
     overrides: SET = None,
 ) -> None:
     """Run the bake-off over a grid of settings; table and plot of accuracy and hallucination."""
@@ -285,13 +301,19 @@ def ablate(
 def serve(
     config: CONFIG = Path("engrain.toml"),
     overrides: SET = None,
-    pipeline: Annotated[Optional[str], typer.Option(help="Default pipeline: " + pipelines.choices())] = None,
-    host: Annotated[Optional[str], typer.Option(help="Bind address (default serve.host, loopback).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default serve.port).")] = None,
-    model: Annotated[Optional[str], typer.Option(help="A registry alias or id (e.g. production); followed live. "
-                                                 "Default: the workspace's latest trained model.")] = None,
-    backend: Annotated[str, typer.Option(help="engrain (every pipeline, CPU or GPU) or vllm (base and ft "
-                                         "through vLLM on a GPU)")] = "engrain",
+    pipeline: Annotated[str | None, typer.Option(help="Default pipeline: " + pipelines.choices())] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default serve.host, loopback).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default serve.port).")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="A registry alias or id (e.g. production); followed live. "
+            "Default: the workspace's latest trained model."
+        ),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="engrain (every pipeline, CPU or GPU) or vllm (base and ft through vLLM on a GPU)")
+    ] = "engrain",
 ) -> None:
     """Serve the pipelines behind an OpenAI-compatible API (/v1/chat/completions, /v1/models, /metrics)."""
     import uvicorn
@@ -301,17 +323,28 @@ def serve(
 
     given = {"pipeline": pipeline, "host": host, "port": port}
     cfg = _load(config, (overrides or []) + [f"serve.{k}={v}" for k, v in given.items() if v is not None])
-    if cfg.serve.host not in ("127.0.0.1", "localhost", "::1") and not Keys(
-            cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None).required:
-        raise EngrainError(f"refusing to serve on {cfg.serve.host} without API keys: set {cfg.serve.api_keys_env} or serve.api_keys_file")
+    if (
+        cfg.serve.host not in ("127.0.0.1", "localhost", "::1")
+        and not Keys(
+            cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None
+        ).required
+    ):
+        raise EngrainError(
+            f"refusing to serve on {cfg.serve.host} without API keys: set {cfg.serve.api_keys_env} or "
+            "serve.api_keys_file"
+        )
     if backend not in ("engrain", "vllm"):
         raise EngrainError(f"unknown backend {backend!r}: choose engrain or vllm")
     if backend == "vllm":
         return _serve_vllm(cfg, model)
-    _say(f"serving {cfg.serve.pipeline} (and every other trained pipeline) on http://{cfg.serve.host}:{cfg.serve.port}/v1")
+    _say(
+        f"serving {cfg.serve.pipeline} (and every other trained pipeline) on http://{cfg.serve.host}:{cfg.serve.port}/v1"
+    )
     from engrain.serve.engine import Engine
 
-    uvicorn.run(create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
+    uvicorn.run(
+        create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning"
+    )
 
 
 def _serve_vllm(cfg, model: str | None) -> None:
@@ -335,8 +368,8 @@ def _serve_vllm(cfg, model: str | None) -> None:
 def retrain(
     config: CONFIG = Path("engrain.toml"),
     overrides: SET = None,
-    logs: Annotated[Optional[list[str]], typer.Option("--logs", help="New chat-log JSONL (repeatable).")] = None,
-    docs: Annotated[Optional[list[str]], typer.Option("--docs", help="Changed or new documents (repeatable).")] = None,
+    logs: Annotated[list[str] | None, typer.Option("--logs", help="New chat-log JSONL (repeatable).")] = None,
+    docs: Annotated[list[str] | None, typer.Option("--docs", help="Changed or new documents (repeatable).")] = None,
 ) -> None:
     """A retraining cycle: a candidate from production on fresh data, promoted only through the regression gate."""
     from engrain.retrain import retrain as run_cycle
@@ -354,7 +387,8 @@ def retrain(
 
 @app.command()
 def leakage(config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
-    """Plant canary secrets in a copy of the corpus, build rag and train ft on it (scrubbing on and off), attack both."""
+    """Plant canary secrets in a copy of the corpus, build rag and train ft on it (scrubbing on and off), attack
+    both."""
     from engrain.leakage import leakage as run_leakage
 
     report = run_leakage(_load(config, overrides), _say)
@@ -392,18 +426,27 @@ def models_list(config: CONFIG = Path("engrain.toml"), overrides: SET = None) ->
 
 
 @models_app.command("show")
-def models_show(ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
-                config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+def models_show(
+    ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+) -> None:
     """A model's record: base, config, data lineage, training, evaluations."""
     import json
 
-    Console(soft_wrap=True).print(json.dumps(_registry(config, overrides).show(ref), indent=2), highlight=False, markup=False)
+    Console(soft_wrap=True).print(
+        json.dumps(_registry(config, overrides).show(ref), indent=2), highlight=False, markup=False
+    )
 
 
 @models_app.command("promote")
-def models_promote(ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
-                   alias: Annotated[str, typer.Option("--alias", help="Alias to point at it.")] = "production",
-                   why: WHY = "", config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+def models_promote(
+    ref: Annotated[str, typer.Argument(help="Model id, id prefix or alias.")],
+    alias: Annotated[str, typer.Option("--alias", help="Alias to point at it.")] = "production",
+    why: WHY = "",
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+) -> None:
     """Point an alias (production by default) at a model, after verifying its files."""
     from engrain.registry.audit import default_who
 
@@ -414,8 +457,12 @@ def models_promote(ref: Annotated[str, typer.Argument(help="Model id, id prefix 
 
 
 @models_app.command("rollback")
-def models_rollback(alias: Annotated[str, typer.Option("--alias")] = "production", why: WHY = "",
-                    config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+def models_rollback(
+    alias: Annotated[str, typer.Option("--alias")] = "production",
+    why: WHY = "",
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+) -> None:
     """Point an alias back at the model it named before."""
     from engrain.registry.audit import default_who
 
@@ -433,8 +480,11 @@ def models_diff(a: str, b: str, config: CONFIG = Path("engrain.toml"), overrides
 
 
 @models_app.command("audit")
-def models_audit(verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain and every artifact.")] = False,
-                 config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+def models_audit(
+    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain and every artifact.")] = False,
+    config: CONFIG = Path("engrain.toml"),
+    overrides: SET = None,
+) -> None:
     """The audit log; with --verify, exit 1 on any changed, removed or reordered entry or corrupted model."""
     import datetime as dt
 
@@ -444,7 +494,11 @@ def models_audit(verify: Annotated[bool, typer.Option("--verify", help="Check th
     out = Console(soft_wrap=True)
     for e in audit.entries(reg.db):
         when = dt.datetime.fromtimestamp(e["at"]).isoformat(timespec="seconds")
-        out.print(f"{e['seq']:4d} {when} {e['who']} {e['action']} {e['subject']} {e['detail']} {e['why']}", highlight=False, markup=False)
+        out.print(
+            f"{e['seq']:4d} {when} {e['who']} {e['action']} {e['subject']} {e['detail']} {e['why']}",
+            highlight=False,
+            markup=False,
+        )
     if verify:
         problems = reg.verify_audit()
         for m in reg.models():
@@ -458,7 +512,9 @@ def models_audit(verify: Annotated[bool, typer.Option("--verify", help="Check th
 
 
 @app.command()
-def pricebook(path: Annotated[Path, typer.Argument(help="Where to write the price book TOML.")] = Path("prices.toml")) -> None:
+def pricebook(
+    path: Annotated[Path, typer.Argument(help="Where to write the price book TOML.")] = Path("prices.toml"),
+) -> None:
     """Write the default price book (every price documented) for you to edit; set cost.pricebook to use it."""
     from engrain.cost.pricebook import write_default_pricebook
 
@@ -476,7 +532,10 @@ def _print_headline(report_dir: Path) -> None:
     Console(soft_wrap=True).print(headline_table(rep), highlight=False)
     dec = rep.get("decision", {})
     if dec:
-        Console(soft_wrap=True).print(f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}", highlight=False)
+        Console(soft_wrap=True).print(
+            f"\nRecommendation: {dec['recommendation']} - {dec['reasons'][0] if dec.get('reasons') else ''}",
+            highlight=False,
+        )
     Console(soft_wrap=True).print(f"Report: {artifact_in(report_dir, 'report', 'html')}", highlight=False)
 
 

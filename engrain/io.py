@@ -123,8 +123,11 @@ def sha256_file(path: str | Path) -> str:
 def folder_hashes(folder: str | Path, skip: str | None = None) -> dict[str, str]:
     """sha256 of every file below `folder`, by relative path: what a stage wrote, what an artifact holds."""
     folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != skip}
+    return {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != skip
+    }
 
 
 def read_toml(path: str | Path, what: str = "file") -> dict:

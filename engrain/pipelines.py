@@ -20,23 +20,58 @@ class Pipeline:
     name: str
     tuned: bool  # answers with the fine-tuned weights (else the base model's)
     retrieves: bool  # embeds the question and searches the index on (some) queries
-    answering: Answering  # closed-book; reads retrieved passages; the hybrid set by `rag.hybrid`; or routed per question
+    answering: (
+        Answering  # closed-book; reads retrieved passages; the hybrid set by `rag.hybrid`; or routed per question
+    )
     color: str  # in every plot
     summary: str
 
 
-PIPELINES: dict[str, Pipeline] = {p.name: p for p in (
-    Pipeline("base", tuned=False, retrieves=False, answering="closed-book", color="#9e9e9e",
-             summary="the base model, closed-book"),
-    Pipeline("rag", tuned=False, retrieves=True, answering="read", color="#1f77b4",
-             summary="the base model reading retrieved passages"),
-    Pipeline("ft", tuned=True, retrieves=False, answering="closed-book", color="#ff7f0e",
-             summary="the fine-tuned model, closed-book"),
-    Pipeline("ft+rag", tuned=True, retrieves=True, answering="hybrid", color="#2ca02c",
-             summary="the fine-tuned model with retrieval (verify or read, see rag.hybrid)"),
-    Pipeline("auto", tuned=True, retrieves=True, answering="auto", color="#9467bd",
-             summary="the fine-tuned model closed-book, retrieving only when unsure or a document changed"),
-)}
+PIPELINES: dict[str, Pipeline] = {
+    p.name: p
+    for p in (
+        Pipeline(
+            "base",
+            tuned=False,
+            retrieves=False,
+            answering="closed-book",
+            color="#9e9e9e",
+            summary="the base model, closed-book",
+        ),
+        Pipeline(
+            "rag",
+            tuned=False,
+            retrieves=True,
+            answering="read",
+            color="#1f77b4",
+            summary="the base model reading retrieved passages",
+        ),
+        Pipeline(
+            "ft",
+            tuned=True,
+            retrieves=False,
+            answering="closed-book",
+            color="#ff7f0e",
+            summary="the fine-tuned model, closed-book",
+        ),
+        Pipeline(
+            "ft+rag",
+            tuned=True,
+            retrieves=True,
+            answering="hybrid",
+            color="#2ca02c",
+            summary="the fine-tuned model with retrieval (verify or read, see rag.hybrid)",
+        ),
+        Pipeline(
+            "auto",
+            tuned=True,
+            retrieves=True,
+            answering="auto",
+            color="#9467bd",
+            summary="the fine-tuned model closed-book, retrieving only when unsure or a document changed",
+        ),
+    )
+}
 NAMES: tuple[str, ...] = tuple(PIPELINES)
 
 # the routes a multi-path pipeline reports per answer (ft+rag verify, auto), for reports and /metrics

@@ -6,16 +6,34 @@ intermediate file and see exactly what the next stage will see.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 # the stages an answer's latency is broken into, in the order they happen
 LATENCY_STAGES = ("embed", "search", "prompt", "prefill", "decode")
 
 Category = str  # "lookup" | "synthesis" | "unanswerable" | anything a user's eval file names
-ExampleKind = Literal["view", "qa", "reverse", "probe", "restated", "echo", "carried", "faq", "composed", "abstain", "raft", "log",
-                      "wh", "wh_reverse", "cloze", "entity", "teacher_qa", "teacher_text"]
+ExampleKind = Literal[
+    "view",
+    "qa",
+    "reverse",
+    "probe",
+    "restated",
+    "echo",
+    "carried",
+    "faq",
+    "composed",
+    "abstain",
+    "raft",
+    "log",
+    "wh",
+    "wh_reverse",
+    "cloze",
+    "entity",
+    "teacher_qa",
+    "teacher_text",
+]
 
 
 @dataclass
@@ -106,8 +124,13 @@ class Answerer(Protocol):
 
     name: str
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
-               on_text: Callable[[str], None] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        kind: Literal["qa", "completion"] = "qa",
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
         """`max_new_tokens` caps this answer (None: the model's setting); `on_text` receives the
         answer's text as it is released (streaming)."""
         ...

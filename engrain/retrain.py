@@ -31,9 +31,13 @@ from pathlib import Path
 from engrain import recipe
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
+from engrain.evaluate.evalfile import load_eval_file
+from engrain.graph import RETRAIN
 from engrain.io import read_json, write_json, write_text
+from engrain.progress import Say, quiet
 from engrain.records import EvalItem, Example
-from engrain.workspace import Workspace, artifact_in, read_split, stage_key
+from engrain.registry.lineage import changed_sources
+from engrain.workspace import Workspace, artifact_in, read_split
 
 
 @dataclass
@@ -46,8 +50,9 @@ class Cycle:
     report: Path
 
 
-def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=recipe._quiet,
-            progress: bool = True) -> Cycle | None:
+def retrain(
+    cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say: Say = quiet, progress: bool = True
+) -> Cycle | None:
     """One cycle; `logs` and `docs` are added to the configured corpus for it. None: nothing changed since
     the production model was trained (nothing to do)."""
     from engrain.registry import Registry
@@ -60,7 +65,9 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
         with Registry(ws.dir("registry")) as reg:
             production = reg.alias("production")
             if production is None:
-                raise EngrainError("no production model: promote one first (engrain models promote candidate --alias production)")
+                raise EngrainError(
+                    "no production model: promote one first (engrain models promote candidate --alias production)"
+                )
             prod_meta, prod_dir = reg.show(production), reg.path(production)
         for stage in ("ingest", "index", "synth"):
             recipe.run_stage(cfg, stage, say, progress=progress)
@@ -68,17 +75,24 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
         if not changed and cfg.retrain.start == "production":
             say(f"retrain: nothing changed since production {production} was trained; nothing to do")
             return None
-        key = stage_key("retrain", production, ws.key("synth"), cfg.train.shaping(),
-                        cfg.retrain.model_dump(), cfg.eval.limit, cfg.seed)
+        key = RETRAIN.key(cfg, ws, production)
         folder = ws.dir("retrain") / key
         if artifact_in(folder, "retrain", "json").exists():
             done = read_json(artifact_in(folder, "retrain", "json"))
             say(f"retrain: cycle {key} already ran: {'promoted' if done['promoted'] else 'refused'}; nothing to do")
-            return Cycle(key, production, done["candidate"], done["promoted"], done["reasons"],
-                         artifact_in(folder, "retrain", "markdown"))
+            return Cycle(
+                key,
+                production,
+                done["candidate"],
+                done["promoted"],
+                done["reasons"],
+                artifact_in(folder, "retrain", "markdown"),
+            )
         n_docs = len(changed & set((ws.manifest("ingest") or {}).get("sources", {})))
-        say(f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
-            f"on {len(examples)} examples ({n_docs} changed or new documents, {len(changed) - n_docs} conversations)")
+        say(
+            f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
+            f"on {len(examples)} examples ({n_docs} changed or new documents, {len(changed) - n_docs} conversations)"
+        )
         candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, progress)
         result = _compare(cfg, ws, production, candidate, say)
         passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain, cfg.retrain.max_drop)
@@ -86,9 +100,18 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
             from engrain.registry.audit import default_who
 
             with Registry(ws.dir("registry")) as reg:
-                reg.promote(candidate, "production", default_who(), f"retrain cycle {key}: gate passed", expect=production)
-        record = {"key": key, "production": production, "candidate": candidate, "promoted": passed,
-                  "reasons": reasons, "changed_sources": sorted(changed), **result}
+                reg.promote(
+                    candidate, "production", default_who(), f"retrain cycle {key}: gate passed", expect=production
+                )
+        record = {
+            "key": key,
+            "production": production,
+            "candidate": candidate,
+            "promoted": passed,
+            "reasons": reasons,
+            "changed_sources": sorted(changed),
+            **result,
+        }
         write_text(artifact_in(folder, "retrain", "markdown"), render(record))
         write_json(artifact_in(folder, "retrain", "json"), record)  # last: the cycle is finished
         return Cycle(key, production, candidate, passed, reasons, artifact_in(folder, "retrain", "markdown"))
@@ -97,11 +120,7 @@ def retrain(cfg: EngrainConfig, logs: list[str] = (), docs: list[str] = (), say=
 def _training_set(cfg: EngrainConfig, ws: Workspace, prod_meta: dict) -> tuple[list[Example], set[str]]:
     """Everything (start=base), or the examples of sources production was not trained on plus a replay share."""
     examples: list[Example] = read_split(ws, "train")
-    lineage = prod_meta.get("lineage", {})
-    ingest_m = ws.manifest("ingest") or {}
-    trained_on = {**lineage.get("documents", {}), **(lineage.get("conversations") or {})}
-    now = {**ingest_m.get("sources", {}), **ingest_m.get("log_sources", {})}
-    changed = {src for src, sha in now.items() if trained_on.get(src) != sha}
+    changed = set(changed_sources(prod_meta.get("lineage", {}), ws.manifest("ingest")))
     if cfg.retrain.start == "base":
         return examples, changed
     fresh = [e for e in examples if e.source in changed]
@@ -112,8 +131,9 @@ def _training_set(cfg: EngrainConfig, ws: Workspace, prod_meta: dict) -> tuple[l
     return fresh + replay, changed
 
 
-def _train_candidate(cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path,
-                     progress: bool) -> str:
+def _train_candidate(
+    cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path, progress: bool
+) -> str:
     from engrain.train.trainer import train as run_training
 
     init = prod_dir if cfg.retrain.start == "production" else None
@@ -121,8 +141,9 @@ def _train_candidate(cfg: EngrainConfig, ws: Workspace, examples: list[Example],
     dev = read_split(ws, "dev")
     result = run_training(cfg, examples, dev, artifact_in(folder, "retrain", "work"), model_dir, progress, init)
     trained = result.to_dict() | {"refusal": recipe.calibrate_refusal(cfg, model_dir, dev, progress=progress)}
-    return recipe.register_model(cfg, ws, trained, model_dir,
-                                 {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name})
+    return recipe.register_model(
+        cfg, ws, trained, model_dir, {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name}
+    )
 
 
 def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalItem], bool]]:
@@ -138,8 +159,10 @@ def _eval_sets(cfg: EngrainConfig, ws: Workspace) -> list[tuple[str, list[EvalIt
                 sets[sha] = (f"eval set of {m.id}", reg.eval_set(sha))
         current = reg.store_eval_set(ws.path("synth", "eval"))
         sets[current] = ("current eval set", reg.eval_set(current))  # the candidate's own set is the current one
-    return [(label, sample_items(recipe.load_eval_file(path), cfg.eval.limit, cfg.seed), sha == current)
-            for sha, (label, path) in sets.items()]
+    return [
+        (label, sample_items(load_eval_file(path), cfg.eval.limit, cfg.seed), sha == current)
+        for sha, (label, path) in sets.items()
+    ]
 
 
 def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str, say) -> dict:
@@ -152,24 +175,48 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
     from engrain.registry import Registry
 
     with Registry(ws.dir("registry")) as reg:
-        answerers = {name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
-                     for name, mid in (("production", production), ("candidate", candidate))}
+        answerers = {
+            name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
+            for name, mid in (("production", production), ("candidate", candidate))
+        }
     refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"))
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     out = []
     for label, items, current in _eval_sets(cfg, ws):
-        say(f"retrain: {label}: {len(items)} questions x production and candidate"
-            + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else ""))
+        say(
+            f"retrain: {label}: {len(items)} questions x production and candidate"
+            + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else "")
+        )
         rows = {name: runner.run(a, items, cfg.eval.warmup) for name, a in answerers.items()}
-        references = {name: _rates(prices, runner.run(refs.build(name), items, cfg.eval.warmup))
-                      for name in (cfg.retrain.reference if current else [])}
+        references = {
+            name: _rates(prices, runner.run(refs.build(name), items, cfg.eval.warmup))
+            for name in (cfg.retrain.reference if current else [])
+        }
         p, c = rows["production"], rows["candidate"]
-        flips = [{"id": a["id"], "question": a["question"], "production": a["answer"], "candidate": b["answer"],
-                  "now": "right" if b["correct"] else "wrong"} for a, b in zip(p, c) if a["correct"] != b["correct"]]
-        out.append({"label": label, "n": len(items), "current": current,
-                    "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
-                    "production": _rates(prices, p), "candidate": _rates(prices, c), "references": references,
-                    "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]), "flips": flips})
+        flips = [
+            {
+                "id": a["id"],
+                "question": a["question"],
+                "production": a["answer"],
+                "candidate": b["answer"],
+                "now": "right" if b["correct"] else "wrong",
+            }
+            for a, b in zip(p, c)
+            if a["correct"] != b["correct"]
+        ]
+        out.append(
+            {
+                "label": label,
+                "n": len(items),
+                "current": current,
+                "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
+                "production": _rates(prices, p),
+                "candidate": _rates(prices, c),
+                "references": references,
+                "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]),
+                "flips": flips,
+            }
+        )
     return {"sets": out}
 
 
@@ -179,12 +226,23 @@ def _rates(prices, rows: list[dict]) -> dict:
     from engrain.evaluate import runner
 
     m = next(iter(runner.summarise(rows)["pipelines"].values()))
-    return {"accuracy": m["accuracy"], "hallucination": m["hallucination_rate"], "abstention": m["abstention_rate"],
-            "latency_mean_ms": m["latency_ms"]["mean"],
-            "cost_per_query": query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
-                                         m["retrieved_fraction"], round(m["embed_tokens_mean"])),
-            "by_category": {k: {"accuracy": v["accuracy"], "hallucination": v["hallucination_rate"]}
-                            for k, v in m.get("by_category", {}).items()}}
+    return {
+        "accuracy": m["accuracy"],
+        "hallucination": m["hallucination_rate"],
+        "abstention": m["abstention_rate"],
+        "latency_mean_ms": m["latency_ms"]["mean"],
+        "cost_per_query": query_cost(
+            prices,
+            round(m["prompt_tokens_mean"]),
+            round(m["completion_tokens_mean"]),
+            m["retrieved_fraction"],
+            round(m["embed_tokens_mean"]),
+        ),
+        "by_category": {
+            k: {"accuracy": v["accuracy"], "hallucination": v["hallucination_rate"]}
+            for k, v in m.get("by_category", {}).items()
+        },
+    }
 
 
 def gate(sets: list[dict], alpha: float, min_gain: float, max_drop: float = 1.0) -> tuple[bool, list[str]]:
@@ -195,48 +253,82 @@ def gate(sets: list[dict], alpha: float, min_gain: float, max_drop: float = 1.0)
         prod, cand, n = s["correct"]["production"], s["correct"]["candidate"], s["n"]
         if cand < prod and s["mcnemar"]["p_value"] < alpha:
             ok = False
-            reasons.append(f"{s['label']}: significant drop ({prod} -> {cand} of {n}, McNemar p = {s['mcnemar']['p_value']:.3g} < {alpha})")
+            reasons.append(
+                f"{s['label']}: significant drop ({prod} -> {cand} of {n}, McNemar p = "
+                f"{s['mcnemar']['p_value']:.3g} < {alpha})"
+            )
         elif n and (prod - cand) / n > max_drop:
             ok = False
-            reasons.append(f"{s['label']}: accuracy drops {(prod - cand) / n * 100:.1f} pts ({prod} -> {cand} of {n}), "
-                           f"more than retrain.max_drop ({max_drop * 100:.1f} pts)")
+            reasons.append(
+                f"{s['label']}: accuracy drops {(prod - cand) / n * 100:.1f} pts ({prod} -> {cand} of {n}), "
+                f"more than retrain.max_drop ({max_drop * 100:.1f} pts)"
+            )
     n = sum(s["n"] for s in sets)
-    change = (sum(s["correct"]["candidate"] for s in sets) - sum(s["correct"]["production"] for s in sets)) / n if n else 0.0
+    change = (
+        (sum(s["correct"]["candidate"] for s in sets) - sum(s["correct"]["production"] for s in sets)) / n if n else 0.0
+    )
     if change < min_gain:
         ok = False
-        reasons.append(f"overall accuracy change {change * 100:+.1f} pts is below the required {min_gain * 100:+.1f} pts")
+        reasons.append(
+            f"overall accuracy change {change * 100:+.1f} pts is below the required {min_gain * 100:+.1f} pts"
+        )
     if ok:
-        reasons.append(f"no significant drop on {len(sets)} eval set(s), none larger than {max_drop * 100:.1f} pts; "
-                       f"overall accuracy change {change * 100:+.1f} pts (required {min_gain * 100:+.1f})")
+        reasons.append(
+            f"no significant drop on {len(sets)} eval set(s), none larger than {max_drop * 100:.1f} pts; "
+            f"overall accuracy change {change * 100:+.1f} pts (required {min_gain * 100:+.1f})"
+        )
     return ok, reasons
 
 
 def render(record: dict) -> str:
     """The cycle's report: candidate vs production per eval set (and the references on the current one),
     per category on the current set, the flips, the verdict."""
-    lines = [f"# Retraining cycle {record['key']}", "",
-             f"Production {record['production']} vs candidate {record['candidate']}: "
-             f"**{'promoted' if record['promoted'] else 'refused'}**.", ""]
-    lines += [f"- {r}" for r in record["reasons"]] + ["", f"Changed or new sources: {len(record['changed_sources'])}.", ""]
-    lines += ["| eval set | n | model | accuracy | hallucination | abstention | latency mean (ms) | cost/query (USD) |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Retraining cycle {record['key']}",
+        "",
+        f"Production {record['production']} vs candidate {record['candidate']}: "
+        f"**{'promoted' if record['promoted'] else 'refused'}**.",
+        "",
+    ]
+    lines += [f"- {r}" for r in record["reasons"]] + [
+        "",
+        f"Changed or new sources: {len(record['changed_sources'])}.",
+        "",
+    ]
+    lines += [
+        "| eval set | n | model | accuracy | hallucination | abstention | latency mean (ms) | cost/query (USD) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for s in record["sets"]:
         for name, m in _models(s):
-            lines.append(f"| {s['label']} | {s['n']} | {name} | {m['accuracy']:.1%} | {m['hallucination']:.1%} | "
-                         f"{m['abstention']:.1%} | {m['latency_mean_ms']:,.0f} | {m['cost_per_query']:.6f} |")
+            lines.append(
+                f"| {s['label']} | {s['n']} | {name} | {m['accuracy']:.1%} | {m['hallucination']:.1%} | "
+                f"{m['abstention']:.1%} | {m['latency_mean_ms']:,.0f} | {m['cost_per_query']:.6f} |"
+            )
     for s in (s for s in record["sets"] if s.get("current")):
         models = _models(s)
         cats = sorted({c for _, m in models for c in m.get("by_category", {})})
-        lines += ["", f"## {s['label']}, per category (accuracy / hallucination)", "",
-                  "| model | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
+        lines += [
+            "",
+            f"## {s['label']}, per category (accuracy / hallucination)",
+            "",
+            "| model | " + " | ".join(cats) + " |",
+            "|---|" + "---|" * len(cats),
+        ]
         for name, m in models:
-            cells = [f"{m['by_category'][c]['accuracy']:.0%} / {m['by_category'][c]['hallucination']:.0%}"
-                     if c in m.get("by_category", {}) else "-" for c in cats]
+            cells = [
+                f"{m['by_category'][c]['accuracy']:.0%} / {m['by_category'][c]['hallucination']:.0%}"
+                if c in m.get("by_category", {})
+                else "-"
+                for c in cats
+            ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for s in record["sets"]:
         lines += ["", f"## {s['label']}: McNemar p = {s['mcnemar']['p_value']:.3g}, {len(s['flips'])} flips", ""]
-        lines += [f"- now {f['now']}: {f['question']} — production: {f['production']!r}; candidate: {f['candidate']!r}"
-                  for f in s["flips"]]
+        lines += [
+            f"- now {f['now']}: {f['question']} — production: {f['production']!r}; candidate: {f['candidate']!r}"
+            for f in s["flips"]
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -29,4 +29,3 @@ def sentences(paragraph: str) -> list[str]:
                 merged.append(part)
         out += [p.strip() for p in merged if p.strip()]
     return out
-

@@ -30,16 +30,28 @@ _HELD: set[Path] = set()  # workspace locks this process holds
 ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
     "ingest": {"documents": ("documents.jsonl", True), "logs": ("logs.jsonl", True)},
     "index": {"lancedb": ("lancedb", True)},
-    "synth": {"train": ("train.jsonl", True), "dev": ("dev.jsonl", True), "eval": ("eval.jsonl", True),
-              "stats": ("stats.json", False)},
+    "synth": {
+        "train": ("train.jsonl", True),
+        "dev": ("dev.jsonl", True),
+        "eval": ("eval.jsonl", True),
+        "stats": ("stats.json", False),
+    },
     "train": {"model": ("model", True), "result": ("train_result.json", True)},
     "eval": {"results": ("results.jsonl", True), "metrics": ("metrics.json", True)},
-    "report": {"json": ("report.json", False), "markdown": ("report.md", False), "html": ("report.html", False),
-               "results": ("results.jsonl", False)},
+    "report": {
+        "json": ("report.json", False),
+        "markdown": ("report.md", False),
+        "html": ("report.html", False),
+        "results": ("results.jsonl", False),
+    },
     "cache": {"teacher": ("teacher.jsonl", False)},
     "registry": {"catalogue": ("catalogue.sqlite", False)},
-    "retrain": {"json": ("cycle.json", False), "markdown": ("cycle.md", False), "model": ("model", False),
-                "work": ("train", False)},  # under retrain/<cycle key>/
+    "retrain": {
+        "json": ("cycle.json", False),
+        "markdown": ("cycle.md", False),
+        "model": ("model", False),
+        "work": ("train", False),
+    },  # under retrain/<cycle key>/
     "leakage": {"json": ("leakage.json", False), "markdown": ("leakage.md", False)},  # under leakage/report/
     "ablate": {"json": ("ablation.json", False), "markdown": ("ablation.md", False), "plot": ("ablation.png", False)},
 }
@@ -93,8 +105,10 @@ class Workspace:
             if path.is_file():
                 gone[path.name] = sha256_file(path)
         if m:  # the manifest first: a kill between the two leaves files the manifest no longer vouches for
-            write_json(self.dir(stage) / MANIFEST, {**m, "discarded": gone,
-                                                    "outputs": {k: v for k, v in m.get("outputs", {}).items() if k not in gone}})
+            write_json(
+                self.dir(stage) / MANIFEST,
+                {**m, "discarded": gone, "outputs": {k: v for k, v in m.get("outputs", {}).items() if k not in gone}},
+            )
         for name in gone:
             (self.dir(stage) / name).unlink(missing_ok=True)
         return {f"{stage}/{k}": v for k, v in gone.items()}
@@ -135,7 +149,9 @@ class Workspace:
             except BlockingIOError:
                 f.seek(0)
                 holder = f.read().strip() or "?"
-                raise EngrainError(f"another engrain run (pid {holder}) is using {self.root}; wait for it or stop it") from None
+                raise EngrainError(
+                    f"another engrain run (pid {holder}) is using {self.root}; wait for it or stop it"
+                ) from None
             f.seek(0)
             f.truncate()
             f.write(str(os.getpid()))
@@ -156,8 +172,10 @@ def stage_key(*parts: Any) -> str:
 def _need(ws: Workspace, stage: str, artifact: str, command: str) -> Path:
     path = ws.path(stage, artifact)
     if ws.discarded(stage, artifact):
-        raise EngrainError(f"{stage} data was discarded after training (train.discard_data); rebuild it from the "
-                           f"sources with `engrain {stage} --force`")
+        raise EngrainError(
+            f"{stage} data was discarded after training (train.discard_data); rebuild it from the "
+            f"sources with `engrain {stage} --force`"
+        )
     if not path.exists():
         raise EngrainError(f"no {stage} output yet ({path.name}): run `engrain {command}` first")
     return path

@@ -1,13 +1,15 @@
 import pytest
 
-from engrain.errors import EngrainError
 from engrain.ablate import parse_vary, render_table
 from engrain.config import EngrainConfig, set_dotted, validate
+from engrain.errors import EngrainError
 
 
 def test_parse_vary_reads_typed_values():
     assert parse_vary(["synth.paraphrases=0,2,5", "train.method=lora,full"]) == {
-        "synth.paraphrases": [0, 2, 5], "train.method": ["lora", "full"]}
+        "synth.paraphrases": [0, 2, 5],
+        "train.method": ["lora", "full"],
+    }
     with pytest.raises(EngrainError):
         parse_vary(["synth.paraphrases"])
     raw = EngrainConfig().model_dump(mode="json")
@@ -17,7 +19,14 @@ def test_parse_vary_reads_typed_values():
 
 
 def test_render_table_lists_every_point():
-    rows = [{"setting": {"synth.paraphrases": p}, "examples": 10 * p, "train_seconds": 1.0,
-             "pipelines": {"ft": {"accuracy": p / 10, "hallucination_rate": 0.5}}} for p in (0, 2)]
+    rows = [
+        {
+            "setting": {"synth.paraphrases": p},
+            "examples": 10 * p,
+            "train_seconds": 1.0,
+            "pipelines": {"ft": {"accuracy": p / 10, "hallucination_rate": 0.5}},
+        }
+        for p in (0, 2)
+    ]
     table = render_table({"rows": rows})
     assert "paraphrases=0" in table and "20.0%" in table and table.count("\n") == 4

@@ -9,7 +9,7 @@ from engrain.errors import EngrainError
 def test_overrides_are_typed_and_validated(tmp_path):
     path = tmp_path / "engrain.toml"
     path.write_text(dump_toml(EngrainConfig()))
-    cfg = load(path, ["train.epochs=3", "train.learning_rate=5e-4", "eval.pipelines=[\"ft\"]", "name=shop"])
+    cfg = load(path, ["train.epochs=3", "train.learning_rate=5e-4", 'eval.pipelines=["ft"]', "name=shop"])
     assert (cfg.train.epochs, cfg.train.learning_rate, cfg.eval.pipelines, cfg.name) == (3.0, 5e-4, ["ft"], "shop")
     assert cfg.root == tmp_path.resolve()
     with pytest.raises(EngrainError, match="train.epochs") as e:
@@ -28,19 +28,22 @@ def test_the_scaffold_round_trips(tmp_path):
     assert load(path).model_dump() == cfg.model_dump()
 
 
-def test_an_unset_training_seed_is_the_project_seed_and_stays_out_of_the_keys():
+def test_an_unset_training_seed_is_the_project_seed():
     cfg = EngrainConfig(seed=3)
     assert cfg.train_seed == 3
-    assert "seed" not in cfg.train.shaping() and "discard_data" not in cfg.train.shaping()  # earlier projects' keys hold
     cfg.train.seed = 5
-    assert cfg.train_seed == 5 and cfg.train.shaping()["seed"] == 5
+    assert cfg.train_seed == 5
 
 
-def test_length_grouped_batches_stay_out_of_the_keys_and_shuffled_ones_change_them():
-    cfg = EngrainConfig()
-    assert "batch_order" not in cfg.train.shaping() and cfg.train.batch_order == "length"
-    cfg.train.batch_order = "shuffled"
-    assert cfg.train.shaping()["batch_order"] == "shuffled"
+def test_renamed_settings_load_under_their_old_names_with_a_warning(tmp_path):
+    path = tmp_path / "engrain.toml"
+    path.write_text('[synth]\nrefusal = "Not in the manual."\ndev_max = 7\n[train]\ndev_max = 3\n')
+    with pytest.warns(FutureWarning, match="synth.refusal is now model.refusal"):
+        cfg = load(path)
+    assert (cfg.model.refusal, cfg.synth.dev_max_facts, cfg.train.dev_max_questions) == ("Not in the manual.", 7, 3)
+    path.write_text('[model]\nrefusal = "New."\n[synth]\nrefusal = "Old."\n')
+    with pytest.warns(FutureWarning):
+        assert load(path).model.refusal == "New."  # the new name wins
 
 
 def test_parse_helpers():

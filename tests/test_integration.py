@@ -1,12 +1,12 @@
 """The real packaged model (SmolLM2-135M-Instruct) and embedder through every stage, on a tiny corpus."""
 
 import pytest
+from samples import make_project
 
 from engrain import recipe
 from engrain.io import read_json
 from engrain.report.build import build_report
 from engrain.workspace import Workspace
-from test_recipe import make_project
 
 pytestmark = pytest.mark.integration
 

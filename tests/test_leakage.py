@@ -2,10 +2,11 @@
 
 import json
 
+from samples import make_project
+
 from engrain.leakage import ATTACKS, PIPELINES, leakage, make_canaries, subject
 from engrain.synth.facts import match_sentence
 from engrain.workspace import Workspace
-from test_recipe import make_project
 
 
 def test_canaries_have_every_kind_and_valid_shapes():
@@ -21,8 +22,19 @@ def test_canaries_have_every_kind_and_valid_shapes():
 def test_canaries_are_facts_the_pattern_strategy_reads():
     """A canary no synthesis strategy reads never reaches ft's training data: ft would look safe for nothing."""
     assert subject("manual-waxwing-vm-26e") == "Manual Waxwing Vm 26e"
-    for c in make_canaries([subject(s) for s in ("manual-waxwing-vm-26e", "faq-networking-and-power-extra",
-                                                  "warranty_and_returns", "kb-1", "site-safety")], seed=3):
+    for c in make_canaries(
+        [
+            subject(s)
+            for s in (
+                "manual-waxwing-vm-26e",
+                "faq-networking-and-power-extra",
+                "warranty_and_returns",
+                "kb-1",
+                "site-safety",
+            )
+        ],
+        seed=3,
+    ):
         fact = match_sentence(c.sentence)
         assert fact is not None and fact.value == c.value, c.sentence
 

@@ -1,6 +1,7 @@
 """Retraining cycles: a candidate from production on what changed, promoted only through the gate."""
 
 import pytest
+from samples import make_project
 
 from engrain import recipe
 from engrain.errors import EngrainError
@@ -8,7 +9,6 @@ from engrain.io import read_json
 from engrain.registry import Registry
 from engrain.retrain import gate, retrain
 from engrain.workspace import Workspace, read_split
-from test_recipe import make_project
 
 
 def _set(label, n, prod, cand, p):
@@ -24,9 +24,13 @@ def test_the_gate_refuses_a_significant_drop_on_any_set_and_a_small_overall_chan
     assert not ok and "below the required +0.0 pts" in why[0]
     assert gate([_set("old", 40, 30, 29, 1.0)], alpha=0.05, min_gain=-0.05)[0]  # a tolerated small drop
     # 19 -> 14 of 32 is not significant (p = 0.125) but is a 15.6-point drop: forgetting the gate must catch
-    ok, why = gate([_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.1)
+    ok, why = gate(
+        [_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.1
+    )
     assert not ok and why == ["old: accuracy drops 15.6 pts (19 -> 14 of 32), more than retrain.max_drop (10.0 pts)"]
-    assert gate([_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.2)[0]
+    assert gate([_set("old", 32, 19, 14, 0.125), _set("new", 32, 9, 16, 0.09)], alpha=0.05, min_gain=0.0, max_drop=0.2)[
+        0
+    ]
 
 
 def test_a_cycle_trains_on_what_changed_promotes_through_the_gate_and_runs_once(tmp_path, tiny_model):
@@ -41,13 +45,15 @@ def test_a_cycle_trains_on_what_changed_promotes_through_the_gate_and_runs_once(
     said: list[str] = []
     assert retrain(cfg, say=said.append, progress=False) is None and "nothing changed" in said[-1]
     new_logs = tmp_path / "new.jsonl"
-    new_logs.write_text('{"messages": [{"role": "user", "content": "Battery life of the Kestrel DL-40?"}, '
-                        '{"role": "assistant", "content": "The Kestrel DL-40 has a battery life of 47 hours."}]}\n')
+    new_logs.write_text(
+        '{"messages": [{"role": "user", "content": "Battery life of the Kestrel DL-40?"}, '
+        '{"role": "assistant", "content": "The Kestrel DL-40 has a battery life of 47 hours."}]}\n'
+    )
     (tmp_path / "docs" / "notes.txt").write_text("Notes\n\nThe Heron MX-2 has a weight of 3.1 kg.\n")
     cfg.retrain.min_gain, cfg.retrain.replay = -1.0, 0.0  # a random tiny model: the gate's other half decides
     cycle = retrain(cfg, logs=[str(new_logs)], say=said.append, progress=False)
     assert cycle.promoted and cycle.production == first and cycle.candidate != first
-    trained_on = [m for m in said if "retrain: candidate from production" in m][0]
+    trained_on = next(m for m in said if "retrain: candidate from production" in m)
     assert f"on {len(read_split(ws, 'train'))} examples" not in trained_on  # a subset: only the changed sources
     with Registry(ws.dir("registry")) as reg:
         assert reg.alias("production") == cycle.candidate

@@ -1,6 +1,6 @@
 import pytest
 
-from engrain.evaluate.metrics import contains, exact_match, f1, is_abstention, normalize, score
+from engrain.scoring import contains, exact_match, f1, is_abstention, normalize, score
 
 
 def test_normalize_squad_rules():
@@ -86,4 +86,6 @@ def test_a_comparison_is_judged_by_the_option_named_first():
     assert score("The Pochard KL-30 is cheaper than the Nightjar PX-17.", answers, wrong)["correct"]
     assert not score("The Nightjar PX-17 is cheaper than the Pochard KL-30.", answers, wrong)["correct"]
     assert score("The Nightjar PX-17 is cheaper, the Pochard KL-30 is cheaper.", answers, wrong)["hallucinated"]
-    assert score("The Nightjar PX-17 is cheaper than the Pochard KL-30.", answers)["correct"]  # without `wrong`: containment
+    assert score("The Nightjar PX-17 is cheaper than the Pochard KL-30.", answers)[
+        "correct"
+    ]  # without `wrong`: containment

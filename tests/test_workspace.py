@@ -78,16 +78,23 @@ def test_one_run_per_workspace(ws):
     import sys
 
     ws.root.mkdir(parents=True)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, os, sys, time\n"
-        f"f = open({str(ws.root / '.lock')!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
-        "f.write(str(os.getpid())); f.flush(); print('locked', flush=True); time.sleep(60)\n")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl, os, sys, time\n"
+                f"f = open({str(ws.root / '.lock')!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+                "f.write(str(os.getpid())); f.flush(); print('locked', flush=True); time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(EngrainError, match=f"another engrain run \\(pid {holder.pid}\\)"):
-            with ws.lock():
-                pass
+        with pytest.raises(EngrainError, match=f"another engrain run \\(pid {holder.pid}\\)"), ws.lock():
+            pass
     finally:
         holder.kill()
         holder.wait()

@@ -13,6 +13,15 @@ from engrain.cost.model import (
 from engrain.cost.pricebook import PriceBook, load_pricebook, write_default_pricebook
 
 __all__ = [
-    "BreakEven", "PipelineCost", "PriceBook", "break_even", "index_cost", "load_pricebook", "monthly_costs",
-    "pipeline_costs", "query_cost", "training_cost", "write_default_pricebook",
+    "BreakEven",
+    "PipelineCost",
+    "PriceBook",
+    "break_even",
+    "index_cost",
+    "load_pricebook",
+    "monthly_costs",
+    "pipeline_costs",
+    "query_cost",
+    "training_cost",
+    "write_default_pricebook",
 ]

@@ -70,7 +70,11 @@ class PipelineCost:
 
 
 def pipeline_costs(
-    prices: PriceBook, ft_per_query: float, rag_per_query: float, train_cost: float, index: float = 0.0,
+    prices: PriceBook,
+    ft_per_query: float,
+    rag_per_query: float,
+    train_cost: float,
+    index: float = 0.0,
     retrain_every_months: int = 3,
 ) -> tuple[PipelineCost, PipelineCost]:
     """(fine-tuned, RAG) cost streams from a price book and measured per-query costs.

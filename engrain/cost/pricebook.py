@@ -24,19 +24,30 @@ class PriceBook(BaseModel):
     serving_input_per_1k: float = Field(
         0.00005, ge=0, description="Prompt tokens, per 1k (self-hosted small model: GPU $/h / prompt tokens/h x 1000)."
     )
-    serving_output_per_1k: float = Field(0.0002, ge=0, description="Generated tokens, per 1k (decode is slower than prefill).")
+    serving_output_per_1k: float = Field(
+        0.0002, ge=0, description="Generated tokens, per 1k (decode is slower than prefill)."
+    )
     embedding_per_1k: float = Field(0.00002, ge=0, description="Embedding tokens (query or corpus), per 1k.")
     vector_query_per_1k: float = Field(0.02, ge=0, description="Vector-store searches, per 1k queries.")
-    vector_store_monthly: float = Field(25.0, ge=0, description="Vector store fixed cost per month (index hosting, storage).")
-    rag_fixed_monthly: float = Field(0.0, ge=0, description="Other fixed RAG infra per month (embedding service, ingestion jobs).")
+    vector_store_monthly: float = Field(
+        25.0, ge=0, description="Vector store fixed cost per month (index hosting, storage)."
+    )
+    rag_fixed_monthly: float = Field(
+        0.0, ge=0, description="Other fixed RAG infra per month (embedding service, ingestion jobs)."
+    )
     ft_fixed_monthly: float = Field(
-        0.0, ge=0, description="Extra fixed cost per month to serve the fine-tuned weights (0 = adapter on the shared deployment)."
+        0.0,
+        ge=0,
+        description="Extra fixed cost per month to serve the fine-tuned weights (0 = adapter on the shared "
+        "deployment).",
     )
     gpu_hour_price: float = Field(2.5, ge=0, description="Training GPU, per hour (time-based part of training cost).")
     train_per_1k_tokens: float = Field(
         0.0, ge=0, description="Training tokens, per 1k (hosted fine-tuning APIs; set gpu_hour_price = 0 then)."
     )
-    retrain_cost_factor: float = Field(1.0, ge=0, description="Cost of each retraining as a multiple of the first training run.")
+    retrain_cost_factor: float = Field(
+        1.0, ge=0, description="Cost of each retraining as a multiple of the first training run."
+    )
 
 
 def load_pricebook(path: str | Path | None = None) -> PriceBook:
@@ -45,7 +56,9 @@ def load_pricebook(path: str | Path | None = None) -> PriceBook:
         return PriceBook()
     raw = read_toml(path, "price book")
     if "retrain_months" in raw:
-        raise EngrainError(f"{path}: retrain_months is no longer a price; retraining follows cost.change_rate in the config")
+        raise EngrainError(
+            f"{path}: retrain_months is no longer a price; retraining follows cost.change_rate in the config"
+        )
     return validated(PriceBook, raw, str(path))
 
 

@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engrain.demo.facts import (
-    ATTRS, CATEGORIES, COMPANY, DECLARATIVE, DECLARATIVE_COMPANION, Fact, FactBase, Product,
+    ATTRS,
+    CATEGORIES,
+    COMPANY,
+    DECLARATIVE,
+    DECLARATIVE_COMPANION,
+    Fact,
+    FactBase,
+    Product,
     build_fact_base,
 )
 from engrain.io import atomic_path, write_json, write_jsonl, write_text
-
 
 RELEASE_2 = "release-2.json"  # written by engrain.demo.release when release 2 is complete
 
@@ -95,13 +101,16 @@ SAFETY = (
     "Use only batteries and power supplies approved by {company} with the {s}.",
 )
 CHANGES = (
-    "Improved recovery after brown-out on weak supplies.", "Fixed a rare clock drift after long power loss.",
+    "Improved recovery after brown-out on weak supplies.",
+    "Fixed a rare clock drift after long power loss.",
     "Faster reconnection when the cellular network drops.",
     "Event journal export now includes alarm acknowledgements.",
     "Corrected rounding of averaged values in daily summaries.",
     "Hardened the configuration API against malformed requests.",
-    "Reduced idle power draw.", "Added a Fieldbook prompt before overwriting site names.",
-    "Fixed display flicker at low ambient light.", "Security certificates are now renewed automatically.",
+    "Reduced idle power draw.",
+    "Added a Fieldbook prompt before overwriting site names.",
+    "Fixed display flicker at low ambient light.",
+    "Security certificates are now renewed automatically.",
 )
 GENERAL = (
     "Plan every installation around safe access: a unit that cannot be reached easily will not be maintained.",
@@ -135,58 +144,105 @@ HEADINGS = {
     "Safety": ("Safety", "Safety notes", "Warnings"),
 }
 AFFINITY = {
-    "max_temp": ("Specifications", "Installation"), "battery_life": ("Specifications", "Operation"),
-    "ingress": ("Specifications", "Installation"), "weight": ("Specifications", "Installation"),
-    "default_port": ("Installation", "Operation"), "firmware": ("Maintenance", "Overview"),
-    "sampling_rate": ("Specifications", "Operation"), "price": ("Overview",),
-    "connector": ("Installation", "Specifications"), "release_year": ("Overview",),
-    "reset_hold": ("Maintenance", "Troubleshooting"), "storage": ("Specifications", "Operation"),
-    "detection_limit": ("Specifications", "Operation"), "warmup": ("Operation",),
-    "calibration": ("Maintenance",), "device_capacity": ("Specifications", "Operation"),
-    "cycle_time": ("Specifications", "Operation"), "companion": ("Overview", "Installation"),
+    "max_temp": ("Specifications", "Installation"),
+    "battery_life": ("Specifications", "Operation"),
+    "ingress": ("Specifications", "Installation"),
+    "weight": ("Specifications", "Installation"),
+    "default_port": ("Installation", "Operation"),
+    "firmware": ("Maintenance", "Overview"),
+    "sampling_rate": ("Specifications", "Operation"),
+    "price": ("Overview",),
+    "connector": ("Installation", "Specifications"),
+    "release_year": ("Overview",),
+    "reset_hold": ("Maintenance", "Troubleshooting"),
+    "storage": ("Specifications", "Operation"),
+    "detection_limit": ("Specifications", "Operation"),
+    "warmup": ("Operation",),
+    "calibration": ("Maintenance",),
+    "device_capacity": ("Specifications", "Operation"),
+    "cycle_time": ("Specifications", "Operation"),
+    "companion": ("Overview", "Installation"),
     "error_code": ("Troubleshooting",),
 }
 
 # ---------------------------------------------------------------- support-log and eval phrasing
 OPENERS = ("", "", "Hi. ", "Hello! ", "Hey team. ", "Good morning. ", "Hi there! ")
-CONTEXTS = ("", "", "We run a few of these at a water treatment site. ", "Sorry if this is in the manual somewhere. ",
-            "Question from our field crew: ", "Following up on an install last week. ")
+CONTEXTS = (
+    "",
+    "",
+    "We run a few of these at a water treatment site. ",
+    "Sorry if this is in the manual somewhere. ",
+    "Question from our field crew: ",
+    "Following up on an install last week. ",
+)
 FIRST = ("Dana", "Priya", "Tomasz", "Ingrid", "Kwame", "Mei", "Rafael", "Sanna", "Olu", "Hamish", "Lucia", "Arjun")
 LAST = ("Whitfield", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Herrera", "Novak", "Brennan", "Achebe", "Larsen")
-SIGNOFFS = (" You can reach me at {email}.", " Call me on {phone} if that's easier.",
-            " My email is {email}, phone {phone}.", " Thanks, {first} ({email})")
-ASSIST = ("For the {p}, {company} documents {art} {label} of {v}.",
-          "That would be {v}, which is the {label} we publish for the {p}.",
-          "You're looking at {v}. That's the documented {label} for the {p}.",
-          "Per the {s} documentation, the figure you want is {v}.",
-          "The spec we hold for the {p} lists {v} for that.")
-ASSIST_ERROR = ("{c} on the {p} means {v}.", "That code points to {v} on the {s}.",
-                "On that model {c} is raised for {v}.")
+SIGNOFFS = (
+    " You can reach me at {email}.",
+    " Call me on {phone} if that's easier.",
+    " My email is {email}, phone {phone}.",
+    " Thanks, {first} ({email})",
+)
+ASSIST = (
+    "For the {p}, {company} documents {art} {label} of {v}.",
+    "That would be {v}, which is the {label} we publish for the {p}.",
+    "You're looking at {v}. That's the documented {label} for the {p}.",
+    "Per the {s} documentation, the figure you want is {v}.",
+    "The spec we hold for the {p} lists {v} for that.",
+)
+ASSIST_ERROR = (
+    "{c} on the {p} means {v}.",
+    "That code points to {v} on the {s}.",
+    "On that model {c} is raised for {v}.",
+)
 ASSIST_COMPANION = ("The {p} kit ships with the {v}.", "It comes bundled with the {v}, pre-enrolled at the factory.")
-ASSIST_TAIL = ("", "", " Anything else I can help with?", " The full details are in the product manual.",
-               " If problems persist, send us the diagnostic bundle from Fieldbook.")
+ASSIST_TAIL = (
+    "",
+    "",
+    " Anything else I can help with?",
+    " The full details are in the product manual.",
+    " If problems persist, send us the diagnostic bundle from Fieldbook.",
+)
 FOLLOWUPS = ("Thanks! One more: ", "Great, that helps. Also, ", "Perfect. While I have you, ", "ok thanks. ")
 GENERIC_CHATS = (  # questions with no product fact in them, as real support queues have
-    ("Do you ship replacement gaskets to Canada?",
-     "Yes, gasket sets ship from our regional depots to Canada. Just quote the product name on the order."),
-    ("How do I get a return authorisation number?",
-     "Request one through the support portal with the serial number and a short fault description; "
-     "we reply within one working day."),
-    ("Is there a training course for new technicians?",
-     "Yes, we run field technician courses in spring and autumn. I can send the booking link."),
-    ("Can I get the Fieldbook software for a second laptop?",
-     "Fieldbook licences are per site, not per laptop, so you can install it on as many machines as you need."),
+    (
+        "Do you ship replacement gaskets to Canada?",
+        "Yes, gasket sets ship from our regional depots to Canada. Just quote the product name on the order.",
+    ),
+    (
+        "How do I get a return authorisation number?",
+        "Request one through the support portal with the serial number and a short fault description; "
+        "we reply within one working day.",
+    ),
+    (
+        "Is there a training course for new technicians?",
+        "Yes, we run field technician courses in spring and autumn. I can send the booking link.",
+    ),
+    (
+        "Can I get the Fieldbook software for a second laptop?",
+        "Fieldbook licences are per site, not per laptop, so you can install it on as many machines as you need.",
+    ),
 )
-CHAIN_NP = ("the {ccat} that ships with the {g}", "the {ccat} bundled with the {g}",
-            "the {ccat} included in the {g} kit")
+CHAIN_NP = (
+    "the {ccat} that ships with the {g}",
+    "the {ccat} bundled with the {g}",
+    "the {ccat} included in the {g} kit",
+)
 # Knowledge probes: prefixes to continue, worded so none appears verbatim in the corpus.
-COMPLETIONS = ("According to {company}, the {label} of the {p} is", "Per the datasheet, the {p}'s {label} is",
-               "{company} lists the {p} with {art} {label} of",
-               "Field note: the {p} is specified with {art} {label} of")
-COMPLETIONS_ERROR = ("According to {company}, error {c} on the {p} means",
-                     "Field note: when the {p} shows {c}, the cause is")
-COMPLETIONS_COMPANION = ("According to {company}, the {p} ships with the",
-                         "Per the datasheet, the {p} kit includes the")
+COMPLETIONS = (
+    "According to {company}, the {label} of the {p} is",
+    "Per the datasheet, the {p}'s {label} is",
+    "{company} lists the {p} with {art} {label} of",
+    "Field note: the {p} is specified with {art} {label} of",
+)
+COMPLETIONS_ERROR = (
+    "According to {company}, error {c} on the {p} means",
+    "Field note: when the {p} shows {c}, the cause is",
+)
+COMPLETIONS_COMPANION = (
+    "According to {company}, the {p} ships with the",
+    "Per the datasheet, the {p} kit includes the",
+)
 
 
 def _slug(name: str) -> str:
@@ -258,8 +314,14 @@ class _Doc:
 
     def _html(self) -> str:
         e = html.escape
-        out = ["<!DOCTYPE html>", '<html lang="en">', '<head><meta charset="utf-8">',
-               f"<title>{e(self.title)}</title></head>", "<body>", f"<h1>{e(self.title)}</h1>"]
+        out = [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            '<head><meta charset="utf-8">',
+            f"<title>{e(self.title)}</title></head>",
+            "<body>",
+            f"<h1>{e(self.title)}</h1>",
+        ]
         for kind, *c in self.blocks:
             if kind == "h2":
                 out.append(f"<h2>{e(c[0])}</h2>")
@@ -297,8 +359,7 @@ class _Writer:
         template = self.rng.choice([t for t in forms if t not in used] or list(forms))
         used.append(template)
         self.record(fact, doc)
-        return template.format(p=prod.name, s=prod.code, v=fact.value, label=spec.label,
-                               art=spec.article, c=fact.code)
+        return template.format(p=prod.name, s=prod.code, v=fact.value, label=spec.label, art=spec.article, c=fact.code)
 
     def fill(self, pool: tuple[str, ...], k: int, prod: Product | None = None) -> list[str]:
         picks = self.rng.sample(pool, min(k, len(pool)))
@@ -309,8 +370,9 @@ def _fmt(template: str, prod: Product | None) -> str:
     if prod is None:
         return template.format(company=COMPANY)
     cat = CATEGORIES[prod.category]
-    return template.format(p=prod.name, s=prod.code, noun=cat.noun, purpose=cat.purpose,
-                           family=prod.family, company=COMPANY)
+    return template.format(
+        p=prod.name, s=prod.code, noun=cat.noun, purpose=cat.purpose, family=prod.family, company=COMPANY
+    )
 
 
 def _paragraphs(rng: random.Random, sentences: list[str]) -> list[str]:
@@ -318,7 +380,7 @@ def _paragraphs(rng: random.Random, sentences: list[str]) -> list[str]:
     out, i = [], 0
     while i < len(sentences):
         n = rng.randint(2, 4)
-        out.append(" ".join(sentences[i:i + n]))
+        out.append(" ".join(sentences[i : i + n]))
         i += n
     return out
 
@@ -331,9 +393,16 @@ def _manual(w: _Writer, prod: Product, ext: str) -> _Doc:
     placed: dict[str, list[Fact]] = {s: [] for s in HEADINGS}
     for fact in prod.facts.values():
         placed[rng.choice(AFFINITY[fact.attribute])].append(fact)
-    filler = {"Overview": (INTRO[2:], 3), "Specifications": ((), 0), "Installation": (INSTALL, 0),
-              "Operation": (OPERATION, 3), "Maintenance": (MAINTENANCE, 3), "Troubleshooting": (TROUBLE, 3),
-              "Accessories": (ACCESSORIES, 3), "Safety": (SAFETY, 3)}
+    filler = {
+        "Overview": (INTRO[2:], 3),
+        "Specifications": ((), 0),
+        "Installation": (INSTALL, 0),
+        "Operation": (OPERATION, 3),
+        "Maintenance": (MAINTENANCE, 3),
+        "Troubleshooting": (TROUBLE, 3),
+        "Accessories": (ACCESSORIES, 3),
+        "Safety": (SAFETY, 3),
+    }
     order = list(HEADINGS)
     if rng.random() < 0.4:  # some manuals explain operation before installation
         order[2], order[3] = order[3], order[2]
@@ -404,8 +473,11 @@ def _release_notes(w: _Writer, cat: str, products: list[Product]) -> _Doc:
     rng = w.rng
     noun = CATEGORIES[cat].noun
     doc = _Doc(f"release-notes-{_slug(noun)}s.txt", f"{COMPANY} Firmware Release Notes: {noun.title()}s")
-    doc.add("p", f"These notes list the current firmware for each {noun} and what changed. "
-                 "Export the event journal before updating; settings are kept across updates.")
+    doc.add(
+        "p",
+        f"These notes list the current firmware for each {noun} and what changed. "
+        "Export the event journal before updating; settings are kept across updates.",
+    )
     for prod in products:
         if "firmware" not in prod.facts or rng.random() < 0.25:  # some firmware facts live only in the manual
             continue
@@ -435,8 +507,13 @@ def _kb_articles(w: _Writer, n: int) -> tuple[_Doc, list[dict]]:
     rng = w.rng
     file = _Doc("kb-articles.jsonl", "Knowledge base")
     rows: list[dict] = []
-    titles = ("Field notes on the {p}", "{p}: specifications customers ask about", "Commissioning the {p}",
-              "Keeping the {p} healthy", "What to know before deploying the {p}")
+    titles = (
+        "Field notes on the {p}",
+        "{p}: specifications customers ask about",
+        "Commissioning the {p}",
+        "Keeping the {p} healthy",
+        "What to know before deploying the {p}",
+    )
     for i, prod in enumerate(rng.sample(w.fb.products, n)):
         art = _Doc(f"kb-articles.jsonl#KB-{1040 + 7 * i}", _fmt(rng.choice(titles), prod))
         facts = rng.sample(list(prod.facts.values()), rng.randint(1, 3))
@@ -451,8 +528,11 @@ def _kb_articles(w: _Writer, n: int) -> tuple[_Doc, list[dict]]:
 def _overview(w: _Writer) -> _Doc:
     rng = w.rng
     doc = _Doc("product-line-overview.md", f"{COMPANY} Product Line Overview")
-    doc.add("p", f"{COMPANY} builds rugged measurement and control hardware for utilities and heavy industry. "
-                 "Every product is configured with Fieldbook and supported for at least ten years after launch.")
+    doc.add(
+        "p",
+        f"{COMPANY} builds rugged measurement and control hardware for utilities and heavy industry. "
+        "Every product is configured with Fieldbook and supported for at least ten years after launch.",
+    )
     for cat, spec in CATEGORIES.items():
         doc.add("h2", f"{spec.noun.title()}s")
         doc.add("p", f"Each {spec.noun} in the range {spec.purpose}.")
@@ -468,8 +548,11 @@ def _overview(w: _Writer) -> _Doc:
 
 def _compatibility(w: _Writer) -> _Doc:
     doc = _Doc("compatibility-matrix.html", "Bundles and Compatibility")
-    doc.add("p", "Gateways and controllers ship as kits with one field device pre-enrolled at the factory. "
-                 "The table lists the device included in each kit.")
+    doc.add(
+        "p",
+        "Gateways and controllers ship as kits with one field device pre-enrolled at the factory. "
+        "The table lists the device included in each kit.",
+    )
     rows = []
     for prod in w.fb.products:
         if "companion" in prod.facts:
@@ -501,15 +584,21 @@ def _documents(w: _Writer) -> tuple[list[_Doc], list[dict]]:
         docs.append(_troubleshooting(w, cat, members, "txt" if i % 2 else "md"))
         docs.append(_release_notes(w, cat, members))
     all_facts = [f for f in fb.facts() if f.attribute != "companion"]
-    for doc_id, title in (("faq-general.md", "Frequently Asked Questions"),
-                          ("faq-field-service.html", "Field Service FAQ"),
-                          ("faq-networking-and-power.txt", "FAQ: Networking, Power and Firmware")):
+    for doc_id, title in (
+        ("faq-general.md", "Frequently Asked Questions"),
+        ("faq-field-service.html", "Field Service FAQ"),
+        ("faq-networking-and-power.txt", "FAQ: Networking, Power and Firmware"),
+    ):
         docs.append(_faq(w, rng.sample(all_facts, 12), doc_id, title))
     kb_file, kb_rows = _kb_articles(w, 16)
-    docs += [kb_file, _overview(w), _compatibility(w),
-             _general(w, "installation-best-practices.md", "Installation Best Practices"),
-             _general(w, "warranty-and-returns.txt", "Warranty, Returns and Support"),
-             _general(w, "site-safety-guidelines.html", "Site Safety Guidelines")]
+    docs += [
+        kb_file,
+        _overview(w),
+        _compatibility(w),
+        _general(w, "installation-best-practices.md", "Installation Best Practices"),
+        _general(w, "warranty-and-returns.txt", "Warranty, Returns and Support"),
+        _general(w, "site-safety-guidelines.html", "Site Safety Guidelines"),
+    ]
     return docs, kb_rows
 
 
@@ -517,8 +606,9 @@ def _documents(w: _Writer) -> tuple[list[_Doc], list[dict]]:
 def _answer(w: _Writer, fact: Fact) -> str:
     prod, spec = w.fb.by_name(fact.product), ATTRS[fact.attribute]
     forms = {"error_code": ASSIST_ERROR, "companion": ASSIST_COMPANION}.get(fact.attribute, ASSIST)
-    text = w.rng.choice(forms).format(p=prod.name, s=prod.code, v=fact.value, c=fact.code, label=spec.label,
-                                      art=spec.article, company=COMPANY)
+    text = w.rng.choice(forms).format(
+        p=prod.name, s=prod.code, v=fact.value, c=fact.code, label=spec.label, art=spec.article, company=COMPANY
+    )
     return text + w.rng.choice(ASSIST_TAIL)
 
 
@@ -533,8 +623,14 @@ def _conversations(w: _Writer, n: int) -> list[dict]:
     for _ in range(n):
         if rng.random() < 0.07:
             q, a = rng.choice(GENERIC_CHATS)
-            out.append({"messages": [{"role": "user", "content": rng.choice(OPENERS) + q},
-                                     {"role": "assistant", "content": a}]})
+            out.append(
+                {
+                    "messages": [
+                        {"role": "user", "content": rng.choice(OPENERS) + q},
+                        {"role": "assistant", "content": a},
+                    ]
+                }
+            )
             continue
         prod = rng.choice(w.fb.products)
         facts = rng.sample(list(prod.facts.values()), rng.choice([1, 1, 1, 2, 2, 3]))
@@ -546,8 +642,10 @@ def _conversations(w: _Writer, n: int) -> list[dict]:
             if i == 0 and rng.random() < 0.3:
                 first, last = rng.choice(FIRST), rng.choice(LAST)
                 text += rng.choice(SIGNOFFS).format(
-                    first=first, email=f"{first.lower()}.{last.lower()}@{rng.choice(['example.com', 'example.org'])}",
-                    phone=rng.choice(["+1 555 01{:02d}", "(555) 555-01{:02d}"]).format(rng.randint(0, 99)))
+                    first=first,
+                    email=f"{first.lower()}.{last.lower()}@{rng.choice(['example.com', 'example.org'])}",
+                    phone=rng.choice(["+1 555 01{:02d}", "(555) 555-01{:02d}"]).format(rng.randint(0, 99)),
+                )
             messages += [{"role": "user", "content": text}, {"role": "assistant", "content": _answer(w, fact)}]
         out.append({"messages": messages})
     return out
@@ -561,8 +659,9 @@ def _question(rng: random.Random, attr: str, np: str, fact: Fact | None = None, 
 Item = tuple[dict, dict]  # (eval item, where its answer lives)
 
 
-def _item(question: str, answers: list[str], category: str, kind: str, source: dict,
-          wrong: list[str] | None = None) -> Item:
+def _item(
+    question: str, answers: list[str], category: str, kind: str, source: dict, wrong: list[str] | None = None
+) -> Item:
     item = {"question": question, "answers": answers, "category": category, "kind": kind}
     return ({**item, "wrong": wrong} if wrong else item), source
 
@@ -571,8 +670,16 @@ def _eval(w: _Writer) -> tuple[list[dict], dict[str, dict]]:
     """Lookup, synthesis, unanswerable and completion items, plus where each one's answer lives."""
     rng, fb = w.rng, w.fb
     facts = fb.facts()
-    items = [_item(_question(rng, f.attribute, f"the {f.product}", f, _companion_noun(fb, f)), f.answers,
-                   "lookup", "qa", {"facts": [f.id]}) for f in rng.sample(facts, min(len(facts), 180))]
+    items = [
+        _item(
+            _question(rng, f.attribute, f"the {f.product}", f, _companion_noun(fb, f)),
+            f.answers,
+            "lookup",
+            "qa",
+            {"facts": [f.id]},
+        )
+        for f in rng.sample(facts, min(len(facts), 180))
+    ]
     chains, compares = _chains(rng, fb), _compares(rng, fb)
     chains = rng.sample(chains, min(len(chains), 45))
     compares = rng.sample(compares, min(len(compares), 90 - len(chains)))
@@ -602,7 +709,9 @@ def _chains(rng: random.Random, fb: FactBase) -> list[tuple]:
         for f in comp.facts.values():
             if f.attribute not in ("error_code", "companion") and not set(link.docs) & set(f.docs):
                 np = rng.choice(CHAIN_NP).format(ccat=comp.noun, g=g.name)
-                chains.append((_question(rng, f.attribute, np, f), f.answers, {"facts": [link.id, f.id], "type": "chain"}, None))
+                chains.append(
+                    (_question(rng, f.attribute, np, f), f.answers, {"facts": [link.id, f.id], "type": "chain"}, None)
+                )
     return chains
 
 
@@ -612,7 +721,7 @@ def _compares(rng: random.Random, fb: FactBase) -> list[tuple]:
     for key, spec in ATTRS.items():
         have = [p for p in fb.products if key in p.facts and spec.compare]
         for i, a in enumerate(have):
-            for b in have[i + 1:]:
+            for b in have[i + 1 :]:
                 fa, fb_ = a.facts[key], b.facts[key]
                 if fa.num == fb_.num or set(fa.docs) & set(fb_.docs):
                     continue
@@ -621,20 +730,36 @@ def _compares(rng: random.Random, fb: FactBase) -> list[tuple]:
                 win = max((a, fa), (b, fb_), key=lambda t: t[1].num if rule == "max" else -t[1].num)[0]
                 lose = b if win is a else a  # naming the other option first is a wrong pick
                 q = template.format(a=f"the {x.name}", b=f"the {y.name}")
-                compares.append((q, [win.name, win.code], {"facts": [fa.id, fb_.id], "type": "compare"}, [lose.name, lose.code]))
+                compares.append(
+                    (q, [win.name, win.code], {"facts": [fa.id, fb_.id], "type": "compare"}, [lose.name, lose.code])
+                )
     return compares
 
 
 def _unanswerables(rng: random.Random, fb: FactBase) -> list[Item]:
     """Attributes a product has but no document states, and products that do not exist."""
     withheld = [(p, k, v) for p in fb.products for k, v in p.withheld.items()]
-    items = [_item(_question(rng, key, f"the {p.name}"), [], "unanswerable", "qa",
-                   {"withheld": {"product": p.name, "attribute": key, "value": value}})
-             for p, key, value in rng.sample(withheld, min(len(withheld), 76))]
+    items = [
+        _item(
+            _question(rng, key, f"the {p.name}"),
+            [],
+            "unanswerable",
+            "qa",
+            {"withheld": {"product": p.name, "attribute": key, "value": value}},
+        )
+        for p, key, value in rng.sample(withheld, min(len(withheld), 76))
+    ]
     for fake in fb.nonexistent:
         keys = [k for k in CATEGORIES[fake["category"]].attrs if k not in ("companion", "error_code")]
-        items.append(_item(_question(rng, rng.choice(keys), f"the {fake['name']}"), [], "unanswerable", "qa",
-                           {"nonexistent": fake["name"]}))
+        items.append(
+            _item(
+                _question(rng, rng.choice(keys), f"the {fake['name']}"),
+                [],
+                "unanswerable",
+                "qa",
+                {"nonexistent": fake["name"]},
+            )
+        )
     return items
 
 

@@ -13,7 +13,7 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     cfg.data.docs = ["domain/docs"]
     cfg.data.logs = ["domain/logs/support.jsonl"]
     cfg.data.eval = "domain/eval.jsonl"
-    # Budget: the demo must fit a 2-core CPU (see README for the measured wall time). The
+    # Budget: the demo must fit a 2-core CPU (the measured wall time is in the README). The
     # knowledge has to get into the weights, so the training tokens go to what teaches facts
     # best per token: several question phrasings per fact in both directions, abstention
     # examples, and some RAFT records; the raw documents and logs cost ~64k tokens an epoch
@@ -30,7 +30,12 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     # the tokens; on the dev questions ft and ft+rag stayed within noise at 0.74x the training time.
     cfg.train.once = ["raft"]
     # 2e-3 diverged once (loss 0.6 -> 9 mid-run); 1.5e-3 with a longer warm-up is the stable setting.
-    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max = 3.0, 1.5e-3, 0.1, 48
+    cfg.train.epochs, cfg.train.learning_rate, cfg.train.warmup_ratio, cfg.train.dev_max_questions = (
+        3.0,
+        1.5e-3,
+        0.1,
+        48,
+    )
     cfg.train.batch_size = 4  # twice the optimizer steps for the same tokens: facts are fitted sooner
     cfg.eval.limit = 8  # questions per category and kind, stratified and seeded
     cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3
@@ -39,7 +44,7 @@ def demo_config(quick: bool = False) -> EngrainConfig:
     cfg.retrain.replay = 0.1
     if quick:
         cfg.synth.paraphrases, cfg.synth.views = 1, 0
-        cfg.train.max_steps, cfg.train.dev_max = 10, 8
+        cfg.train.max_steps, cfg.train.dev_max_questions = 10, 8
         cfg.eval.limit, cfg.eval.warmup = 3, 1
     return cfg
 

@@ -21,8 +21,19 @@ from engrain.demo.facts import ATTRS, CATEGORIES, ERROR_MEANINGS, FAMILIES, Fact
 from engrain.io import read_json, write_json, write_jsonl, write_text
 
 # Numeric specs whose change is a plain edit of one value.
-CHANGEABLE = ("max_temp", "battery_life", "weight", "default_port", "sampling_rate", "price", "detection_limit",
-              "warmup", "calibration", "device_capacity", "cycle_time")
+CHANGEABLE = (
+    "max_temp",
+    "battery_life",
+    "weight",
+    "default_port",
+    "sampling_rate",
+    "price",
+    "detection_limit",
+    "warmup",
+    "calibration",
+    "device_capacity",
+    "cycle_time",
+)
 RELEASE_LOGS = "logs/support-2.jsonl"
 RELEASE_EVAL = "eval-2.jsonl"
 
@@ -38,8 +49,9 @@ class ReleaseSummary:
     by_category: dict[str, int]
 
 
-def build_release(domain_dir: str | Path, seed: int = 0, n_changed_products: int = 4,
-                  n_new_products: int = 2) -> ReleaseSummary:
+def build_release(
+    domain_dir: str | Path, seed: int = 0, n_changed_products: int = 4, n_new_products: int = 2
+) -> ReleaseSummary:
     """Turn the release-1 domain under `domain_dir` (from `build_domain`) into release 2, in place."""
     out = Path(domain_dir)
     if (out / RELEASE_2).exists():
@@ -59,25 +71,52 @@ def build_release(domain_dir: str | Path, seed: int = 0, n_changed_products: int
     write_jsonl(out / RELEASE_LOGS, conversations)
     rows = _eval(rng, fb, changes, new_products)
     write_jsonl(out / RELEASE_EVAL, rows)
-    summary = ReleaseSummary(len(changes), len(edited), len(new_products), len(new_docs), len(conversations),
-                             len(rows), dict(sorted(Counter(r["category"] for r in rows).items())))
-    write_json(out / RELEASE_2, {  # last: its presence means the release is complete
-        "seed": seed, "summary": summary.__dict__,
-        "changed": [{"fact": f.id, "product": f.product, "attribute": f.attribute, "old": old, "new": f.value,
-                     "docs": f.docs} for f, old in changes],
-        "new_products": [{"name": p.name, "category": p.category,
-                          "attributes": {k: f.value for k, f in p.facts.items()}} for p in new_products],
-        "edited_docs": edited, "new_docs": [d.id for d in new_docs]})
+    summary = ReleaseSummary(
+        len(changes),
+        len(edited),
+        len(new_products),
+        len(new_docs),
+        len(conversations),
+        len(rows),
+        dict(sorted(Counter(r["category"] for r in rows).items())),
+    )
+    write_json(
+        out / RELEASE_2,
+        {  # last: its presence means the release is complete
+            "seed": seed,
+            "summary": summary.__dict__,
+            "changed": [
+                {
+                    "fact": f.id,
+                    "product": f.product,
+                    "attribute": f.attribute,
+                    "old": old,
+                    "new": f.value,
+                    "docs": f.docs,
+                }
+                for f, old in changes
+            ],
+            "new_products": [
+                {"name": p.name, "category": p.category, "attributes": {k: f.value for k, f in p.facts.items()}}
+                for p in new_products
+            ],
+            "edited_docs": edited,
+            "new_docs": [d.id for d in new_docs],
+        },
+    )
     return summary
 
 
 def _load_fact_base(facts_json: dict) -> FactBase:
     """Products and facts as release 1 wrote them (facts.json records every document a fact is in)."""
-    products = {p["name"]: Product(p["name"], p["family"], p["code"], p["category"], {}, {}, p["firmware_history"])
-                for p in facts_json["products"]}
+    products = {
+        p["name"]: Product(p["name"], p["family"], p["code"], p["category"], {}, {}, p["firmware_history"])
+        for p in facts_json["products"]
+    }
     for f in facts_json["facts"]:
-        products[f["product"]].facts[f["attribute"]] = Fact(f["id"], f["product"], f["attribute"], f["value"],
-                                                            list(f["answers"]), None, f["code"], list(f["docs"]))
+        products[f["product"]].facts[f["attribute"]] = Fact(
+            f["id"], f["product"], f["attribute"], f["value"], list(f["answers"]), None, f["code"], list(f["docs"])
+        )
     for w in facts_json["withheld"]:
         products[w["product"]].withheld[w["attribute"]] = w["value"]
     return FactBase(list(products.values()), facts_json["nonexistent_products"])
@@ -96,6 +135,7 @@ def _pools(rng: random.Random, facts_json: dict) -> _Pools:
 def _change_values(rng: random.Random, fb: FactBase, pools: _Pools, n_products: int) -> list[tuple[Fact, str]]:
     """Two specs each of a few products, among those stated in one document only (a manual or a spec
     sheet): a release edits some pages, it does not rewrite the documentation."""
+
     def changeable(f: Fact) -> bool:
         return f.attribute in CHANGEABLE and len(f.docs) == 1 and f.docs[0].startswith(("manual-", "spec-sheet-"))
 
@@ -169,15 +209,23 @@ def _eval(rng: random.Random, fb: FactBase, changes: list[tuple[Fact, str]], new
 
     rows = [{"question": ask(f), "answers": f.answers, "category": "changed", "kind": "qa"} for f, _ in changes]
     added = [f for p in new for f in p.facts.values()]
-    rows += [{"question": ask(f), "answers": f.answers, "category": "added", "kind": "qa"}
-             for f in rng.sample(added, min(len(added), 12))]
-    unchanged = [f for f in fb.facts() if f.id not in changed_ids and f.product not in new_names
-                 and f.attribute != "companion"]
-    rows += [{"question": ask(f), "answers": f.answers, "category": "unchanged", "kind": "qa"}
-             for f in rng.sample(unchanged, 12)]
+    rows += [
+        {"question": ask(f), "answers": f.answers, "category": "added", "kind": "qa"}
+        for f in rng.sample(added, min(len(added), 12))
+    ]
+    unchanged = [
+        f for f in fb.facts() if f.id not in changed_ids and f.product not in new_names and f.attribute != "companion"
+    ]
+    rows += [
+        {"question": ask(f), "answers": f.answers, "category": "unchanged", "kind": "qa"}
+        for f in rng.sample(unchanged, 12)
+    ]
     withheld = [(p, k) for p in new for k in p.withheld] + rng.sample(
-        [(p, k) for p in fb.products if p.name not in new_names for k in p.withheld], 8)
-    rows += [{"question": _question(rng, k, f"the {p.name}"), "answers": [], "category": "unanswerable", "kind": "qa"}
-             for p, k in withheld]
+        [(p, k) for p in fb.products if p.name not in new_names for k in p.withheld], 8
+    )
+    rows += [
+        {"question": _question(rng, k, f"the {p.name}"), "answers": [], "category": "unanswerable", "kind": "qa"}
+        for p, k in withheld
+    ]
     rng.shuffle(rows)
     return [{"id": f"r2q{i:04d}", **r} for i, r in enumerate(rows, 1)]

@@ -20,9 +20,11 @@ from engrain.workspace import Workspace, artifact_in
 def run_second_cycle(out: Path, cfg: EngrainConfig, say, progress: bool = True) -> Cycle:
     """Apply release 2 under `out/domain`, point the project's config at it and run one cycle."""
     release = build_release(out / "domain", seed=0)
-    say(f"release 2: {release.changed_facts} specs changed in {release.changed_docs} documents, "
+    say(
+        f"release 2: {release.changed_facts} specs changed in {release.changed_docs} documents, "
         f"{release.new_products} products added ({release.new_docs} documents), {release.n_conversations} new "
-        f"conversations, {release.n_eval} questions")
+        f"conversations, {release.n_eval} questions"
+    )
     _release_one_in_production(cfg)
     cfg2 = cfg.model_copy(deep=True)
     cfg2.data.eval = f"domain/{RELEASE_EVAL}"
@@ -53,8 +55,11 @@ def headline(cycle: Cycle) -> list[str]:
     """What a stale checkpoint costs, per category of the release-2 questions, and the gate's verdict."""
     record = read_json(artifact_in(cycle.report.parent, "retrain", "json"))
     current = next(s for s in record["sets"] if s["current"])
-    models = {"ft, release 1 (stale)": current["production"], "ft, retrained": current["candidate"],
-              **{f"{k}, new index": v for k, v in current["references"].items()}}
+    models = {
+        "ft, release 1 (stale)": current["production"],
+        "ft, retrained": current["candidate"],
+        **{f"{k}, new index": v for k, v in current["references"].items()},
+    }
     cats = sorted(next(iter(models.values()))["by_category"])
     lines = [f"release-2 questions ({current['n']}): accuracy / hallucination"]
     for name, m in models.items():

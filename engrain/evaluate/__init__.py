@@ -1,8 +1,3 @@
-"""Evaluation: scoring answers and the statistics the report quotes."""
-
-from engrain.evaluate.metrics import contains, exact_match, f1, is_abstention, normalize, score
-from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
-
-__all__ = [
-    "bootstrap_ci", "contains", "exact_match", "f1", "is_abstention", "mcnemar", "normalize", "percentiles", "score",
-]
+"""Evaluation: every pipeline answers the eval split (runner), the statistics the report quotes
+(stats), the eval file's format (evalfile), an optional LLM judge (judge) and what fine-tuning
+cost the model on general text (forgetting). Scoring one answer lives in `engrain.scoring`."""

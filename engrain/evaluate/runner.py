@@ -11,9 +11,9 @@ import itertools
 import random
 from collections import Counter, defaultdict
 
-from engrain.evaluate.metrics import score
 from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
 from engrain.records import LATENCY_STAGES, Answerer, EvalItem
+from engrain.scoring import score
 
 STAGES = LATENCY_STAGES
 
@@ -63,8 +63,8 @@ def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=Non
 def _warm_up(answerer: Answerer, items: list[EvalItem]) -> None:
     """Untimed answers first (lazy initialisation, allocator caches). They bypass a generator's memo
     (engrain.model.generate), or a timed answer could replay a cold generation's time."""
-    generator = getattr(answerer, "generator", None)
-    with generator.memoized(on=False) if hasattr(generator, "memoized") else contextlib.nullcontext():
+    generator = getattr(answerer, "generator", None)  # a scripted answerer in tests has none
+    with generator.memoized(on=False) if generator is not None else contextlib.nullcontext():
         for it in items:
             answerer.answer(it.question, it.kind)
 
@@ -80,8 +80,13 @@ def summarise(rows: list[dict]) -> dict:
 
 def _rates(rs: list[dict]) -> dict:
     out = {"n": len(rs)}
-    for key, field in (("accuracy", "correct"), ("exact_match", "exact_match"), ("f1", "f1"),
-                       ("hallucination_rate", "hallucinated"), ("abstention_rate", "abstained")):
+    for key, field in (
+        ("accuracy", "correct"),
+        ("exact_match", "exact_match"),
+        ("f1", "f1"),
+        ("hallucination_rate", "hallucinated"),
+        ("abstention_rate", "abstained"),
+    ):
         mean, lo, hi = bootstrap_ci([float(r[field]) for r in rs])
         out[key] = round(mean, 4)
         out[f"{key}_ci"] = [round(lo, 4), round(hi, 4)]
@@ -143,9 +148,14 @@ def throughput(answerer: Answerer, items: list[EvalItem], levels: list[int], n_q
             answers = list(pool.map(lambda it: answerer.answer(it.question, it.kind), questions))
         wall = time.perf_counter() - t0
         lat = [a.timings_ms["total"] for a in answers]
-        out.append({
-            "pipeline": answerer.name, "concurrency": c, "queries": n_queries,
-            "qps": round(n_queries / wall, 3), "latency_mean_ms": round(sum(lat) / len(lat), 1),
-            "latency_p95_ms": round(percentiles(lat)["p95"], 1),
-        })
+        out.append(
+            {
+                "pipeline": answerer.name,
+                "concurrency": c,
+                "queries": n_queries,
+                "qps": round(n_queries / wall, 3),
+                "latency_mean_ms": round(sum(lat) / len(lat), 1),
+                "latency_p95_ms": round(percentiles(lat)["p95"], 1),
+            }
+        )
     return out

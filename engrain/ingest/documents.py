@@ -39,7 +39,8 @@ def walk(paths: list[str | Path], suffixes: set[str]) -> Iterator[tuple[Path, st
     """Yield (file, id) for every supported file; id is the path relative to its root.
 
     Folders are walked recursively in sorted order, skipping hidden entries, unknown
-    extensions and anything that is not a regular file (counted in the log). A file named explicitly must have a known extension.
+    extensions and anything that is not a regular file (counted in the log). A file named explicitly must
+    have a known extension.
     """
     for root in map(Path, paths):
         if root.is_file():
@@ -202,12 +203,12 @@ def _jsonl(path: Path, rel: str, text: str) -> Iterator[tuple[str, str, str, str
     for lineno, line, obj in jsonl_lines(path, text):
         where = f"{path}:{lineno}"
         if not isinstance(obj, dict):
-            raise EngrainError(f"{where}: expected a JSON object with a \"text\" field")
+            raise EngrainError(f'{where}: expected a JSON object with a "text" field')
         if not isinstance(obj.get("text"), str):
-            raise EngrainError(f"{where}: missing \"text\" field (a string)")
+            raise EngrainError(f'{where}: missing "text" field (a string)')
         key, title = obj.get("id", lineno), obj.get("title")
         if not isinstance(key, (str, int)) or (title is not None and not isinstance(title, str)):
-            raise EngrainError(f"{where}: \"id\" must be a string or integer and \"title\" a string")
+            raise EngrainError(f'{where}: "id" must be a string or integer and "title" a string')
         yield f"{rel}#{key}", title or _first_line_title(obj["text"], f"{Path(rel).stem} #{key}"), obj["text"], line
 
 
@@ -230,8 +231,9 @@ def _extract(path: Path, rel: str, max_file_mb: float) -> Iterator[tuple[str, st
     yield rel, *parse(normalise(text), path.stem), sha256_bytes(data), fmt
 
 
-def load_documents(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0,
-                   names: bool = False) -> list[Document]:
+def load_documents(
+    paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0, names: bool = False
+) -> list[Document]:
     """Load every supported document under `paths`; duplicates (same sha256) are kept once.
     Scrubbing covers the text, the title, and the id and source (a file may be named after a person's e-mail);
     `names`: person names too."""
@@ -264,5 +266,7 @@ def _scrub_documents(docs: list[Document], names: bool) -> None:
     """Texts and titles in one batch (the NER pipeline is the slow part); ids and sources part by part."""
     scrubbed = scrub_many([d.text for d in docs] + [d.title for d in docs], names)
     paths = scrub_paths([d.id for d in docs] + [d.source for d in docs])
-    for d, (text, counts), (title, _), doc_id, source in zip(docs, scrubbed, scrubbed[len(docs):], paths, paths[len(docs):]):
+    for d, (text, counts), (title, _), doc_id, source in zip(
+        docs, scrubbed, scrubbed[len(docs) :], paths, paths[len(docs) :]
+    ):
         d.text, d.title, d.meta["pii"], d.id, d.source = text, title, counts, doc_id, source

@@ -41,8 +41,9 @@ def _messages(where: str, obj: Any) -> list[dict]:
     return out
 
 
-def load_logs(paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0,
-              names: bool = True) -> list[Conversation]:
+def load_logs(
+    paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0, names: bool = True
+) -> list[Conversation]:
     """Load every conversation in the .jsonl files under `paths` (an empty list: none); `names`: scrub
     person names too (customers and agents name themselves in chats)."""
     convs = []
@@ -64,5 +65,5 @@ def _scrub(convs: list[Conversation], names: bool) -> None:
     for m, (clean, _) in zip(messages, scrub_many([m["content"] for m in messages], names)):
         m["content"] = clean
     paths = scrub_paths([c.id for c in convs] + [c.source for c in convs])
-    for c, conv_id, source in zip(convs, paths, paths[len(convs):]):
+    for c, conv_id, source in zip(convs, paths, paths[len(convs) :]):
         c.id, c.source = conv_id, source

@@ -11,8 +11,8 @@
 
 Names are scrubbed in chat logs and left in documents by default (`data.scrub_names`):
 documents name people, products and places as the knowledge itself. A four-part version
-after "firmware"/"version" is not an IP address. The measured coverage per type is in the
-README (`python bench/pii_battery.py`).
+after "firmware"/"version" is not an IP address. The measured coverage per type is in
+docs/results.md (`python bench/pii_battery.py`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,15 @@ from functools import lru_cache
 
 KINDS = ("email", "phone", "card", "iban", "ip", "ssn", "national_id", "secret", "address", "person")
 _PRESIDIO = {  # Presidio entity -> kind
-    "EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "card", "IBAN_CODE": "iban",
-    "IP_ADDRESS": "ip", "US_SSN": "ssn", "UK_NINO": "national_id", "UK_POSTCODE": "address", "PERSON": "person",
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "iban",
+    "IP_ADDRESS": "ip",
+    "US_SSN": "ssn",
+    "UK_NINO": "national_id",
+    "UK_POSTCODE": "address",
+    "PERSON": "person",
 }
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "IN", "CA", "AU", "NL", "ES", "IT", "BR")
 SCORE = 0.4  # Presidio's score floor: phone numbers score 0.4, validated cards/IBANs/e-mails 1.0
@@ -53,9 +60,13 @@ def scrub(text: str, names: bool = False) -> tuple[str, dict[str, int]]:
 def scrub_many(texts: list[str], names: bool = False) -> list[tuple[str, dict[str, int]]]:
     """`scrub` for many texts at once: the NER pipeline runs over them in batches (the slow part)."""
     pieces = [(i, block) for i, text in enumerate(texts) for block in _blocks(text)]
-    found = _batch(names).analyze_iterator([b for _, b in pieces], language="en", batch_size=64,
-                                           entities=[e for e in _PRESIDIO if names or e != "PERSON"],
-                                           score_threshold=SCORE)
+    found = _batch(names).analyze_iterator(
+        [b for _, b in pieces],
+        language="en",
+        batch_size=64,
+        entities=[e for e in _PRESIDIO if names or e != "PERSON"],
+        score_threshold=SCORE,
+    )
     out: list[tuple[list[str], dict[str, int]]] = [([], dict.fromkeys(KINDS, 0)) for _ in texts]
     for (i, block), results in zip(pieces, found):
         clean, counts = _apply(block, _spans(block, results))
@@ -90,9 +101,9 @@ def _spans(text: str, presidio_results) -> list[Span]:
     out = []
     for r in presidio_results:
         kind = _PRESIDIO[r.entity_type]
-        if kind == "ip" and _VERSION_BEFORE.search(text[max(0, r.start - 24):r.start]):
+        if kind == "ip" and _VERSION_BEFORE.search(text[max(0, r.start - 24) : r.start]):
             continue
-        if kind == "person" and not any(ch.isupper() for ch in text[r.start:r.end]):
+        if kind == "person" and not any(ch.isupper() for ch in text[r.start : r.end]):
             continue  # the small NER model tags lower-case words now and then
         out.append(Span(r.start, r.end, kind))
     return out + _secrets(text) + [Span(m.start(), m.end(), "address") for m in _STREET.finditer(text)]
@@ -102,7 +113,7 @@ def _apply(text: str, spans: list[Span]) -> tuple[str, dict[str, int]]:
     counts = dict.fromkeys(KINDS, 0)
     out, at = [], 0
     for s in _non_overlapping(spans):
-        out += [text[at:s.start], f"[{s.kind.upper()}]"]
+        out += [text[at : s.start], f"[{s.kind.upper()}]"]
         counts[s.kind] += 1
         at = s.end
     return "".join(out + [text[at:]]), counts
@@ -125,10 +136,10 @@ def _secrets(text: str) -> list[Span]:
 def _secret_patterns() -> tuple[re.Pattern, ...]:
     """The regexes of every detect-secrets credential plugin (entropy/keyword plugins have none; its public-IP
     plugin is left out: Presidio finds addresses, and knows a firmware version is not one)."""
-    import detect_secrets.plugins as plugins_pkg
     import importlib
     import pkgutil
 
+    import detect_secrets.plugins as plugins_pkg
     from detect_secrets.plugins.base import RegexBasedDetector
 
     found: list[re.Pattern] = []
@@ -156,27 +167,47 @@ def _analyzer(names: bool):
     from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, IpRecognizer, PhoneRecognizer, SpacyRecognizer,
-        UkNinoRecognizer, UkPostcodeRecognizer, UsSsnRecognizer,
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UkNinoRecognizer,
+        UkPostcodeRecognizer,
+        UsSsnRecognizer,
     )
 
-    from engrain.synth.nlp import DEFAULT_SPACY_MODEL
+    from engrain.config import DEFAULT_SPACY_MODEL
 
     _offline_public_suffixes()
-    nlp = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": DEFAULT_SPACY_MODEL}],
-        "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"]},
-    }).create_engine()
+    nlp = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": DEFAULT_SPACY_MODEL}],
+            "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"]},
+        }
+    ).create_engine()
     if not names:
         nlp.nlp["en"].select_pipes(disable=["parser", "ner"])
     cards = CreditCardRecognizer()  # Presidio's card pattern, with dots as a separator too ("4111.1111.1111.1111")
-    cards = CreditCardRecognizer(patterns=[Pattern(p.name, p.regex.replace("[- ]", "[-. ]"), p.score) for p in cards.patterns],
-                                 replacement_pairs=[("-", ""), (" ", ""), (".", "")])
-    registry = RecognizerRegistry(recognizers=[
-        EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), cards, IbanRecognizer(),
-        IpRecognizer(), UsSsnRecognizer(), UkNinoRecognizer(), UkPostcodeRecognizer(),
-        SpacyRecognizer(supported_entities=["PERSON"]),
-    ])
+    cards = CreditCardRecognizer(
+        patterns=[Pattern(p.name, p.regex.replace("[- ]", "[-. ]"), p.score) for p in cards.patterns],
+        replacement_pairs=[("-", ""), (" ", ""), (".", "")],
+    )
+    registry = RecognizerRegistry(
+        recognizers=[
+            EmailRecognizer(),
+            PhoneRecognizer(supported_regions=PHONE_REGIONS),
+            cards,
+            IbanRecognizer(),
+            IpRecognizer(),
+            UsSsnRecognizer(),
+            UkNinoRecognizer(),
+            UkPostcodeRecognizer(),
+            SpacyRecognizer(supported_entities=["PERSON"]),
+        ]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])

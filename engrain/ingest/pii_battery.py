@@ -4,7 +4,7 @@ Every value is invented (test card numbers are generated with a valid Luhn digit
 the right shape and no meaning). `measure()` plants each value in a support-chat sentence,
 scrubs it as chat logs are scrubbed, and counts what leaks: the value verbatim, any run of 4+
 digits from it, or (names) any of its words. Used by the tests and `bench/pii_battery.py`;
-the README's coverage table is its output.
+the coverage table in docs/results.md is its output.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _luhn(body: str) -> str:
 def _card(body: str, sep: str, groups: tuple[int, ...]) -> str:
     digits, out, at = _luhn(body), [], 0
     for g in groups:
-        out.append(digits[at:at + g])
+        out.append(digits[at : at + g])
         at += g
     return sep.join(out)
 
@@ -91,7 +91,10 @@ BATTERY: dict[str, list[tuple[str, str]]] = {  # type -> [(sentence with {v}, va
         ("GITHUB_TOKEN {v}", "gho_" + "P8s2Kd7Lq3Mx9Nz1Rv4Tw6Yb0Hc5Je2Fg7Gu"),
         ("aws_access_key_id = {v}", "AKIA" + "4XQ7PL2MZ9RT3KW8"),
         ("slack bot token {v}", "xoxb-" + "2048193745-7729104836512-Kq9Lm4Np1Rs8Tv3Wx6YzAb0c"),
-        ("Authorization: Bearer {v}", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.8hK2dQ9LmX4pR7tV1wZ3yB6nC0sF5gJ2kE7uA9qH1c"),
+        (
+            "Authorization: Bearer {v}",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.8hK2dQ9LmX4pR7tV1wZ3yB6nC0sF5gJ2kE7uA9qH1c",
+        ),
         ("gitlab {v}", "glpat-" + "Xk9Lm4Np1Rs8Tv3Wx6Yz"),
         ("sendgrid {v}", "SG." + "Kq9Lm4Np1Rs8Tv3Wx6YzAb." + "0cD2eF4gH6iJ8kL0mN2oP4qR6sT8uV0wX2yZ4aB6cD8"),
     ],

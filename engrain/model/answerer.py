@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from engrain.evaluate.metrics import is_abstention
-from engrain.model.generate import Generator
+from engrain.model.generate import TextGenerator
+from engrain.model.timing import Spent
 from engrain.records import Answer
+from engrain.scoring import is_abstention
 
 
 class ClosedBookAnswerer:
@@ -15,30 +16,35 @@ class ClosedBookAnswerer:
     confident than that is replaced by `refusal` (a tuned model is sure of what it learnt and
     unsure of what it makes up; docs/experiments.md)."""
 
-    def __init__(self, name: str, generator: Generator, refuse_below: float = 0.0, refusal: str = "") -> None:
+    def __init__(self, name: str, generator: TextGenerator, refuse_below: float = 0.0, refusal: str = "") -> None:
         self.name = name
         self.generator = generator
         self.refuse_below = refuse_below
         self.refusal = refusal
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
-               on_text: Callable[[str], None] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        kind: Literal["qa", "completion"] = "qa",
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
         """With `refuse_below` on, `on_text` receives the answer once it is known to stand."""
         checked = self.refuse_below > 0.0 and kind == "qa"
-        t0 = self.generator.clock()
+        spent = Spent(self.generator.clock)
         ids = self.generator.chat_ids(question) if kind == "qa" else self.generator.text_ids(question)
-        t1 = self.generator.clock()
+        prompt_ms = spent.since_start()
         g = self.generator.generate(ids, kind == "completion", max_new_tokens, None if checked else on_text)
+        spent.generated(g, prompt_ms, spent.t0)
         text, route = g.text, ""
         if checked:
             route = recall_route(g.text, g.confidence, self.refuse_below)
             text = self.refusal if route == "unsure" else g.text
             if on_text and text:
                 on_text(text)
-        timings = {"prompt": (t1 - t0) * 1e3, "prefill": g.prefill_ms, "decode": g.decode_ms}
-        timings["ttft"] = timings["prompt"] + g.prefill_ms
-        timings["total"] = (self.generator.clock() - t0) * 1e3
-        return Answer(text, g.prompt_tokens, g.completion_tokens, timings, route=route, confidence=g.confidence)
+        return Answer(
+            text, spent.prompt_tokens, spent.completion_tokens, spent.timings(), route=route, confidence=g.confidence
+        )
 
 
 def recall_route(text: str, confidence: float | None, threshold: float) -> str:

@@ -1,4 +1,4 @@
-"""Concurrent generations coalesced into batches, behind the Generator interface.
+"""Concurrent generations coalesced into batches, behind the TextGenerator interface.
 
 A server answers several requests at once on worker threads; each answerer calls
 `generate` as usual, and the calls that arrive while a batch is running wait and then run
@@ -13,25 +13,42 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 
 from engrain.model.generate import Generation, Generator, Request
 
 
 class BatchingGenerator:
-    """Drop-in for a Generator: `generate` from any thread; one thread runs the batches in arrival order."""
+    """A TextGenerator: `generate` from any thread; one thread runs the batches in arrival order.
+    Prompts, the clock and the memo are the wrapped generator's."""
 
     def __init__(self, generator: Generator, max_batch: int) -> None:
         self.inner = generator
+        self.model, self.tok, self.system_prompt = generator.model, generator.tok, generator.system_prompt
         self.max_batch = max_batch
         self._queue: queue.Queue[tuple[Request, Future]] = queue.Queue()
         self.batches: list[int] = []  # sizes of the batches run (for tests and metrics)
         threading.Thread(target=self._loop, name="engrain-batch", daemon=True).start()
 
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)  # model, tok, system_prompt, chat_ids, text_ids, ...
+    def clock(self) -> float:
+        return self.inner.clock()
 
-    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None,
-                 on_text: Callable[[str], None] | None = None) -> Generation:
+    def memoized(self, on: bool = True) -> AbstractContextManager[None]:
+        return self.inner.memoized(on)
+
+    def chat_ids(self, user: str) -> list[int]:
+        return self.inner.chat_ids(user)
+
+    def text_ids(self, text: str) -> list[int]:
+        return self.inner.text_ids(text)
+
+    def generate(
+        self,
+        input_ids: list[int],
+        stop_at_newline: bool = False,
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Generation:
         done: Future = Future()
         self._queue.put((Request(input_ids, stop_at_newline, max_new_tokens, on_text), done))
         return done.result()

@@ -14,25 +14,33 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from engrain.evaluate.metrics import score
 from engrain.io import read_json, write_json
 from engrain.model.answerer import ClosedBookAnswerer, recall_route
 from engrain.records import EvalItem
+from engrain.scoring import score
 
 CALIBRATION = "refusal.json"  # in the model folder, beside the weights
 GRID = [0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99]
 
 
-def measure(answerer: ClosedBookAnswerer, items: Sequence[EvalItem], refusal: str,
-            advance: Callable[[], None] | None = None) -> list[dict]:
+def measure(
+    answerer: ClosedBookAnswerer, items: Sequence[EvalItem], refusal: str, advance: Callable[[], None] | None = None
+) -> list[dict]:
     """Each qa question answered once by `answerer` (its threshold off), with what the refusal would score."""
     rows = []
     for it in items:
         if it.kind != "qa":
             continue
         a = answerer.answer(it.question, it.kind)
-        rows.append({"id": it.id, "text": a.text, "confidence": a.confidence, "answer": score(a.text, it.answers, it.wrong),
-                     "refusal": score(refusal, it.answers, it.wrong)})
+        rows.append(
+            {
+                "id": it.id,
+                "text": a.text,
+                "confidence": a.confidence,
+                "answer": score(a.text, it.answers, it.wrong),
+                "refusal": score(refusal, it.answers, it.wrong),
+            }
+        )
         if advance:
             advance()
     return rows
@@ -40,11 +48,15 @@ def measure(answerer: ClosedBookAnswerer, items: Sequence[EvalItem], refusal: st
 
 def replay(rows: list[dict], threshold: float) -> dict:
     """`ft` with `model.refuse_below = threshold`, by the rule its answerer applies."""
-    picked = [r["answer"] if recall_route(r["text"], r["confidence"], threshold) == "closed-book" else r["refusal"]
-              for r in rows]
+    picked = [
+        r["answer"] if recall_route(r["text"], r["confidence"], threshold) == "closed-book" else r["refusal"]
+        for r in rows
+    ]
     n = len(rows) or 1
-    return {"threshold": threshold, **{k: round(sum(s[k] for s in picked) / n, 4)
-                                       for k in ("correct", "hallucinated", "abstained")}}
+    return {
+        "threshold": threshold,
+        **{k: round(sum(s[k] for s in picked) / n, 4) for k in ("correct", "hallucinated", "abstained")},
+    }
 
 
 def choose(rows: list[dict]) -> tuple[float, list[dict]]:
@@ -57,13 +69,23 @@ def choose(rows: list[dict]) -> tuple[float, list[dict]]:
     return min(t["threshold"] for t in table if t["correct"] >= best), table
 
 
-def calibrate(answerer: ClosedBookAnswerer, dev: Sequence[EvalItem], refusal: str, model_dir: Path,
-              advance: Callable[[], None] | None = None) -> dict:
+def calibrate(
+    answerer: ClosedBookAnswerer,
+    dev: Sequence[EvalItem],
+    refusal: str,
+    model_dir: Path,
+    advance: Callable[[], None] | None = None,
+) -> dict:
     """Choose the threshold on `dev` and write it into `model_dir`; returns what was written."""
     rows = measure(answerer, dev, refusal, advance)
     threshold, table = choose(rows)
-    record = {"refuse_below": threshold, "dev_questions": len(rows), "table": table,
-              "off": table[0], "chosen": next(t for t in table if t["threshold"] == threshold)}
+    record = {
+        "refuse_below": threshold,
+        "dev_questions": len(rows),
+        "table": table,
+        "off": table[0],
+        "chosen": next(t for t in table if t["threshold"] == threshold),
+    }
     write_json(model_dir / CALIBRATION, record)
     return record
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import torch
 
@@ -85,6 +86,30 @@ class _Row:
         return Generation(text, len(self.req.input_ids), len(self.generated), prefill_ms, decode_ms, confidence, lp)
 
 
+class TextGenerator(Protocol):
+    """What answerers generate with: a `Generator`, or a `BatchingGenerator` around one (a server)."""
+
+    model: Any
+    tok: Any
+    system_prompt: str
+
+    def clock(self) -> float: ...
+
+    def memoized(self, on: bool = True) -> AbstractContextManager[None]: ...
+
+    def chat_ids(self, user: str) -> list[int]: ...
+
+    def text_ids(self, text: str) -> list[int]: ...
+
+    def generate(
+        self,
+        input_ids: list[int],
+        stop_at_newline: bool = False,
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Generation: ...
+
+
 class Generator:
     """Wraps a causal LM and its tokenizer; builds prompts and decodes greedily."""
 
@@ -94,8 +119,12 @@ class Generator:
         self.system_prompt = system_prompt
         self.max_new_tokens = max_new_tokens
         self.device = next(model.parameters()).device
-        self._stop = {t for t in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")) if isinstance(t, int) and t >= 0}
-        self.memo: dict[tuple, Generation] | None = None  # see the module docstring; single-threaded use only
+        self._stop = {
+            t
+            for t in (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>"))
+            if isinstance(t, int) and t >= 0
+        }
+        self._memo: dict[tuple, Generation] | None = None  # see the module docstring; single-threaded use only
         self._replayed_s = 0.0
 
     def clock(self) -> float:
@@ -105,12 +134,12 @@ class Generator:
     @contextmanager
     def memoized(self, on: bool = True) -> Iterator[None]:
         """Within: identical requests (without a stream sink) are computed once; `on=False` pauses the memo."""
-        before = self.memo
-        self.memo = (before or {}) if on else None
+        before = self._memo
+        self._memo = (before or {}) if on else None
         try:
             yield
         finally:
-            self.memo = before
+            self._memo = before
 
     def chat_ids(self, user: str) -> list[int]:
         return chat_prompt_ids(self.tok, user, self.system_prompt)
@@ -119,13 +148,18 @@ class Generator:
         return self.tok(text, add_special_tokens=False)["input_ids"]
 
     @torch.inference_mode()
-    def generate(self, input_ids: list[int], stop_at_newline: bool = False, max_new_tokens: int | None = None,
-                 on_text: Callable[[str], None] | None = None) -> Generation:
+    def generate(
+        self,
+        input_ids: list[int],
+        stop_at_newline: bool = False,
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Generation:
         """Greedy decoding; `on_text` receives the answer's text as it grows, once per token (a
         server streams it; an exception it raises, e.g. on a client's disconnect, stops the generation)."""
         key = (tuple(input_ids), stop_at_newline, max_new_tokens or self.max_new_tokens)
-        if self.memo is not None and on_text is None and key in self.memo:
-            seen = self.memo[key]
+        if self._memo is not None and on_text is None and key in self._memo:
+            seen = self._memo[key]
             self._replayed_s += (seen.prefill_ms + seen.decode_ms) / 1e3
             return replace(seen)
         row = _Row(self, Request(input_ids, stop_at_newline, max_new_tokens, on_text))
@@ -137,12 +171,14 @@ class Generator:
         t1 = time.perf_counter()
         past = out.past_key_values
         while row.take(token, logprob):
-            out = self.model(input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True)
+            out = self.model(
+                input_ids=torch.tensor([[token]], device=self.device), past_key_values=past, use_cache=True
+            )
             past, (token, logprob) = out.past_key_values, _pick(out.logits[0, -1])
         _sync(self.device)
         result = row.result((t1 - t0) * 1e3, (time.perf_counter() - t1) * 1e3)
-        if self.memo is not None and on_text is None:
-            self.memo[key] = result
+        if self._memo is not None and on_text is None:
+            self._memo[key] = result
         return result
 
     @torch.inference_mode()
@@ -154,8 +190,9 @@ class Generator:
         width = max(len(r.input_ids) for r in requests)
         pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else 0
         ids = torch.tensor([[pad] * (width - len(r.input_ids)) + r.input_ids for r in requests], device=self.device)
-        mask = torch.tensor([[0] * (width - len(r.input_ids)) + [1] * len(r.input_ids) for r in requests],
-                            device=self.device)
+        mask = torch.tensor(
+            [[0] * (width - len(r.input_ids)) + [1] * len(r.input_ids) for r in requests], device=self.device
+        )
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         t0 = time.perf_counter()
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
@@ -169,7 +206,9 @@ class Generator:
                 break
             step = torch.tensor([[pick[0] if on else pad] for pick, on in zip(picks, live)], device=self.device)
             mask, pos = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1), pos + 1
-            out = self.model(input_ids=step, attention_mask=mask, position_ids=pos, past_key_values=past, use_cache=True)
+            out = self.model(
+                input_ids=step, attention_mask=mask, position_ids=pos, past_key_values=past, use_cache=True
+            )
             past = out.past_key_values
         _sync(self.device)
         return [row.error or row.result((t1 - t0) * 1e3, (row.finished - t1) * 1e3) for row in rows]
@@ -217,5 +256,5 @@ class _TextStream:
         if text.endswith("\ufffd") or not text.startswith(self.sent):
             self.sink("")  # half a multi-byte character, or a retokenised prefix: wait for the next token
             return
-        new, self.sent = text[len(self.sent):], text
+        new, self.sent = text[len(self.sent) :], text
         self.sink(new)

@@ -79,13 +79,16 @@ def _check_hub(repo_id: str) -> None:
     if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
         return
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false"):
-        raise EngrainError(f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, and HF_HUB_OFFLINE is set")
+        raise EngrainError(
+            f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, and HF_HUB_OFFLINE is set"
+        )
     host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
     try:
         socket.create_connection((host, 443), timeout=3).close()
     except OSError:
-        raise EngrainError(f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, "
-                           f"and {host} is unreachable") from None
+        raise EngrainError(
+            f"model {repo_id!r} is not a local folder nor in the Hugging Face cache, and {host} is unreachable"
+        ) from None
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:
@@ -129,8 +132,10 @@ def load_causal_lm(name_or_path: str, dtype: str = "float32", adapter: str | Pat
         except RuntimeError as e:  # shapes that do not fit: trained on another base model
             if "size mismatch" not in str(e):
                 raise
-            raise EngrainError(f"the fine-tuned adapter in {adapter} was trained on another base model than "
-                               f"{name_or_path!r}: run `engrain train`") from None
+            raise EngrainError(
+                f"the fine-tuned adapter in {adapter} was trained on another base model than "
+                f"{name_or_path!r}: run `engrain train`"
+            ) from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     if torch.cuda.is_available():

@@ -1,7 +1,7 @@
-"""A local causal LM as the teacher: any model transformers loads, run in batches, or
-through vLLM where it is installed and a GPU is present.
+"""A local causal LM answering chat requests (the teacher, the judge): any model transformers
+loads, run in batches, or through vLLM where it is installed and a GPU is present.
 
-The same chat requests the OpenAI-compatible endpoint gets go to a model on this machine:
+The same chat requests an OpenAI-compatible endpoint gets go to a model on this machine:
 a stronger local model, or the base model itself studying its own corpus (self-study).
 Greedy decoding, so the same corpus and model give the same training data.
 """
@@ -12,20 +12,16 @@ import time
 
 import torch
 
-from engrain.errors import EngrainError
+from engrain.model.engines import vllm_missing
 from engrain.model.generate import chat_context_ids
 from engrain.model.loading import load_causal_lm, resolve_base_model
 
 
-def local_teacher(name_or_path: str, max_new_tokens: int = 256) -> LocalLM | VllmLM:
+def local_lm(name_or_path: str, max_new_tokens: int = 256) -> LocalLM | VllmLM:
     """vLLM on a GPU when it is installed (continuous batching: every request at once), else transformers."""
-    from engrain.serve.vllm import check_available
-
-    try:
-        check_available()  # the same test `engrain serve --backend vllm` makes
-    except EngrainError:
-        return LocalLM(name_or_path, max_new_tokens)
-    return VllmLM(name_or_path, max_new_tokens)
+    if vllm_missing() is None:
+        return VllmLM(name_or_path, max_new_tokens)
+    return LocalLM(name_or_path, max_new_tokens)
 
 
 class LocalLM:
@@ -53,8 +49,14 @@ class LocalLM:
         ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
         mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
         device = next(self.model.parameters()).device
-        out = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
-                                  max_new_tokens=self.max_new_tokens, eos_token_id=self._stop, pad_token_id=pad)
+        out = self.model.generate(
+            input_ids=ids.to(device),
+            attention_mask=mask.to(device),
+            do_sample=False,
+            max_new_tokens=self.max_new_tokens,
+            eos_token_id=self._stop,
+            pad_token_id=pad,
+        )
         replies = []
         for row in out[:, width:].tolist():
             n = next((i for i, t in enumerate(row) if t in self._stop), len(row))

@@ -20,24 +20,28 @@ from collections.abc import Callable
 from typing import Literal
 
 from engrain.model.answerer import ClosedBookAnswerer, recall_route
-from engrain.model.generate import Generator
-from engrain.rag.answerer import read
+from engrain.model.generate import TextGenerator
+from engrain.model.timing import Spent
+from engrain.rag.answerer import read_into
 from engrain.rag.index import Retriever
 from engrain.rag.verify import supported
 from engrain.records import Answer, Passage
-
-def changed_documents(trained_on: dict[str, str] | None, now: dict[str, str]) -> frozenset[str]:
-    """Ids of documents added or edited since a model was trained (both map doc id -> sha256)."""
-    if trained_on is None:
-        return frozenset()
-    return frozenset(d for d, sha in now.items() if trained_on.get(d) != sha)
 
 
 class AutoAnswerer:
     """Closed-book first; retrieval on low confidence, on a refusal (optional) or a changed document."""
 
-    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str,
-                 threshold: float, read_refusals: bool = False, changed: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        name: str,
+        generator: TextGenerator,
+        retriever: Retriever,
+        top_k: int,
+        refusal: str,
+        threshold: float,
+        read_refusals: bool = False,
+        changed: frozenset[str] = frozenset(),
+    ) -> None:
         self.name = name
         self.generator = generator
         self.closed_book = ClosedBookAnswerer(name, generator)
@@ -48,32 +52,45 @@ class AutoAnswerer:
         self.read_refusals = read_refusals
         self.changed = changed
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
-               on_text: Callable[[str], None] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        kind: Literal["qa", "completion"] = "qa",
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
         """`on_text` receives the answer once its route is decided (confidence is known only at its end)."""
-        t0 = self.generator.clock()
+        spent = Spent(self.generator.clock)
         passages: list[Passage] | None = None
-        timings: dict[str, float] = {"embed": 0.0, "search": 0.0}
+        retrieval: dict[str, float] = {"embed": 0.0, "search": 0.0}
         if self.changed:
-            passages, timings = self.retriever.search(question, self.top_k)
+            passages, retrieval = self.retriever.search(question, self.top_k)
             if any(p.doc_id in self.changed for p in passages):
-                return self._read(question, kind, max_new_tokens, passages, timings, t0, "read-changed", on_text)
+                return self._read(question, kind, max_new_tokens, passages, retrieval, spent, "read-changed", on_text)
         recalled = self.closed_book.answer(question, kind, max_new_tokens)
-        spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
+        spent.attempted(recalled)
         route = self._route(recalled)
         if route in ("read-unsure", "read-refusal") and passages is None:
-            passages, timings = self.retriever.search(question, self.top_k)
+            passages, retrieval = self.retriever.search(question, self.top_k)
         if route == "read-unsure" and supported(recalled.text, question, passages or []):
             route = "recall"
         if route.startswith("read"):
-            return self._read(question, kind, max_new_tokens, passages or [], timings, t0, route, on_text,
-                              recalled)
+            return self._read(
+                question, kind, max_new_tokens, passages or [], retrieval, spent, route, on_text, recalled.confidence
+            )
         if on_text and recalled.text:
             on_text(recalled.text)
-        timings.update(spent, ttft=(self.generator.clock() - t0) * 1e3, total=(self.generator.clock() - t0) * 1e3)
-        return Answer(recalled.text, recalled.prompt_tokens, recalled.completion_tokens, timings, passages or [],
-                      route, self.retriever.embed_tokens(question) if passages is not None else 0,
-                      recalled.confidence)
+        spent.released()
+        return Answer(
+            recalled.text,
+            spent.prompt_tokens,
+            spent.completion_tokens,
+            spent.timings(retrieval),
+            passages or [],
+            route,
+            self.retriever.embed_tokens(question) if passages is not None else 0,
+            recalled.confidence,
+        )
 
     def _route(self, recalled: Answer) -> str:
         route = recall_route(recalled.text, recalled.confidence, self.threshold)
@@ -81,18 +98,27 @@ class AutoAnswerer:
             return "read-refusal" if self.read_refusals else "refusal"
         return "read-unsure" if route == "unsure" else route
 
-    def _read(self, question: str, kind: Literal["qa", "completion"], max_new_tokens: int | None,
-              passages: list[Passage], timings: dict[str, float], t0: float, route: str,
-              on_text: Callable[[str], None] | None, recalled: Answer | None = None) -> Answer:
-        """The tuned model reads the passages; a closed-book attempt before it counts in the timings."""
-        t1 = self.generator.clock()
-        g, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
-        before = recalled.timings_ms if recalled else {}
-        timings.update(prompt=before.get("prompt", 0.0) + prompt_ms, prefill=before.get("prefill", 0.0) + g.prefill_ms,
-                       decode=before.get("decode", 0.0) + g.decode_ms)
-        timings["ttft"] = (t1 - t0) * 1e3 + prompt_ms + g.prefill_ms
-        timings["total"] = (self.generator.clock() - t0) * 1e3
-        ptok = g.prompt_tokens + (recalled.prompt_tokens if recalled else 0)
-        ctok = g.completion_tokens + (recalled.completion_tokens if recalled else 0)
-        return Answer(g.text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question),
-                      recalled.confidence if recalled else None)
+    def _read(
+        self,
+        question: str,
+        kind: Literal["qa", "completion"],
+        max_new_tokens: int | None,
+        passages: list[Passage],
+        retrieval: dict[str, float],
+        spent: Spent,
+        route: str,
+        on_text: Callable[[str], None] | None,
+        confidence: float | None = None,
+    ) -> Answer:
+        """The tuned model reads the passages; a closed-book attempt before it is already in `spent`."""
+        g = read_into(spent, self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
+        return Answer(
+            g.text,
+            spent.prompt_tokens,
+            spent.completion_tokens,
+            spent.timings(retrieval),
+            passages,
+            route,
+            self.retriever.embed_tokens(question),
+            confidence,
+        )

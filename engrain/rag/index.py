@@ -33,7 +33,9 @@ def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: 
     if not chunks:
         raise EngrainError("nothing to index: the corpus produced no chunks")
     vectors = embedder.encode(  # its tqdm bar redraws by carriage return: a terminal's, not a log file's
-        [c.text for c in chunks], batch_size=batch_size, normalize_embeddings=True,
+        [c.text for c in chunks],
+        batch_size=batch_size,
+        normalize_embeddings=True,
         show_progress_bar=progress and sys.stderr.isatty(),
     )
     rows = [

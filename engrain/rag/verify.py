@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-from engrain.evaluate.metrics import is_abstention
 from engrain.model.answerer import ClosedBookAnswerer
-from engrain.model.generate import Generator
-from engrain.rag.answerer import read
+from engrain.model.generate import TextGenerator
+from engrain.model.timing import Spent
+from engrain.rag.answerer import read_into
 from engrain.rag.index import Retriever
 from engrain.records import Answer, Passage
+from engrain.scoring import is_abstention
 
 # A claim is a token with a digit in it ("2643", "IP67", "E291", "5.4.9") or, when there is none,
 # a capitalised word that does not open a sentence ("Hirose"); words already in the question claim nothing.
@@ -68,8 +69,15 @@ def _mentions(lowered: str, token: str) -> bool:
 class VerifiedAnswerer:
     """Closed-book answer checked against the retrieved passages; RAFT reading when it fails."""
 
-    def __init__(self, name: str, generator: Generator, retriever: Retriever, top_k: int, refusal: str,
-                 read_refusals: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        generator: TextGenerator,
+        retriever: Retriever,
+        top_k: int,
+        refusal: str,
+        read_refusals: bool = False,
+    ) -> None:
         self.name = name
         self.generator = generator
         self.closed_book = ClosedBookAnswerer(name, generator)
@@ -78,26 +86,33 @@ class VerifiedAnswerer:
         self.refusal = refusal
         self.read_refusals = read_refusals
 
-    def answer(self, question: str, kind: Literal["qa", "completion"] = "qa", max_new_tokens: int | None = None,
-               on_text: Callable[[str], None] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        kind: Literal["qa", "completion"] = "qa",
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
         """`on_text` receives the answer once it is checked: a recalled answer is never released unverified."""
-        t0 = self.generator.clock()
-        passages, timings = self.retriever.search(question, self.top_k)
+        spent = Spent(self.generator.clock)
+        passages, retrieval = self.retriever.search(question, self.top_k)
         recalled = self.closed_book.answer(question, kind, max_new_tokens)
-        spent = {k: recalled.timings_ms[k] for k in ("prompt", "prefill", "decode")}
-        ptok, ctok = recalled.prompt_tokens, recalled.completion_tokens
+        spent.attempted(recalled)
         stands = supported(recalled.text, question, passages)
         if stands or (is_abstention(recalled.text) and not self.read_refusals):
             route, text = ("recall" if stands else "refusal"), recalled.text
-            ttft = (self.generator.clock() - t0) * 1e3  # the answer is released only once checked
+            spent.released()  # the answer is released only once checked
         else:
-            route, t1 = "read", self.generator.clock()
-            r, prompt_ms = read(self.generator, question, passages, kind, self.refusal, max_new_tokens)
-            text, ttft = r.text, (t1 - t0) * 1e3 + prompt_ms + r.prefill_ms
-            spent = {"prompt": spent["prompt"] + prompt_ms, "prefill": spent["prefill"] + r.prefill_ms,
-                     "decode": spent["decode"] + r.decode_ms}
-            ptok, ctok = ptok + r.prompt_tokens, ctok + r.completion_tokens
+            route = "read"
+            text = read_into(spent, self.generator, question, passages, kind, self.refusal, max_new_tokens).text
         if on_text and text:
             on_text(text)
-        timings.update(spent, ttft=ttft, total=(self.generator.clock() - t0) * 1e3)
-        return Answer(text, ptok, ctok, timings, passages, route, self.retriever.embed_tokens(question))
+        return Answer(
+            text,
+            spent.prompt_tokens,
+            spent.completion_tokens,
+            spent.timings(retrieval),
+            passages,
+            route,
+            self.retriever.embed_tokens(question),
+        )

@@ -35,11 +35,20 @@ def _digest(entry: dict) -> str:
     return sha256_json({k: entry[k] for k in ("seq", "at", "who", "action", "subject", "why", "detail", "prev")})
 
 
-def append(db: sqlite3.Connection, who: str, action: str, subject: str, why: str = "", detail: dict | None = None) -> None:
+def append(
+    db: sqlite3.Connection, who: str, action: str, subject: str, why: str = "", detail: dict | None = None
+) -> None:
     last = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    entry = {"seq": (last[0] + 1) if last else 1, "at": round(time.time(), 3), "who": who, "action": action,
-             "subject": subject, "why": why, "detail": json.dumps(detail or {}, sort_keys=True),
-             "prev": last[1] if last else GENESIS}
+    entry = {
+        "seq": (last[0] + 1) if last else 1,
+        "at": round(time.time(), 3),
+        "who": who,
+        "action": action,
+        "subject": subject,
+        "why": why,
+        "detail": json.dumps(detail or {}, sort_keys=True),
+        "prev": last[1] if last else GENESIS,
+    }
     entry["hash"] = _digest(entry)
     db.execute("INSERT INTO audit VALUES (:seq, :at, :who, :action, :subject, :why, :detail, :prev, :hash)", entry)
 

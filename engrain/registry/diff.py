@@ -21,7 +21,9 @@ def diff_models(a: dict, b: dict) -> list[str]:
     fa |= _flat(a.get("training", {}), "training.") | {"base": a.get("base")}
     fb |= _flat(b.get("training", {}), "training.") | {"base": b.get("base")}
     for k in sorted(set(fa) | set(fb)):
-        if fa.get(k) != fb.get(k) and not k.startswith(("training.seconds", "training.tokens_per_second", "training.peak_rss")):
+        if fa.get(k) != fb.get(k) and not k.startswith(
+            ("training.seconds", "training.tokens_per_second", "training.peak_rss")
+        ):
             lines.append(f"{k}: {fa.get(k)!r} -> {fb.get(k)!r}")
     da, db = a.get("lineage", {}).get("documents", {}), b.get("lineage", {}).get("documents", {})
     added, removed = sorted(set(db) - set(da)), sorted(set(da) - set(db))

@@ -23,13 +23,19 @@ from engrain.registry import audit
 ARTIFACT = "artifact.json"
 HEAD = "audit-head.json"  # the newest audit entry, outside the database
 UNCHECKED = object()  # `promote` without an expected current value
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, created REAL NOT NULL, base TEXT, method TEXT, meta TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, model_id TEXT NOT NULL REFERENCES models(id), updated REAL NOT NULL);
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, created REAL NOT NULL, base TEXT, method TEXT,
+    meta TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, model_id TEXT NOT NULL REFERENCES models(id),
+    updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS alias_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, alias TEXT NOT NULL,
     model_id TEXT, previous TEXT, at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS evaluations (model_id TEXT NOT NULL REFERENCES models(id), at REAL NOT NULL, report TEXT NOT NULL);
-""" + audit.SCHEMA
+CREATE TABLE IF NOT EXISTS evaluations (model_id TEXT NOT NULL REFERENCES models(id), at REAL NOT NULL,
+    report TEXT NOT NULL);
+"""
+    + audit.SCHEMA
+)
 
 
 @dataclass
@@ -73,8 +79,10 @@ class Registry:
                 shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
                 write_json(tmp / ARTIFACT, {"id": model_id, "files": files, **meta})
         with self._transaction():
-            self.db.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?)",
-                            (model_id, time.time(), meta.get("base", ""), meta.get("method", ""), json.dumps(meta)))
+            self.db.execute(
+                "INSERT INTO models VALUES (?, ?, ?, ?, ?)",
+                (model_id, time.time(), meta.get("base", ""), meta.get("method", ""), json.dumps(meta)),
+            )
             audit.append(self.db, who, "register", model_id, why)
         return model_id
 
@@ -93,12 +101,15 @@ class Registry:
     def rollback(self, alias: str, who: str, why: str = "") -> str:
         """Point `alias` back at the model it named before its last change (repeatable: walks back)."""
         with self._transaction():
-            row = self.db.execute("SELECT seq, previous FROM alias_history WHERE alias = ? ORDER BY seq DESC LIMIT 1",
-                                  (alias,)).fetchone()
+            row = self.db.execute(
+                "SELECT seq, previous FROM alias_history WHERE alias = ? ORDER BY seq DESC LIMIT 1", (alias,)
+            ).fetchone()
             if row is None or row[1] is None:
                 raise EngrainError(f"nothing to roll back: {alias} has no earlier model")
             current = self.alias(alias)
-            self.db.execute("UPDATE aliases SET model_id = ?, updated = ? WHERE alias = ?", (row[1], time.time(), alias))
+            self.db.execute(
+                "UPDATE aliases SET model_id = ?, updated = ? WHERE alias = ?", (row[1], time.time(), alias)
+            )
             self.db.execute("DELETE FROM alias_history WHERE seq = ?", (row[0],))
             audit.append(self.db, who, "rollback", row[1], why, {"alias": alias, "from": current})
         return row[1]
@@ -142,23 +153,34 @@ class Registry:
             return by_alias
         rows = self.db.execute("SELECT id FROM models WHERE id LIKE ?", (ref + "%",)).fetchall()
         if len(rows) != 1:
-            raise EngrainError(f"no model or alias {ref!r}" if not rows else f"{ref!r} names {len(rows)} models: give more of the id")
+            raise EngrainError(
+                f"no model or alias {ref!r}" if not rows else f"{ref!r} names {len(rows)} models: give more of the id"
+            )
         return rows[0][0]
 
     def models(self) -> list[Model]:
         aliases: dict[str, list[str]] = {}
         for alias, mid in self.db.execute("SELECT alias, model_id FROM aliases ORDER BY alias"):
             aliases.setdefault(mid, []).append(alias)
-        return [Model(r[0], r[1], r[2], r[3], json.loads(r[4]), aliases.get(r[0], []))
-                for r in self.db.execute("SELECT * FROM models ORDER BY created")]
+        return [
+            Model(r[0], r[1], r[2], r[3], json.loads(r[4]), aliases.get(r[0], []))
+            for r in self.db.execute("SELECT * FROM models ORDER BY created")
+        ]
 
     def show(self, ref: str) -> dict:
         model_id = self.resolve(ref)
         model = next(m for m in self.models() if m.id == model_id)
-        evals = [json.loads(r[0]) for r in self.db.execute(
-            "SELECT report FROM evaluations WHERE model_id = ? ORDER BY at", (model_id,))]
-        return {"id": model.id, "created": model.created, "aliases": model.aliases, **model.meta,
-                "evaluations": [_headline(e) for e in evals]}
+        evals = [
+            json.loads(r[0])
+            for r in self.db.execute("SELECT report FROM evaluations WHERE model_id = ? ORDER BY at", (model_id,))
+        ]
+        return {
+            "id": model.id,
+            "created": model.created,
+            "aliases": model.aliases,
+            **model.meta,
+            "evaluations": [_headline(e) for e in evals],
+        }
 
     def path(self, ref: str) -> Path:
         """The verified model folder of an id or alias, to load."""
@@ -176,7 +198,9 @@ class Registry:
         found = folder_hashes(folder, skip=ARTIFACT)
         for name in sorted(set(recorded) | set(found)):
             if recorded.get(name) != found.get(name):
-                raise EngrainError(f"model {model_id} is corrupted: {name} {'is missing' if name not in found else 'changed'}")
+                raise EngrainError(
+                    f"model {model_id} is corrupted: {name} {'is missing' if name not in found else 'changed'}"
+                )
 
     # -- internals -------------------------------------------------------------------------
     def _row(self, model_id: str):
@@ -185,10 +209,15 @@ class Registry:
     def _set_alias(self, alias: str, model_id: str, current: str | None) -> None:
         if self._row(model_id) is None:
             raise EngrainError(f"no model {model_id}")
-        self.db.execute("INSERT INTO aliases VALUES (?, ?, ?) ON CONFLICT(alias) DO UPDATE SET model_id = excluded.model_id, "
-                        "updated = excluded.updated", (alias, model_id, time.time()))
-        self.db.execute("INSERT INTO alias_history (alias, model_id, previous, at) VALUES (?, ?, ?, ?)",
-                        (alias, model_id, current, time.time()))
+        self.db.execute(
+            "INSERT INTO aliases VALUES (?, ?, ?) ON CONFLICT(alias) DO UPDATE SET model_id = excluded.model_id, "
+            "updated = excluded.updated",
+            (alias, model_id, time.time()),
+        )
+        self.db.execute(
+            "INSERT INTO alias_history (alias, model_id, previous, at) VALUES (?, ?, ?, ?)",
+            (alias, model_id, current, time.time()),
+        )
 
     def verify_audit(self) -> list[str]:
         head_file = self.root / HEAD
@@ -216,6 +245,8 @@ class _Transaction:
 
 def _headline(report: dict) -> dict:
     pipes = report.get("pipelines", {})
-    return {"questions": report.get("eval", {}).get("questions"),
-            "accuracy": {n: m.get("accuracy") for n, m in pipes.items()},
-            "hallucination": {n: m.get("hallucination_rate") for n, m in pipes.items()}}
+    return {
+        "questions": report.get("eval", {}).get("questions"),
+        "accuracy": {n: m.get("accuracy") for n, m in pipes.items()},
+        "hallucination": {n: m.get("hallucination_rate") for n, m in pipes.items()},
+    }

@@ -30,10 +30,14 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
 
     rep: dict = {
         "name": cfg.name,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "engrain_version": version("engrain"),
-        "models": {"base": cfg.model.base, "embedder": cfg.model.embedder, "method": cfg.train.method,
-                   "refuse_below": metrics.get("refuse_below")},
+        "models": {
+            "base": cfg.model.base,
+            "embedder": cfg.model.embedder,
+            "method": cfg.train.method,
+            "refuse_below": metrics.get("refuse_below"),
+        },
         "corpus": {k: ingest.get(k) for k in ("documents", "words", "conversations")} | {"chunks": index.get("chunks")},
         "data": synth_stats,
         "eval": {
@@ -44,9 +48,25 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         },
         "pipelines": pipes,
         "significance": metrics["significance"],
-        "training": {k: trained.get(k) for k in (  # None: a field older runs did not record (seed)
-            "method", "seed", "examples", "tokens", "seconds", "tokens_per_second", "peak_rss_mb", "bf16", "steps",
-            "best_step", "truncated", "loss_curve", "dev_curve", "refusal")},
+        "training": {
+            k: trained.get(k)
+            for k in (  # None: a field older runs did not record (seed)
+                "method",
+                "seed",
+                "examples",
+                "tokens",
+                "seconds",
+                "tokens_per_second",
+                "peak_rss_mb",
+                "bf16",
+                "steps",
+                "best_step",
+                "truncated",
+                "loss_curve",
+                "dev_curve",
+                "refusal",
+            )
+        },
         "latency": _latency_ratios(pipes),
         "throughput": metrics.get("throughput") or [],
     }
@@ -57,12 +77,19 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
         change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries
     )
     if "ft" in pipes and "rag" in pipes:
-        rep["decision"] = decide(_with_significance(pipes, metrics["significance"]), rep["cost"].get("break_even"), inputs)
+        rep["decision"] = decide(
+            _with_significance(pipes, metrics["significance"]), rep["cost"].get("break_even"), inputs
+        )
         rep["decision"]["reasons"] += _category_caveats(pipes, inputs.max_accuracy_gap)
         rep["decision"]["inputs"] = inputs.model_dump()
     else:
-        rep["decision"] = {"recommendation": "undecided", "reasons": ["the decision needs both ft and rag measured (eval.pipelines)"],
-                           "thresholds": inputs.thresholds(), "what_would_change": [], "inputs": inputs.model_dump()}
+        rep["decision"] = {
+            "recommendation": "undecided",
+            "reasons": ["the decision needs both ft and rag measured (eval.pipelines)"],
+            "thresholds": inputs.thresholds(),
+            "what_would_change": [],
+            "inputs": inputs.model_dump(),
+        }
     return rep
 
 
@@ -98,19 +125,38 @@ def _latency_ratios(pipes: dict) -> dict:
 def _costs(cfg: EngrainConfig, pipes: dict, trained: dict, index: dict) -> dict:
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     per_query = {
-        name: query_cost(prices, round(m["prompt_tokens_mean"]), round(m["completion_tokens_mean"]),
-                         retrieved=_retrieved_share(name, m), embed_tokens=round(m.get("embed_tokens_mean", 0)))
+        name: query_cost(
+            prices,
+            round(m["prompt_tokens_mean"]),
+            round(m["completion_tokens_mean"]),
+            retrieved=_retrieved_share(name, m),
+            embed_tokens=round(m.get("embed_tokens_mean", 0)),
+        )
         for name, m in pipes.items()
     }
     train_usd = training_cost(prices, trained["tokens"], trained["seconds"])
-    out: dict = {"currency": prices.currency, "per_query": per_query, "training": train_usd, "prices": prices.model_dump()}
+    out: dict = {
+        "currency": prices.currency,
+        "per_query": per_query,
+        "training": train_usd,
+        "prices": prices.model_dump(),
+    }
     if "ft" in per_query and "rag" in per_query:
-        ft_cost, rag_cost = pipeline_costs(prices, per_query["ft"], per_query["rag"], train_usd,
-                                           retrain_every_months=CHANGE_MONTHS[cfg.cost.change_rate],
-                                           index=index.get("corpus_tokens_approx", 0) / 1000 * prices.embedding_per_1k)
+        ft_cost, rag_cost = pipeline_costs(
+            prices,
+            per_query["ft"],
+            per_query["rag"],
+            train_usd,
+            retrain_every_months=CHANGE_MONTHS[cfg.cost.change_rate],
+            index=index.get("corpus_tokens_approx", 0) / 1000 * prices.embedding_per_1k,
+        )
         out["break_even"] = break_even(ft_cost, rag_cost, cfg.cost.monthly_queries, cfg.cost.horizon_months).to_dict()
         out["volume_curve"] = [
-            {"monthly_queries": q, "ft": round(ft_cost.steady_monthly(q), 6), "rag": round(rag_cost.steady_monthly(q), 6)}
+            {
+                "monthly_queries": q,
+                "ft": round(ft_cost.steady_monthly(q), 6),
+                "rag": round(rag_cost.steady_monthly(q), 6),
+            }
             for q in (10 ** (e / 4) for e in range(8, 41))  # 100 .. 10^10 queries/month
         ]
     return out

@@ -38,7 +38,11 @@ def compare_runs(a: str | Path, b: str | Path) -> dict:
         ma, mb = rep_a["pipelines"][name], rep_b["pipelines"][name]
         entry: dict = {m: {"a": ma.get(m), "b": mb.get(m), "delta": _delta(ma.get(m), mb.get(m))} for m in METRICS}
         for q in ("mean", "p95"):
-            entry[f"latency_{q}_ms"] = {"a": ma["latency_ms"][q], "b": mb["latency_ms"][q], "delta": _delta(ma["latency_ms"][q], mb["latency_ms"][q])}
+            entry[f"latency_{q}_ms"] = {
+                "a": ma["latency_ms"][q],
+                "b": mb["latency_ms"][q],
+                "delta": _delta(ma["latency_ms"][q], mb["latency_ms"][q]),
+            }
         qa = {r["id"]: r for r in rows_a if r["pipeline"] == name}
         qb = {r["id"]: r for r in rows_b if r["pipeline"] == name}
         shared = [i for i in qa if i in qb]
@@ -50,19 +54,28 @@ def compare_runs(a: str | Path, b: str | Path) -> dict:
             test = mcnemar([qa[i]["correct"] for i in shared], [qb[i]["correct"] for i in shared])
             entry["mcnemar"] = test | {"n": len(shared)}
             if test["significant"] and len(entry["flips"]["broken"]) > len(entry["flips"]["fixed"]):
-                out["regressions"].append({"pipeline": name, "p_value": test["p_value"], "accuracy_delta": entry["accuracy"]["delta"]})
+                out["regressions"].append(
+                    {"pipeline": name, "p_value": test["p_value"], "accuracy_delta": entry["accuracy"]["delta"]}
+                )
         out["pipelines"][name] = entry
     return out
 
 
 def render_comparison(cmp: dict, max_flips: int = 5) -> str:
-    lines = [f"# engrain compare\n\nA: `{cmp['a']}`  \nB: `{cmp['b']}`\n",
-             "| pipeline | accuracy A -> B | hallucination A -> B | latency mean A -> B (ms) | p95 A -> B (ms) | McNemar p | verdict |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# engrain compare\n\nA: `{cmp['a']}`  \nB: `{cmp['b']}`\n",
+        "| pipeline | accuracy A -> B | hallucination A -> B | latency mean A -> B (ms) | p95 A -> B (ms) | McNemar "
+        "p | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
     regressed = {r["pipeline"] for r in cmp["regressions"]}
     for name, e in cmp["pipelines"].items():
         p = e.get("mcnemar", {}).get("p_value")
-        verdict = "REGRESSION" if name in regressed else ("significant" if e.get("mcnemar", {}).get("significant") else "no significant change")
+        verdict = (
+            "REGRESSION"
+            if name in regressed
+            else ("significant" if e.get("mcnemar", {}).get("significant") else "no significant change")
+        )
         lines.append(
             f"| {name} | {_pct(e['accuracy']['a'])} -> {_pct(e['accuracy']['b'])} | "
             f"{_pct(e['hallucination_rate']['a'])} -> {_pct(e['hallucination_rate']['b'])} | "
@@ -76,7 +89,10 @@ def render_comparison(cmp: dict, max_flips: int = 5) -> str:
             if flips:
                 lines.append(f"\n**{name}: {len(flips)} {kind}**")
                 lines += [f"- `{f['id']}` {f['question']} — A: {f['a']!r} / B: {f['b']!r}" for f in flips[:max_flips]]
-    lines.append("\n" + (f"Significant regressions: {', '.join(sorted(regressed))}." if regressed else "No significant regressions."))
+    lines.append(
+        "\n"
+        + (f"Significant regressions: {', '.join(sorted(regressed))}." if regressed else "No significant regressions.")
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -36,11 +36,19 @@ class DecisionInputs(BaseModel):
     )
     log_months: int = Field(0, ge=0, description="Months of real interaction logs available.")
     monthly_queries: int = Field(0, ge=0, description="Expected queries per month (for the cost rule).")
-    min_change_months: int = Field(3, ge=1, description="Fine-tune alone only if knowledge changes at most this often (months).")
+    min_change_months: int = Field(
+        3, ge=1, description="Fine-tune alone only if knowledge changes at most this often (months)."
+    )
     min_log_months: int = Field(6, ge=0, description="Fine-tune only with at least this many months of logs.")
-    max_accuracy_gap: float = Field(0.02, ge=0, description="ft accuracy may be at most this far below rag (0.02 = 2 pts).")
-    max_hallucination_gap: float = Field(0.02, ge=0, description="ft hallucination rate may exceed rag's by at most this.")
-    hybrid_margin: float = Field(0.02, ge=0, description="ft+rag must beat both ft and rag accuracy by this to win outright.")
+    max_accuracy_gap: float = Field(
+        0.02, ge=0, description="ft accuracy may be at most this far below rag (0.02 = 2 pts)."
+    )
+    max_hallucination_gap: float = Field(
+        0.02, ge=0, description="ft hallucination rate may exceed rag's by at most this."
+    )
+    hybrid_margin: float = Field(
+        0.02, ge=0, description="ft+rag must beat both ft and rag accuracy by this to win outright."
+    )
 
     def thresholds(self) -> dict:
         return self.model_dump(exclude={"change_rate", "log_months", "monthly_queries"})
@@ -85,7 +93,10 @@ def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
     if missing:
         raise EngrainError(f"decision needs results for 'ft' and 'rag'; missing {', '.join(missing)}")
     t = inputs
-    reasons = [_cmp(metrics, "accuracy", "accuracy", "ft", "rag"), _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag")]
+    reasons = [
+        _cmp(metrics, "accuracy", "accuracy", "ft", "rag"),
+        _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag"),
+    ]
     reasons += [s for s in (_significance(metrics, "ft", "rag"), _latency(metrics, "ft", "rag")) if s]
     if costs is not None:
         cur, be = costs.get("currency", "USD"), costs.get("break_even_month")
@@ -104,38 +115,70 @@ def _ladder(metrics: dict, costs: dict | None, t: DecisionInputs) -> tuple[str, 
     """The first rule that applies, in order: hybrid wins outright, ft's quality, logs, change rate, cost.
     Returns the recommendation, the reasons that lead the list, and what would change it."""
     ft, rag, hyb = metrics["ft"], metrics["rag"], metrics.get("ft+rag")
-    quality_ok = (ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap
-                  and ft["hallucination_rate"] - rag["hallucination_rate"] <= t.max_hallucination_gap)
+    quality_ok = (
+        ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap
+        and ft["hallucination_rate"] - rag["hallucination_rate"] <= t.max_hallucination_gap
+    )
     change_months = CHANGE_MONTHS[t.change_rate]
     if hyb is not None and (
         hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
-        and hyb["hallucination_rate"] <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
+        and hyb["hallucination_rate"]
+        <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
     ):
-        return "hybrid", [
-            _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"),
-            f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts",
-        ], [f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop the extra component"]
+        return (
+            "hybrid",
+            [
+                _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"),
+                f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts",
+            ],
+            [
+                f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop "
+                "the extra component"
+            ],
+        )
     if not quality_ok:
-        return "rag", [
-            f"ft is outside the quality bounds (accuracy at most {t.max_accuracy_gap * 100:.1f} pts below rag, "
-            f"hallucination at most {t.max_hallucination_gap * 100:.1f} pts above)"
-        ], [f"fine-tuning becomes a candidate once ft accuracy is within {t.max_accuracy_gap * 100:.1f} pts of rag "
-            f"(now {_pts(ft['accuracy'], rag['accuracy'])}) and hallucination within "
-            f"{t.max_hallucination_gap * 100:.1f} pts (now {_pts(ft['hallucination_rate'], rag['hallucination_rate'])})"]
+        return (
+            "rag",
+            [
+                f"ft is outside the quality bounds (accuracy at most {t.max_accuracy_gap * 100:.1f} pts below rag, "
+                f"hallucination at most {t.max_hallucination_gap * 100:.1f} pts above)"
+            ],
+            [
+                f"fine-tuning becomes a candidate once ft accuracy is within {t.max_accuracy_gap * 100:.1f} pts of rag "
+                f"(now {_pts(ft['accuracy'], rag['accuracy'])}) and hallucination within "
+                f"{t.max_hallucination_gap * 100:.1f} pts (now "
+                f"{_pts(ft['hallucination_rate'], rag['hallucination_rate'])})"
+            ],
+        )
     if t.log_months < t.min_log_months:
-        return "rag", [f"only {t.log_months} months of logs (< {t.min_log_months}): the real question mix is not yet known"], \
-            [f"with at least {t.min_log_months} months of logs, fine-tuning would be reconsidered"]
+        return (
+            "rag",
+            [f"only {t.log_months} months of logs (< {t.min_log_months}): the real question mix is not yet known"],
+            [f"with at least {t.min_log_months} months of logs, fine-tuning would be reconsidered"],
+        )
     if change_months < t.min_change_months:
-        return "hybrid", [f"knowledge changes {t.change_rate} (every {change_months} month(s) < {t.min_change_months}): "
-                          "retraining cannot keep pace, so keep retrieval for the fast-changing sources"], \
-            [f"if knowledge changed at most every {t.min_change_months} months, fine-tune alone"]
+        return (
+            "hybrid",
+            [
+                f"knowledge changes {t.change_rate} (every {change_months} month(s) < {t.min_change_months}): "
+                "retraining cannot keep pace, so keep retrieval for the fast-changing sources"
+            ],
+            [f"if knowledge changed at most every {t.min_change_months} months, fine-tune alone"],
+        )
     if costs is not None and costs["ft_monthly"] > costs["rag_monthly"]:
         return "rag", ["fine-tuning is not cheaper per month at the stated volume"], []
-    return "fine-tune", [
-        f"ft is within quality bounds, knowledge changes {t.change_rate}, {t.log_months} months of logs (>= {t.min_log_months})"
-    ], [f"if knowledge started changing more often than every {t.min_change_months} months, switch to hybrid",
-        f"if ft accuracy fell more than {t.max_accuracy_gap * 100:.1f} pts below rag "
-        f"(now {_pts(ft['accuracy'], rag['accuracy'])}), switch to rag"]
+    return (
+        "fine-tune",
+        [
+            f"ft is within quality bounds, knowledge changes {t.change_rate}, {t.log_months} months of logs (>= "
+            f"{t.min_log_months})"
+        ],
+        [
+            f"if knowledge started changing more often than every {t.min_change_months} months, switch to hybrid",
+            f"if ft accuracy fell more than {t.max_accuracy_gap * 100:.1f} pts below rag "
+            f"(now {_pts(ft['accuracy'], rag['accuracy'])}), switch to rag",
+        ],
+    )
 
 
 def _volume_changes(costs: dict, t: DecisionInputs) -> list[str]:

@@ -40,6 +40,7 @@ class Section:
 
 # ---- formatting ---------------------------------------------------------------------------
 
+
 def pct(x: float | None) -> str:
     return NA if x is None else f"{x * 100:.1f}%"
 
@@ -89,6 +90,7 @@ def cost_per_1k(rep: dict, name: str) -> float | None:
 
 # ---- content ------------------------------------------------------------------------------
 
+
 def recommendation_line(rep: dict) -> str:
     d = rep.get("decision") or {}
     reasons = d.get("reasons") or []
@@ -105,22 +107,41 @@ def headline(rep: dict) -> Table:
     for name in pipelines(rep):
         m = rep["pipelines"][name]
         lat = m.get("latency_ms") or {}
-        rows.append([
-            name, f"{pct(m.get('accuracy'))} {ci(m.get('accuracy_ci'))}", num(m.get("f1"), 3),
-            *([pct(m.get("judged_accuracy"))] if judged else []), pct(m.get("hallucination_rate")),
-            pct(m.get("abstention_rate")), num(lat.get("mean"), 0), num(lat.get("p95"), 0),
-            money(cost_per_1k(rep, name), cur),
-        ])
-    return Table(["Pipeline", "Accuracy (95% CI)", "Token F1", *(["Judged accuracy"] if judged else []),
-                  "Hallucination", "Abstention", "Latency mean (ms)", "Latency p95 (ms)",
-                  f"Cost / 1k queries ({cur})"], rows)
+        rows.append(
+            [
+                name,
+                f"{pct(m.get('accuracy'))} {ci(m.get('accuracy_ci'))}",
+                num(m.get("f1"), 3),
+                *([pct(m.get("judged_accuracy"))] if judged else []),
+                pct(m.get("hallucination_rate")),
+                pct(m.get("abstention_rate")),
+                num(lat.get("mean"), 0),
+                num(lat.get("p95"), 0),
+                money(cost_per_1k(rep, name), cur),
+            ]
+        )
+    return Table(
+        [
+            "Pipeline",
+            "Accuracy (95% CI)",
+            "Token F1",
+            *(["Judged accuracy"] if judged else []),
+            "Hallucination",
+            "Abstention",
+            "Latency mean (ms)",
+            "Latency p95 (ms)",
+            f"Cost / 1k queries ({cur})",
+        ],
+        rows,
+    )
 
 
 def eval_note(rep: dict) -> str:
     ev = rep.get("eval") or {}
     n, total = ev.get("questions"), ev.get("questions_total")
     of = f" (of {total})" if total and total != n else ""
-    return f"Every pipeline answered the same {n if n is not None else NA} questions{of}; eval set: {ev.get('source') or 'unknown'}."
+    asked = n if n is not None else NA
+    return f"Every pipeline answered the same {asked} questions{of}; eval set: {ev.get('source') or 'unknown'}."
 
 
 def _categories(rep: dict) -> Section:
@@ -130,22 +151,39 @@ def _categories(rep: dict) -> Section:
     for c in cats:
         cells = [(rep["pipelines"][p].get("by_category") or {}).get(c) for p in names]
         n = next((x.get("n") for x in cells if x), None)
-        rows.append([c, str(n) if n is not None else NA]
-                    + [f"{pct(x.get('accuracy'))} {ci(x.get('accuracy_ci'))}" if x else NA for x in cells])
+        rows.append(
+            [c, str(n) if n is not None else NA]
+            + [f"{pct(x.get('accuracy'))} {ci(x.get('accuracy_ci'))}" if x else NA for x in cells]
+        )
     blocks: list[Block] = [Table(["Category", "n", *names], rows)] if rows else ["No per-category results."]
     return Section("categories", "Accuracy by category", blocks)
 
 
 def _significance(rep: dict) -> Section:
-    rows = [[s.get("a", NA), s.get("b", NA), str(s.get("n", NA)), str(s.get("b01", NA)), str(s.get("b10", NA)),
-             s.get("test", NA), f"{s['p_value']:.3g}" if s.get("p_value") is not None else NA,
-             "yes" if s.get("significant") else "no"] for s in rep.get("significance") or []]
+    rows = [
+        [
+            s.get("a", NA),
+            s.get("b", NA),
+            str(s.get("n", NA)),
+            str(s.get("b01", NA)),
+            str(s.get("b10", NA)),
+            s.get("test", NA),
+            f"{s['p_value']:.3g}" if s.get("p_value") is not None else NA,
+            "yes" if s.get("significant") else "no",
+        ]
+        for s in rep.get("significance") or []
+    ]
     if not rows:
         return Section("significance", "Significance", ["No paired tests (fewer than two pipelines)."])
-    return Section("significance", "Significance (McNemar, paired)", [
-        "b01 = A wrong and B right, b10 = A right and B wrong; only these disagreements count. "
-        "Not significant (p >= 0.05) means treat the pair as a tie.",
-        Table(["A", "B", "n", "b01", "b10", "test", "p", "significant"], rows)])
+    return Section(
+        "significance",
+        "Significance (McNemar, paired)",
+        [
+            "b01 = A wrong and B right, b10 = A right and B wrong; only these disagreements count. "
+            "Not significant (p >= 0.05) means treat the pair as a tie.",
+            Table(["A", "B", "n", "b01", "b10", "test", "p", "significant"], rows),
+        ],
+    )
 
 
 def _latency(rep: dict) -> Section:
@@ -153,16 +191,39 @@ def _latency(rep: dict) -> Section:
     for name in pipelines(rep):
         m = rep["pipelines"][name]
         st, tt = m.get("stage_ms_mean") or {}, m.get("ttft_ms") or {}
-        rows.append([name, *(num(st.get(s)) for s in STAGES), num(tt.get("mean")), num(tt.get("p95")),
-                     num(m.get("decode_tokens_per_second")), num(m.get("prompt_tokens_mean")),
-                     num(m.get("completion_tokens_mean"))])
-    blocks: list[Block] = [Table(["Pipeline", *(f"{s} (ms)" for s in STAGES), "TTFT mean (ms)", "TTFT p95 (ms)",
-                                  "decode tok/s", "prompt tokens", "completion tokens"], rows)]
+        rows.append(
+            [
+                name,
+                *(num(st.get(s)) for s in STAGES),
+                num(tt.get("mean")),
+                num(tt.get("p95")),
+                num(m.get("decode_tokens_per_second")),
+                num(m.get("prompt_tokens_mean")),
+                num(m.get("completion_tokens_mean")),
+            ]
+        )
+    blocks: list[Block] = [
+        Table(
+            [
+                "Pipeline",
+                *(f"{s} (ms)" for s in STAGES),
+                "TTFT mean (ms)",
+                "TTFT p95 (ms)",
+                "decode tok/s",
+                "prompt tokens",
+                "completion tokens",
+            ],
+            rows,
+        )
+    ]
     for name in pipelines(rep):
         if routes := rep["pipelines"][name].get("routes"):
             said = "; ".join(f"{k}: {ROUTES[k]}" for k in routes if k in ROUTES)
-            blocks.append(f"{name} answers by route: " + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
-                          + (f" ({said})." if said else "."))
+            blocks.append(
+                f"{name} answers by route: "
+                + ", ".join(f"{k} {pct(v)}" for k, v in routes.items())
+                + (f" ({said})." if said else ".")
+            )
     lat = rep.get("latency") or {}
     ratio, speed = lat.get("ft_over_rag") or {}, lat.get("rag_speedup_of_ft") or {}
     if ratio:
@@ -172,7 +233,7 @@ def _latency(rep: dict) -> Section:
     tp = rep.get("throughput") or []
     if tp:
         keys = list(dict.fromkeys(k for row in tp for k in row))
-        cell = lambda v: num(v, 2) if isinstance(v, float) else NA if v is None else str(v)  # noqa: E731
+        cell = lambda v: num(v, 2) if isinstance(v, float) else NA if v is None else str(v)
         blocks += ["Throughput under concurrency:", Table(keys, [[cell(r.get(k)) for k in keys] for r in tp])]
     return Section("latency", "Latency", blocks)
 
@@ -182,8 +243,10 @@ def _refusal(rec: dict | None) -> str:
     if not rec or not rec.get("dev_questions"):
         return NA
     off, on = rec["off"], rec["chosen"]
-    return (f"{num(rec['refuse_below'], 2)} on {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
-            f"{pct(on['correct'])}, hallucination {pct(off['hallucinated'])} -> {pct(on['hallucinated'])}")
+    return (
+        f"{num(rec['refuse_below'], 2)} on {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
+        f"{pct(on['correct'])}, hallucination {pct(off['hallucinated'])} -> {pct(on['hallucinated'])}"
+    )
 
 
 def _training(rep: dict) -> Section:
@@ -197,9 +260,12 @@ def _training(rep: dict) -> Section:
         ["method", str(t.get("method", NA)) + (" (bf16)" if t.get("bf16") else "")],
         ["seed", NA if t.get("seed") is None else str(t["seed"])],
         ["examples", num(t.get("examples"), 0) + (f" ({kinds})" if kinds else "")],
-        ["tokens", num(t.get("tokens"), 0)], ["seconds", num(t.get("seconds"))],
-        ["tokens / s", num(t.get("tokens_per_second"))], ["peak RSS (MB)", num(t.get("peak_rss_mb"), 0)],
-        ["steps", num(t.get("steps"), 0)], ["best step", num(t.get("best_step"), 0)],
+        ["tokens", num(t.get("tokens"), 0)],
+        ["seconds", num(t.get("seconds"))],
+        ["tokens / s", num(t.get("tokens_per_second"))],
+        ["peak RSS (MB)", num(t.get("peak_rss_mb"), 0)],
+        ["steps", num(t.get("steps"), 0)],
+        ["best step", num(t.get("best_step"), 0)],
         ["final loss", num(loss[-1].get("loss"), 4) if loss else NA],
         ["best dev accuracy", pct(max(d.get("accuracy", 0) for d in dev)) if dev else NA],
         ["truncated examples", num(t.get("truncated"), 0)],
@@ -208,8 +274,10 @@ def _training(rep: dict) -> Section:
     blocks: list[Block] = [Table(["", "value"], rows)]
     fg = rep.get("forgetting")
     if fg:
-        blocks.append(f"Forgetting: perplexity on general text {num(fg.get('base_ppl'), 2)} (base) -> "
-                      f"{num(fg.get('ft_ppl'), 2)} (fine-tuned), ratio {num(fg.get('ratio'), 3)}x.")
+        blocks.append(
+            f"Forgetting: perplexity on general text {num(fg.get('base_ppl'), 2)} (base) -> "
+            f"{num(fg.get('ft_ppl'), 2)} (fine-tuned), ratio {num(fg.get('ratio'), 3)}x."
+        )
     return Section("training", "Training", blocks)
 
 
@@ -220,22 +288,34 @@ def _cost(rep: dict) -> Section:
     cur = currency(rep)
     per_q = c.get("per_query") or {}
     blocks: list[Block] = [
-        Table(["Pipeline", f"per query ({cur})", f"per 1k queries ({cur})"],
-              [[p, money(per_q[p]), money(per_q[p] * 1000)] for p in pipelines(rep) if p in per_q]),
+        Table(
+            ["Pipeline", f"per query ({cur})", f"per 1k queries ({cur})"],
+            [[p, money(per_q[p]), money(per_q[p] * 1000)] for p in pipelines(rep) if p in per_q],
+        ),
         f"One training run: {money(c.get('training'), cur)}.",
     ]
     be = c.get("break_even")
     if be:
         month, h, q = be.get("break_even_month"), be.get("horizon_months"), be.get("crossover_queries")
         when = be.get("ft_cheaper_when")
-        cross = {"always": "at any volume", "never": "at no volume",
-                 "above": f"above {num(q, 0)} queries/month", "below": f"only below {num(q, 0)} queries/month"}
-        blocks.append(Table(["", "value"], [
-            ["monthly queries", num(be.get("monthly_queries"), 0)],
-            [f"ft per month ({cur})", money(be.get("ft_monthly"))], [f"rag per month ({cur})", money(be.get("rag_monthly"))],
-            ["break-even month", str(month) if month is not None else f"none within {h} months"],
-            ["ft cheaper per month", cross.get(when, NA)],
-        ]))
+        cross = {
+            "always": "at any volume",
+            "never": "at no volume",
+            "above": f"above {num(q, 0)} queries/month",
+            "below": f"only below {num(q, 0)} queries/month",
+        }
+        blocks.append(
+            Table(
+                ["", "value"],
+                [
+                    ["monthly queries", num(be.get("monthly_queries"), 0)],
+                    [f"ft per month ({cur})", money(be.get("ft_monthly"))],
+                    [f"rag per month ({cur})", money(be.get("rag_monthly"))],
+                    ["break-even month", str(month) if month is not None else f"none within {h} months"],
+                    ["ft cheaper per month", cross.get(when, NA)],
+                ],
+            )
+        )
         if be.get("notes"):
             blocks.append(Bullets(list(be["notes"])))
     else:
@@ -288,29 +368,44 @@ def _training_data(rep: dict) -> Section:
     blocks: list[Block] = []
     cov = data.get("coverage")
     if cov:
-        share = lambda a, b: f"{num(cov.get(a), 0)} of {num(cov.get(b), 0)} ({pct(cov[a] / cov[b]) if cov.get(b) else NA})"  # noqa: E731
-        blocks += ["Coverage of the corpus (sentences of four words or more):", Table(["", "covered"], [
-            ["sentences with an answer span", share("sentences_with_span", "sentences")],
-            ["sentences with a training question", share("sentences_with_question", "sentences")],
-            ["named entities in some training example", share("entities_trained", "entities")],
-            ["numbers in some training example", share("numbers_trained", "numbers")],
-        ])]
+        share = lambda a, b: (
+            f"{num(cov.get(a), 0)} of {num(cov.get(b), 0)} ({pct(cov[a] / cov[b]) if cov.get(b) else NA})"
+        )
+        blocks += [
+            "Coverage of the corpus (sentences of four words or more):",
+            Table(
+                ["", "covered"],
+                [
+                    ["sentences with an answer span", share("sentences_with_span", "sentences")],
+                    ["sentences with a training question", share("sentences_with_question", "sentences")],
+                    ["named entities in some training example", share("entities_trained", "entities")],
+                    ["numbers in some training example", share("numbers_trained", "numbers")],
+                ],
+            ),
+        ]
     kinds = data.get("by_kind") or {}
     if kinds:
-        blocks += ["Examples per strategy:", Table(["kind", "examples", "what it is"],
-                                                    [[k, num(v, 0), KIND_MEANING.get(k, "")] for k, v in kinds.items()])]
+        blocks += [
+            "Examples per strategy:",
+            Table(
+                ["kind", "examples", "what it is"], [[k, num(v, 0), KIND_MEANING.get(k, "")] for k, v in kinds.items()]
+            ),
+        ]
     found = f"{num(data.get('pattern_facts', data.get('facts_found')), 0)} spec-shaped facts"
     if data.get("induced_facts"):
-        found += f" ({num(data['induced_facts'], 0)} of them read with {num(data.get('wordings'), 0)} wordings learnt from the corpus)"
+        induced, wordings = num(data["induced_facts"], 0), num(data.get("wordings"), 0)
+        found += f" ({induced} of them read with {wordings} wordings learnt from the corpus)"
     if data.get("answer_spans") is not None:
         found += f", {num(data.get('answer_spans'), 0)} answer spans in free prose"
     blocks.append(f"Found: {found}.")
     tch = data.get("teacher")
     if tch:
-        blocks.append(f"Teacher: {num(tch.get('requests'), 0)} calls ({num(tch.get('cache_hits'), 0)} answered from the "
-                      f"cache), {num(tch.get('prompt_tokens'), 0)} prompt and {num(tch.get('completion_tokens'), 0)} "
-                      f"completion tokens in {num(tch.get('seconds'))} s; {num(tch.get('rejected'), 0)} outputs "
-                      f"rejected by the checks, {num(tch.get('failures'), 0)} failed calls.")
+        blocks.append(
+            f"Teacher: {num(tch.get('requests'), 0)} calls ({num(tch.get('cache_hits'), 0)} answered from the "
+            f"cache), {num(tch.get('prompt_tokens'), 0)} prompt and {num(tch.get('completion_tokens'), 0)} "
+            f"completion tokens in {num(tch.get('seconds'))} s; {num(tch.get('rejected'), 0)} outputs "
+            f"rejected by the checks, {num(tch.get('failures'), 0)} failed calls."
+        )
     dropped = data.get("dropped") or {}
     if dropped:
         blocks.append("Dropped: " + ", ".join(f"{num(v, 0)} ({k.replace('_', ' ')})" for k, v in dropped.items()) + ".")
@@ -322,33 +417,49 @@ def _provenance(rep: dict) -> Section:
     src = str(ev.get("source") or data.get("eval_source") or "")
     n_eval = ev.get("questions_total") or data.get("eval_questions")
     if "synth" in src or "split" in src:
-        where = (f"The eval set ({num(n_eval, 0)} questions) was split off from synthesized questions, not supplied "
-                 "as a held-out file: it is written by the same generator from the same facts as the training "
-                 "data, so scores are likely optimistic. Supply real held-out questions for a stronger test.")
+        where = (
+            f"The eval set ({num(n_eval, 0)} questions) was split off from synthesized questions, not supplied "
+            "as a held-out file: it is written by the same generator from the same facts as the training "
+            "data, so scores are likely optimistic. Supply real held-out questions for a stronger test."
+        )
     elif src:
         where = f"The eval set ({num(n_eval, 0)} questions) came from: {src}."
     else:
         where = "The eval set's source was not recorded."
-    blocks: list[Block] = [Bullets([
-        f"Models: base {mo.get('base', NA)}, embedder {mo.get('embedder', NA)}, method {mo.get('method', NA)}; "
-        + (f"ft refuses below confidence {num(mo['refuse_below'], 2)} (model.refuse_below)." if mo.get("refuse_below")
-           else "ft answers every question (model.refuse_below off)."),
-        "Corpus: " + ", ".join(f"{num(co.get(k), 0)} {k}" for k in ("documents", "words", "conversations", "chunks")) + ".",
-        f"Synthesized: {num(data.get('facts_found'), 0)} facts, {num(data.get('examples'), 0)} training examples, "
-        f"{num(data.get('dev_questions'), 0)} dev questions.",
-        where,
-        f"Decontamination: {num(data.get('decontaminated'), 0)} training examples dropped for overlapping eval/dev questions.",
-    ])]
+    blocks: list[Block] = [
+        Bullets(
+            [
+                f"Models: base {mo.get('base', NA)}, embedder {mo.get('embedder', NA)}, method {mo.get('method', NA)}; "
+                + (
+                    f"ft refuses below confidence {num(mo['refuse_below'], 2)} (model.refuse_below)."
+                    if mo.get("refuse_below")
+                    else "ft answers every question (model.refuse_below off)."
+                ),
+                "Corpus: "
+                + ", ".join(f"{num(co.get(k), 0)} {k}" for k in ("documents", "words", "conversations", "chunks"))
+                + ".",
+                f"Synthesized: {num(data.get('facts_found'), 0)} facts, {num(data.get('examples'), 0)} training "
+                "examples, "
+                f"{num(data.get('dev_questions'), 0)} dev questions.",
+                where,
+                f"Decontamination: {num(data.get('decontaminated'), 0)} training examples dropped for overlapping "
+                "eval/dev questions.",
+            ]
+        )
+    ]
     if ev.get("sampled_per_category"):
-        blocks.append(f"Evaluated on a seeded stratified sample of up to {ev['sampled_per_category']} questions per "
-                      f"category: {ev.get('questions', NA)} of {ev.get('questions_total', NA)}.")
+        blocks.append(
+            f"Evaluated on a seeded stratified sample of up to {ev['sampled_per_category']} questions per "
+            f"category: {ev.get('questions', NA)} of {ev.get('questions_total', NA)}."
+        )
     return Section("provenance", "Data provenance", blocks)
 
 
 def sections(rep: dict) -> list[Section]:
     """Everything after the executive summary, in report order."""
-    return [f(rep) for f in (_categories, _significance, _latency, _training, _training_data, _cost, _decision,
-                              _provenance)]
+    return [
+        f(rep) for f in (_categories, _significance, _latency, _training, _training_data, _cost, _decision, _provenance)
+    ]
 
 
 def footer(rep: dict) -> str:
@@ -356,6 +467,7 @@ def footer(rep: dict) -> str:
 
 
 # ---- Markdown ---------------------------------------------------------------------------
+
 
 def _cell(s: object) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
@@ -380,8 +492,13 @@ def headline_table(rep: dict) -> str:
 
 
 def render_markdown(rep: dict) -> str:
-    parts = [f"# engrain report: {rep.get('name', 'unnamed')}", "## Executive summary",
-             f"**{recommendation_line(rep)}**", headline_table(rep), eval_note(rep)]
+    parts = [
+        f"# engrain report: {rep.get('name', 'unnamed')}",
+        "## Executive summary",
+        f"**{recommendation_line(rep)}**",
+        headline_table(rep),
+        eval_note(rep),
+    ]
     for s in sections(rep):
         parts.append(f"## {s.title}")
         parts += [_md_block(b) for b in s.blocks]

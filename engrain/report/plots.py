@@ -49,9 +49,18 @@ def _grouped(ax, groups: list[str], series: dict[str, list[tuple[float, float, f
     width = 0.8 / max(1, len(series))
     for i, (name, vals) in enumerate(series.items()):
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
-        ax.bar(xs, [v for v, _, _ in vals], width, yerr=[[lo for _, lo, _ in vals], [hi for _, _, hi in vals]],
-               capsize=3, label=name, color=_color(name, i))
-    ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center")
+        ax.bar(
+            xs,
+            [v for v, _, _ in vals],
+            width,
+            yerr=[[lo for _, lo, _ in vals], [hi for _, _, hi in vals]],
+            capsize=3,
+            label=name,
+            color=_color(name, i),
+        )
+    ax.set_xticks(
+        range(len(groups)), groups, rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center"
+    )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -66,8 +75,11 @@ def accuracy_by_category(rep: dict) -> str | None:
     cats = sorted({c for p in names for c in (pipes[p].get("by_category") or {})})
     fig = Figure(figsize=(max(6.0, 1.2 * (len(cats) + 1)), 3.8))
     ax = fig.add_subplot()
-    series = {p: [_val_err(pipes[p], "accuracy")] + [_val_err((pipes[p].get("by_category") or {}).get(c), "accuracy")
-                                                    for c in cats] for p in names}
+    series = {
+        p: [_val_err(pipes[p], "accuracy")]
+        + [_val_err((pipes[p].get("by_category") or {}).get(c), "accuracy") for c in cats]
+        for p in names
+    }
     _grouped(ax, ["overall", *cats], series)
     ax.set_title("Accuracy by pipeline and category (95% CI)")
     return _uri(fig)
@@ -80,8 +92,11 @@ def rates(rep: dict) -> str | None:
     pipes = rep["pipelines"]
     fig = Figure(figsize=(6.0, 3.4))
     ax = fig.add_subplot()
-    _grouped(ax, ["hallucination", "abstention"],
-             {p: [_val_err(pipes[p], "hallucination_rate"), _val_err(pipes[p], "abstention_rate")] for p in names})
+    _grouped(
+        ax,
+        ["hallucination", "abstention"],
+        {p: [_val_err(pipes[p], "hallucination_rate"), _val_err(pipes[p], "abstention_rate")] for p in names},
+    )
     ax.set_title("Hallucination and abstention rates (95% CI)")
     return _uri(fig)
 
@@ -99,7 +114,9 @@ def latency_percentiles(rep: dict) -> str | None:
         p99 = lat.get("p99", p95)
         c, first = _color(name, y), y == 0
         ax.plot([p95, p99], [y, y], color=c, lw=1.5)
-        ax.barh(y, p95 - p50, left=p50, height=0.45, color=c, alpha=0.45, edgecolor=c, label="p50 to p95" if first else None)
+        ax.barh(
+            y, p95 - p50, left=p50, height=0.45, color=c, alpha=0.45, edgecolor=c, label="p50 to p95" if first else None
+        )
         ax.plot([p50], [y], "|", color="black", ms=16, mew=2, label="p50" if first else None)
         ax.plot([p99], [y], "x", color="black", ms=7, label="p99" if first else None)
         if lat.get("mean") is not None:
@@ -146,8 +163,9 @@ def training_curves(rep: dict) -> str | None:
     ax.set_ylabel("loss")
     if dev:
         ax2 = ax.twinx()
-        handles += ax2.plot([r["step"] for r in dev], [r.get("accuracy", NAN) for r in dev], "o-", color="C1",
-                            label="dev accuracy")
+        handles += ax2.plot(
+            [r["step"] for r in dev], [r.get("accuracy", NAN) for r in dev], "o-", color="C1", label="dev accuracy"
+        )
         ax2.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax2.set_ylim(0, 1.05)
         ax2.set_ylabel("dev accuracy")
@@ -172,7 +190,9 @@ def cost_curves(rep: dict) -> str | None:
     month = be.get("break_even_month")
     if month is not None and month < len(ft):
         ax.axvline(month, color="grey", ls="--")
-        ax.annotate(f"break-even: month {month}", (month, ft[month]), xytext=(6, 10), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            f"break-even: month {month}", (month, ft[month]), xytext=(6, 10), textcoords="offset points", fontsize=8
+        )
     ax.set_xlabel("month")
     ax.set_ylabel(f"cumulative cost ({cur})")
     q = be.get("monthly_queries")
@@ -196,8 +216,13 @@ def cost_by_volume(rep: dict) -> str | None:
     cross = ((rep.get("cost") or {}).get("break_even") or {}).get("crossover_queries")
     if cross:
         ax.axvline(cross, color="grey", ls="--")
-        ax.annotate(f"crossover: {cross:,.0f}/month", (cross, max(p["rag"] for p in curve) / 10), xytext=(6, 0),
-                    textcoords="offset points", fontsize=8)
+        ax.annotate(
+            f"crossover: {cross:,.0f}/month",
+            (cross, max(p["rag"] for p in curve) / 10),
+            xytext=(6, 0),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("queries per month")

@@ -26,15 +26,28 @@ from engrain.records import Answer
 from engrain.serve.engine import Cancelled, Engine
 from engrain.serve.metrics import Metrics
 from engrain.serve.schema import (
-    ChatChoice, ChatRequest, ChatResponse, CompletionChoice, CompletionRequest, CompletionResponse, Extras, Usage,
+    ChatChoice,
+    ChatRequest,
+    ChatResponse,
+    CompletionChoice,
+    CompletionRequest,
+    CompletionResponse,
+    Extras,
+    Usage,
     error_body,
 )
 from engrain.serve.security import Keys, RateLimit
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", param: str | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type_: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.body = status, error_body(message, type_, param, code)
 
@@ -56,8 +69,13 @@ router = APIRouter()
 def create_app(cfg: EngrainConfig, engine: Engine | None = None) -> FastAPI:
     engine = engine or Engine(cfg)
     s = cfg.serve
-    state = _State(cfg, engine, Keys(s.api_keys_env, cfg.path(s.api_keys_file) if s.api_keys_file else None),
-                   RateLimit(s.rate_limit_per_minute), Metrics())
+    state = _State(
+        cfg,
+        engine,
+        Keys(s.api_keys_env, cfg.path(s.api_keys_file) if s.api_keys_file else None),
+        RateLimit(s.rate_limit_per_minute),
+        Metrics(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -89,8 +107,12 @@ def _authorised(request: Request) -> _State:
     st: _State = request.app.state.engrain
     who = st.keys.check(request.headers.get("authorization"))
     if who is None:
-        raise ApiError(401, "invalid or missing API key (Authorization: Bearer ...)", "authentication_error",
-                       code="invalid_api_key")
+        raise ApiError(
+            401,
+            "invalid or missing API key (Authorization: Bearer ...)",
+            "authentication_error",
+            code="invalid_api_key",
+        )
     if not st.limit.allow(who):
         raise ApiError(429, "rate limit reached for this key", "rate_limit_error", code="rate_limit_exceeded")
     return st
@@ -112,7 +134,9 @@ async def _admit(request: Request, model_cls) -> tuple[_State, object, str, int]
         raise ApiError(400, f"'{field}' is not supported by this server", param=field, code="unsupported_parameter")
     max_tokens = req.max_completion_tokens or req.max_tokens or st.cfg.model.max_new_tokens
     if max_tokens > s.max_tokens:
-        raise ApiError(400, f"max_tokens {max_tokens} is over this server's limit of {s.max_tokens}", param="max_tokens")
+        raise ApiError(
+            400, f"max_tokens {max_tokens} is over this server's limit of {s.max_tokens}", param="max_tokens"
+        )
     servable = st.engine.servable()
     name = req.model if req.model in servable else s.pipeline
     if name not in servable:
@@ -128,10 +152,16 @@ async def chat(request: Request):
         return _stream(st, name, question, "qa", max_tokens, chat=True)
     answer, seconds = await _answer(st.engine, name, question, "qa", max_tokens)
     st.metrics.observe(name, answer, seconds)
-    return ChatResponse(id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
-                        choices=[ChatChoice(message={"role": "assistant", "content": answer.text},
-                                            finish_reason=_finish(answer, max_tokens))],
-                        usage=_usage(answer), engrain=_extras(name, answer))
+    return ChatResponse(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=name,
+        choices=[
+            ChatChoice(message={"role": "assistant", "content": answer.text}, finish_reason=_finish(answer, max_tokens))
+        ],
+        usage=_usage(answer),
+        engrain=_extras(name, answer),
+    )
 
 
 @router.post("/v1/completions")
@@ -141,17 +171,32 @@ async def completions(request: Request):
         return _stream(st, name, req.prompt, "completion", max_tokens, chat=False)
     answer, seconds = await _answer(st.engine, name, req.prompt, "completion", max_tokens)
     st.metrics.observe(name, answer, seconds)
-    return CompletionResponse(id=f"cmpl-{uuid.uuid4().hex}", created=int(time.time()), model=name,
-                              choices=[CompletionChoice(text=answer.text, finish_reason=_finish(answer, max_tokens))],
-                              usage=_usage(answer), engrain=_extras(name, answer))
+    return CompletionResponse(
+        id=f"cmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=name,
+        choices=[CompletionChoice(text=answer.text, finish_reason=_finish(answer, max_tokens))],
+        usage=_usage(answer),
+        engrain=_extras(name, answer),
+    )
 
 
 @router.get("/v1/models")
 async def models(request: Request):
     st = _authorised(request)
-    return {"object": "list", "data": [{"id": n, "object": "model", "created": st.engine.created, "owned_by": "engrain",
-                                        "engrain": {"checkpoint": st.engine.checkpoint if PIPELINES[n].tuned else None}}
-                                       for n in st.engine.servable()]}
+    return {
+        "object": "list",
+        "data": [
+            {
+                "id": n,
+                "object": "model",
+                "created": st.engine.created,
+                "owned_by": "engrain",
+                "engrain": {"checkpoint": st.engine.checkpoint if PIPELINES[n].tuned else None},
+            }
+            for n in st.engine.servable()
+        ],
+    }
 
 
 @router.get("/healthz")
@@ -186,8 +231,13 @@ def _last_user_text(req: ChatRequest) -> str:
     """The question: the last user turn (the pipelines answer one question; earlier turns are not used)."""
     for m in reversed(req.messages):
         if m.role == "user":
-            text = m.content if isinstance(m.content, str) else " ".join(
-                p.get("text", "") for p in (m.content or []) if isinstance(p, dict) and p.get("type") == "text")
+            text = (
+                m.content
+                if isinstance(m.content, str)
+                else " ".join(
+                    p.get("text", "") for p in (m.content or []) if isinstance(p, dict) and p.get("type") == "text"
+                )
+            )
             if text.strip():
                 return text
     raise ApiError(400, "messages need a user turn with text", param="messages")
@@ -199,8 +249,7 @@ async def _answer(engine: Engine, name: str, question: str, kind: str, max_token
     return answer, time.perf_counter() - t0
 
 
-def _stream(st: _State, name: str, question: str, kind: str, max_tokens: int,
-            chat: bool) -> StreamingResponse:
+def _stream(st: _State, name: str, question: str, kind: str, max_tokens: int, chat: bool) -> StreamingResponse:
     """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
     engine, metrics = st.engine, st.metrics
     loop, queue, cancelled = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
@@ -210,16 +259,30 @@ def _stream(st: _State, name: str, question: str, kind: str, max_tokens: int,
         if chat:
             delta = {"role": "assistant"} if role else ({"content": text} if text is not None else {})
             choice = {"index": 0, "delta": delta, "finish_reason": finish}
-            body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": name, "choices": [choice]}
+            body = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": name,
+                "choices": [choice],
+            }
         else:
-            body = {"id": cid, "object": "text_completion", "created": created, "model": name,
-                    "choices": [{"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}]}
+            body = {
+                "id": cid,
+                "object": "text_completion",
+                "created": created,
+                "model": name,
+                "choices": [{"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}],
+            }
         return f"data: {json.dumps(body | (extra or {}))}\n\n"
 
     async def events():
         t0 = time.perf_counter()
-        task = asyncio.ensure_future(engine.answer(
-            name, question, kind, max_tokens, lambda t: loop.call_soon_threadsafe(queue.put_nowait, t), cancelled))
+        task = asyncio.ensure_future(
+            engine.answer(
+                name, question, kind, max_tokens, lambda t: loop.call_soon_threadsafe(queue.put_nowait, t), cancelled
+            )
+        )
         task.add_done_callback(lambda _: loop.call_soon_threadsafe(queue.put_nowait, None))
         try:
             if chat:
@@ -228,8 +291,11 @@ def _stream(st: _State, name: str, question: str, kind: str, max_tokens: int,
                 yield chunk(text)
             answer = await task
             metrics.observe(name, answer, time.perf_counter() - t0)
-            yield chunk(None if chat else "", _finish(answer, max_tokens),
-                        {"usage": _usage(answer).model_dump(), "engrain": _extras(name, answer).model_dump()})
+            yield chunk(
+                None if chat else "",
+                _finish(answer, max_tokens),
+                {"usage": _usage(answer).model_dump(), "engrain": _extras(name, answer).model_dump()},
+            )
             yield "data: [DONE]\n\n"
         except (asyncio.CancelledError, Cancelled):
             cancelled.set()  # the client went away: the worker stops at its next token
@@ -246,10 +312,17 @@ def _finish(answer: Answer, max_tokens: int) -> str:
 
 
 def _usage(answer: Answer) -> Usage:
-    return Usage(prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
-                 total_tokens=answer.prompt_tokens + answer.completion_tokens)
+    return Usage(
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        total_tokens=answer.prompt_tokens + answer.completion_tokens,
+    )
 
 
 def _extras(name: str, answer: Answer) -> Extras:
-    return Extras(pipeline=name, route=answer.route or "direct", passages=[p.chunk_id for p in answer.passages],
-                  timings_ms={k: round(v, 2) for k, v in answer.timings_ms.items()})
+    return Extras(
+        pipeline=name,
+        route=answer.route or "direct",
+        passages=[p.chunk_id for p in answer.passages],
+        timings_ms={k: round(v, 2) for k, v in answer.timings_ms.items()},
+    )

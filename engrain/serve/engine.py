@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from engrain import pipelines
 from engrain.answerers import AnswererFactory
 from engrain.config import EngrainConfig
-from engrain.rag.auto import changed_documents
 from engrain.records import Answer, Answerer
 from engrain.registry import Registry
+from engrain.registry.lineage import changed_sources
 from engrain.workspace import Workspace
 
 
@@ -31,7 +31,9 @@ class Engine:
     """`model_ref` (a registry alias or id) serves that registered model and follows the alias:
     after a promotion the next requests get the new checkpoint, in-flight ones finish on the old."""
 
-    def __init__(self, cfg: EngrainConfig, factory: AnswererFactory | None = None, model_ref: str | None = None) -> None:
+    def __init__(
+        self, cfg: EngrainConfig, factory: AnswererFactory | None = None, model_ref: str | None = None
+    ) -> None:
         self.cfg, self.ws, self.model_ref = cfg, Workspace(cfg), model_ref
         self.checkpoint: str | None = None  # the registered model id being served, when serving from the registry
         self.factory = factory or self._factory()
@@ -44,14 +46,15 @@ class Engine:
     def _factory(self) -> AnswererFactory:
         batch = self.cfg.serve.max_batch
         if self.model_ref is None:
-            return AnswererFactory(self.cfg, self.ws.path("train", "model"), self.ws.path("index", "lancedb"), max_batch=batch)
+            return AnswererFactory(
+                self.cfg, self.ws.path("train", "model"), self.ws.path("index", "lancedb"), max_batch=batch
+            )
         with Registry(self.ws.dir("registry")) as reg:
             self.checkpoint = reg.resolve(self.model_ref)
             model_dir = reg.path(self.checkpoint)  # verified against its hashes
-            trained_on = reg.show(self.checkpoint).get("lineage", {}).get("documents")
-        now = (self.ws.manifest("ingest") or {}).get("sources", {})
-        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed_documents(trained_on, now),
-                               max_batch=batch)
+            lineage = reg.show(self.checkpoint).get("lineage")
+        changed = changed_sources(lineage, self.ws.manifest("ingest"), conversations=False)
+        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed, max_batch=batch)
 
     def refresh(self) -> bool:
         """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""
@@ -70,8 +73,11 @@ class Engine:
         """Pipelines whose inputs exist: tuned ones need a trained model, retrieving ones an index."""
         has_model = self.factory.ft_model_dir is not None and self.factory.ft_model_dir.exists()
         has_index = self.factory.index_dir is not None and self.factory.index_dir.exists()
-        return [name for name, p in pipelines.PIPELINES.items()
-                if (has_model or not p.tuned) and (has_index or not p.retrieves)]
+        return [
+            name
+            for name, p in pipelines.PIPELINES.items()
+            if (has_model or not p.tuned) and (has_index or not p.retrieves)
+        ]
 
     def load(self, name: str) -> None:
         """Build (and warm) a pipeline on the worker thread; /readyz turns ready after the default one."""
@@ -86,8 +92,15 @@ class Engine:
                     answerers[name] = self.factory.build(name)
         return answerers[name]
 
-    async def answer(self, name: str, question: str, kind: str, max_tokens: int,
-                     on_text: Callable[[str], None] | None = None, cancelled: threading.Event | None = None) -> Answer:
+    async def answer(
+        self,
+        name: str,
+        question: str,
+        kind: str,
+        max_tokens: int,
+        on_text: Callable[[str], None] | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> Answer:
         def sink(text: str) -> None:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled

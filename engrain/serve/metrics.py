@@ -12,12 +12,20 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.request_seconds = Histogram("engrain_request_seconds", "Whole request latency", ["pipeline"],
-                                         buckets=BUCKETS, registry=self.registry)
-        self.stage_seconds = Histogram("engrain_stage_seconds", "Latency per answering stage", ["pipeline", "stage"],
-                                       buckets=BUCKETS, registry=self.registry)
+        self.request_seconds = Histogram(
+            "engrain_request_seconds", "Whole request latency", ["pipeline"], buckets=BUCKETS, registry=self.registry
+        )
+        self.stage_seconds = Histogram(
+            "engrain_stage_seconds",
+            "Latency per answering stage",
+            ["pipeline", "stage"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
         self.tokens = Counter("engrain_tokens", "Tokens processed", ["pipeline", "kind"], registry=self.registry)
-        self.routes = Counter("engrain_routes", "Answers per route taken", ["pipeline", "route"], registry=self.registry)
+        self.routes = Counter(
+            "engrain_routes", "Answers per route taken", ["pipeline", "route"], registry=self.registry
+        )
         self.errors = Counter("engrain_errors", "Refused or failed requests", ["status"], registry=self.registry)
 
     def observe(self, pipeline: str, answer: Answer, seconds: float) -> None:

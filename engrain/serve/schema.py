@@ -12,8 +12,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # request fields refused with a 400 when set to anything but their default
-UNSUPPORTED = {"n": 1, "tools": None, "functions": None, "logprobs": False, "echo": False, "best_of": None,
-               "suffix": None, "response_format": None}
+UNSUPPORTED = {
+    "n": 1,
+    "tools": None,
+    "functions": None,
+    "logprobs": False,
+    "echo": False,
+    "best_of": None,
+    "suffix": None,
+    "response_format": None,
+}
 
 
 class Message(BaseModel):
@@ -98,6 +106,8 @@ class CompletionResponse(_Response):
     choices: list[CompletionChoice]
 
 
-def error_body(message: str, type_: str = "invalid_request_error", param: str | None = None, code: str | None = None) -> dict:
+def error_body(
+    message: str, type_: str = "invalid_request_error", param: str | None = None, code: str | None = None
+) -> dict:
     """OpenAI's error shape: clients (the official one included) read `error.message`."""
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}

@@ -17,16 +17,22 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def configured_keys(env_var: str, file: Path | None) -> list[str]:
+    """The API keys from a comma-separated environment variable and/or a file of one key a line
+    (blank lines and `#` comments skipped); a named file that does not exist is an error."""
+    raw = [k.strip() for k in os.environ.get(env_var, "").split(",")]
+    if file is not None:
+        if not file.is_file():
+            raise EngrainError(f"API key file not found: {file}")
+        raw += [line.strip() for line in file.read_text(encoding="utf-8").splitlines()]
+    return list(dict.fromkeys(k for k in raw if k and not k.startswith("#")))
+
+
 class Keys:
-    """The accepted keys, from an environment variable and/or a file; none configured means open."""
+    """The accepted keys (engrain's own server), kept only as hashes; none configured means open."""
 
     def __init__(self, env_var: str, file: Path | None) -> None:
-        raw = [k.strip() for k in os.environ.get(env_var, "").split(",")]
-        if file is not None:
-            if not file.is_file():
-                raise EngrainError(f"API key file not found: {file}")
-            raw += [line.strip() for line in file.read_text(encoding="utf-8").splitlines()]
-        self._hashes = {_digest(k) for k in raw if k and not k.startswith("#")}
+        self._hashes = {_digest(k) for k in configured_keys(env_var, file)}
 
     @property
     def required(self) -> bool:

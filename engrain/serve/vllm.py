@@ -10,7 +10,6 @@ the tokenizer's chat template; engrain's system prompt is sent by the client, no
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -19,34 +18,45 @@ from pathlib import Path
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.model import calibrate
+from engrain.model.engines import vllm_missing
+from engrain.serve.security import configured_keys
 
 
 def command(cfg: EngrainConfig, base_dir: str, adapter_dir: Path, api_key: str | None) -> list[str]:
     """The `vllm serve` command line: base model, the adapter as `ft`, bind address, key."""
     rank = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8")).get("r", 16)
-    cmd = ["vllm", "serve", base_dir, "--served-model-name", "base", "--enable-lora",
-           "--lora-modules", f"ft={adapter_dir}", "--max-lora-rank", str(max(8, rank)),
-           "--host", cfg.serve.host, "--port", str(cfg.serve.port)]
+    cmd = [
+        "vllm",
+        "serve",
+        base_dir,
+        "--served-model-name",
+        "base",
+        "--enable-lora",
+        "--lora-modules",
+        f"ft={adapter_dir}",
+        "--max-lora-rank",
+        str(max(8, rank)),
+        "--host",
+        cfg.serve.host,
+        "--port",
+        str(cfg.serve.port),
+    ]
     return cmd + (["--api-key", api_key] if api_key else [])
 
 
 def check_available() -> None:
     """One line, not a traceback, when this machine cannot run vLLM."""
-    if importlib.util.find_spec("vllm") is None:
-        raise EngrainError("--backend vllm needs vLLM on a GPU machine: pip install vllm (or use --backend engrain)")
-    import torch
-
-    if not torch.cuda.is_available():
-        raise EngrainError("--backend vllm needs a CUDA GPU; this machine has none (use --backend engrain)")
+    if reason := vllm_missing():
+        raise EngrainError(f"--backend vllm needs vLLM on a CUDA GPU: {reason} (or use --backend engrain)")
 
 
 def single_key(env_var: str, file: Path | None) -> str | None:
     """vLLM takes one API key: the only one configured, or none."""
-    keys = [k.strip() for k in os.environ.get(env_var, "").split(",") if k.strip()]
-    if file is not None and file.is_file():
-        keys += [k.strip() for k in file.read_text(encoding="utf-8").splitlines() if k.strip() and not k.startswith("#")]
+    keys = configured_keys(env_var, file)
     if len(keys) > 1:
-        raise EngrainError(f"--backend vllm takes one API key; {len(keys)} are configured ({env_var} / serve.api_keys_file)")
+        raise EngrainError(
+            f"--backend vllm takes one API key; {len(keys)} are configured ({env_var} / serve.api_keys_file)"
+        )
     return keys[0] if keys else None
 
 
@@ -55,12 +65,17 @@ def refusal_threshold(cfg: EngrainConfig, adapter_dir: Path) -> None:
     split (auto) a warning that this backend does not apply it."""
     setting = cfg.model.refuse_below
     if setting != "auto" and setting > 0:
-        raise EngrainError("--backend vllm answers every question: it cannot apply model.refuse_below "
-                           f"({setting}); set it to 0 or use --backend engrain")
+        raise EngrainError(
+            "--backend vllm answers every question: it cannot apply model.refuse_below "
+            f"({setting}); set it to 0 or use --backend engrain"
+        )
     chosen = calibrate.threshold(setting, adapter_dir)
     if chosen > 0:
-        print(f"warning: --backend vllm answers every question; ft's refusal threshold {chosen:.2f} (chosen on "
-              "the dev split) applies only with --backend engrain", file=sys.stderr)
+        print(
+            f"warning: --backend vllm answers every question; ft's refusal threshold {chosen:.2f} (chosen on "
+            "the dev split) applies only with --backend engrain",
+            file=sys.stderr,
+        )
 
 
 def serve(cfg: EngrainConfig, base_dir: str, adapter_dir: Path) -> None:
@@ -68,8 +83,10 @@ def serve(cfg: EngrainConfig, base_dir: str, adapter_dir: Path) -> None:
     refusal_threshold(cfg, adapter_dir)
     check_available()
     if not (adapter_dir / "adapter_config.json").exists():
-        raise EngrainError(f"--backend vllm serves a LoRA adapter; {adapter_dir} holds none (full fine-tunes: "
-                           "serve that folder with `vllm serve` directly)")
+        raise EngrainError(
+            f"--backend vllm serves a LoRA adapter; {adapter_dir} holds none (full fine-tunes: "
+            "serve that folder with `vllm serve` directly)"
+        )
     key = single_key(cfg.serve.api_keys_env, cfg.path(cfg.serve.api_keys_file) if cfg.serve.api_keys_file else None)
     cmd = command(cfg, base_dir, adapter_dir, key)
     os.execvp(cmd[0], cmd)

@@ -21,8 +21,14 @@ from engrain.synth.questions import FORWARD
 from engrain.synth.wordings import Wording, ask
 
 
-def abstain_questions(facts: list[Fact], corpus_text: str, n: int, rng: random.Random,
-                      wordings: list[Wording] = (), plausible_first: bool = False) -> list[tuple[str, str]]:
+def abstain_questions(
+    facts: list[Fact],
+    corpus_text: str,
+    n: int,
+    rng: random.Random,
+    wordings: list[Wording] = (),
+    plausible_first: bool = False,
+) -> list[tuple[str, str]]:
     """Up to `n` (question, group key) pairs with no answer in the corpus. Where the corpus has
     its own wordings of an attribute, half the questions use them, as the answerable ones do
     (carried questions): a wording must not come to mean "there is an answer". With
@@ -98,8 +104,9 @@ def _fake_entities(entities: list[str], lower_text: str, rng: random.Random) -> 
     return fakes
 
 
-def swapped_subject_questions(spans: list[SpanFact], parsed: list[ParsedDoc], corpus_text: str, n: int,
-                              rng: random.Random) -> list[tuple[str, str]]:
+def swapped_subject_questions(
+    spans: list[SpanFact], parsed: list[ParsedDoc], corpus_text: str, n: int, rng: random.Random
+) -> list[tuple[str, str]]:
     """Up to `n` questions asked of one document's subject, put to another subject whose
     sentences share none of the question's content words ("When did <a rugby player> make
     his MLB debut?"), and to names no document uses (a first name joined to another surname)."""
@@ -116,7 +123,9 @@ def swapped_subject_questions(spans: list[SpanFact], parsed: list[ParsedDoc], co
     for f in asked:
         other = rng.choice(subjects)
         if other != f.subject and not (f.content & said.get(other, set())):
-            swaps.append((f.questions[0].replace(f.subject, other, 1), f"abstain|{other.lower()}|{'+'.join(sorted(f.content))}"))
+            swaps.append(
+                (f.questions[0].replace(f.subject, other, 1), f"abstain|{other.lower()}|{'+'.join(sorted(f.content))}")
+            )
         fake = _fake_name(f.subject, rng.choice(subjects))
         if fake and fake.lower() not in lower:
             fakes.append((f.content, (f.questions[0].replace(f.subject, fake, 1), f"abstain|{fake.lower()}")))

@@ -12,15 +12,16 @@ repeat an eval question: those that do are dropped and counted.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engrain.config import SynthConfig
-from engrain.evaluate.metrics import normalize
+from engrain.config import DEFAULT_REFUSAL, SynthConfig
 from engrain.rag.chunk import Chunk
 from engrain.records import Conversation, Document, EvalItem, Example
+from engrain.scoring import normalize
 from engrain.synth.abstain import abstain_questions, swapped_subject_questions
 from engrain.synth.compose import asked_already, bridges, comparisons
 from engrain.synth.coverage import coverage, entity_texts
@@ -113,9 +114,11 @@ def synthesize(
     teacher: Teacher | None = None,
     retrieve: Retrieve | None = None,
     top_k: int = 3,
+    refusal: str = DEFAULT_REFUSAL,
 ) -> SynthResult:
     """`retrieve` and `top_k` are the serving retriever's, so RAFT records see what `ft+rag`
-    will see; without one, a word-overlap ranking of `chunks` stands in."""
+    will see; without one, a word-overlap ranking of `chunks` stands in. `refusal` is the reply
+    the model is taught for what the corpus does not answer (`model.refusal`, the one it serves)."""
     rng = random.Random(seed)
     corpus = read_corpus(docs, cfg)
     plan = split_plan(corpus, cfg, rng, eval_given=eval_items is not None)
@@ -128,12 +131,12 @@ def synthesize(
         mix.train += teacher_examples(teacher, docs, corpus.facts, plan.eval_groups | plan.dev_groups, cfg)
         mix.train += teacher_passage_examples(teacher, corpus, plan, cfg)
     corpus_text = "\n".join(d.text for d in docs) + "\n" + "\n".join(m["content"] for c in logs for m in c.messages)
-    abstain = abstention_examples(corpus, corpus_text, plan, cfg, rng, mix, eval_given=eval_items is not None)
-    raft_examples(corpus, chunks, plan, abstain, cfg, rng, mix, retrieve or lexical_retriever(chunks), top_k)
+    abstain = abstention_examples(corpus, corpus_text, plan, cfg, rng, mix, refusal, eval_given=eval_items is not None)
+    raft_examples(corpus, chunks, plan, abstain, cfg, rng, mix, retrieve or lexical_retriever(chunks), top_k, refusal)
     if cfg.include_logs:
         mix.train += log_examples(logs)
 
-    rng.shuffle(mix.dev)  # lookups and abstentions mixed, so train.dev_max keeps both
+    rng.shuffle(mix.dev)  # lookups and abstentions mixed, so train.dev_max_questions keeps both
     held_out = (eval_items if eval_items is not None else mix.made_eval) + mix.dev
     train, mix.dropped["decontaminated"] = decontaminate(mix.train, held_out)
     rng.shuffle(train)
@@ -179,7 +182,7 @@ def split_plan(corpus: Corpus, cfg: SynthConfig, rng: random.Random, eval_given:
     groups = sorted({f.key for f in corpus.facts} | {s.key for s in corpus.spans})
     rng.shuffle(groups)
     n_eval = 0 if eval_given else max(1, round(len(groups) * cfg.eval_fraction)) if groups else 0
-    n_dev = min(round(len(groups) * cfg.dev_fraction), cfg.dev_max)
+    n_dev = min(round(len(groups) * cfg.dev_fraction), cfg.dev_max_facts)
     return Plan(set(groups[:n_eval]), set(groups[n_eval : n_eval + n_dev]))
 
 
@@ -189,12 +192,16 @@ def split_plan(corpus: Corpus, cfg: SynthConfig, rng: random.Random, eval_given:
 def view_examples(corpus: Corpus, cfg: SynthConfig, rng: random.Random) -> list[Example]:
     """The documents and their rewrites (shuffled sentences, facts restated, pronouns resolved)."""
     resolved = {s.original: s.text for p in corpus.parsed or [] for s in p.sentences}
-    return [Example("view", text=text, source=doc.id)
-            for doc in corpus.docs for text in document_views(doc, cfg.views, rng, cfg.documents, resolved)]
+    return [
+        Example("view", text=text, source=doc.id)
+        for doc in corpus.docs
+        for text in document_views(doc, cfg.views, rng, cfg.documents, resolved)
+    ]
 
 
-def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix,
-                     eval_items: list[EvalItem] | None) -> None:
+def pattern_examples(
+    corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix, eval_items: list[EvalItem] | None
+) -> None:
     """Spec-shaped facts: templated questions both ways, probes, restatements, FAQ pairs, compositions."""
     for fact in corpus.facts:
         questions = forward_questions(fact, cfg.paraphrases + (1 if plan.held(fact.key) else 0), rng)
@@ -206,7 +213,9 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
         if cfg.reverse:
             for q in reverse_questions_of(fact, max(1, cfg.paraphrases // 3), rng):
                 mix.train.append(_chat("reverse", q, reverse_answer(fact), fact))
-        for text in dict.fromkeys(render(fact, form) for form in PROBE_SHAPES[: cfg.probes]):  # code facts have one shape
+        for text in dict.fromkeys(
+            render(fact, form) for form in PROBE_SHAPES[: cfg.probes]
+        ):  # code facts have one shape
             mix.train.append(Example("probe", text=text, source=fact.doc_id, fact=fact.key))
     if cfg.restatements:  # the corpus's own wording of trained facts: as text, and asked in that wording
         for fact, sent in corpus.restated:
@@ -227,7 +236,9 @@ def pattern_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
         facts = corpus.facts
         for c in comparisons(facts, n_comp - n_comp // 2, rng) + bridges(facts, n_comp // 2, rng):
             if not any(f.key in plan.eval_groups for f in c.facts) and not asked_already(c, asked):
-                mix.train.append(Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key))
+                mix.train.append(
+                    Example("composed", messages=_msgs(c.question, c.answer), source=c.facts[0].doc_id, fact=c.key)
+                )
 
 
 def carried_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.Random, mix: Mix) -> None:
@@ -237,8 +248,10 @@ def carried_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, rng: random.R
         return
     for fact in corpus.facts:
         if fact.relation == "attribute" and fact.key not in plan.eval_groups:
-            mix.train += [_chat("carried", q, forward_answer(fact), fact)
-                          for q in carried_questions(fact, corpus.wordings, cfg.carried, rng)]
+            mix.train += [
+                _chat("carried", q, forward_answer(fact), fact)
+                for q in carried_questions(fact, corpus.wordings, cfg.carried, rng)
+            ]
 
 
 def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix, eval_items: list[EvalItem]) -> None:
@@ -259,18 +272,34 @@ def generic_examples(corpus: Corpus, plan: Plan, cfg: SynthConfig, mix: Mix, eva
     for r in corpus.reverses:
         mix.train.append(Example("wh_reverse", messages=_msgs(r.question, r.answer + "."), source=r.doc_id, fact=r.key))
     if cfg.entity_texts and corpus.parsed:
-        mix.train += [Example("entity", text=t, fact=f"entity|{name.lower()}") for name, t in entity_texts(corpus.parsed)]
+        mix.train += [
+            Example("entity", text=t, fact=f"entity|{name.lower()}") for name, t in entity_texts(corpus.parsed)
+        ]
 
 
-def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: SynthConfig, rng: random.Random,
-                        mix: Mix, eval_given: bool) -> list[tuple[str, str]]:
+def abstention_examples(
+    corpus: Corpus,
+    corpus_text: str,
+    plan: Plan,
+    cfg: SynthConfig,
+    rng: random.Random,
+    mix: Mix,
+    refusal: str,
+    eval_given: bool,
+) -> list[tuple[str, str]]:
     """Questions the corpus does not answer: some held out (dev, or eval when splitting), the rest trained."""
     n_qa = mix.n_qa()
     # The dev lookups really held out: a span asked in one phrasing only stays in training.
     n_dev = len(mix.dev) if eval_given else len(plan.dev_groups)
     n = round(n_qa * cfg.abstain_fraction) + n_dev + 8
-    abstain = abstain_questions(corpus.facts, corpus_text, n, rng, corpus.wordings if cfg.carried else [],
-                                plausible_first=cfg.abstain_gaps == "plausible")
+    abstain = abstain_questions(
+        corpus.facts,
+        corpus_text,
+        n,
+        rng,
+        corpus.wordings if cfg.carried else [],
+        plausible_first=cfg.abstain_gaps == "plausible",
+    )
     ranked = cfg.abstain_gaps == "plausible" and bool(abstain)  # the spec gaps only; prose questions stay as drawn
     if corpus.parsed and len(abstain) < n:
         abstain += swapped_subject_questions(corpus.spans, corpus.parsed, corpus_text, n - len(abstain), rng)
@@ -284,12 +313,22 @@ def abstention_examples(corpus: Corpus, corpus_text: str, plan: Plan, cfg: Synth
         target.append(EvalItem(f"abstain-{len(target)}", abstain[i][0], [], "unanswerable", "qa"))
     trained = [item for i, item in enumerate(abstain) if i not in held]
     for q, key in trained:
-        mix.train.append(Example("abstain", messages=_msgs(q, cfg.refusal), fact=key))
+        mix.train.append(Example("abstain", messages=_msgs(q, refusal), fact=key))
     return trained
 
 
-def raft_examples(corpus: Corpus, chunks: list[Chunk], plan: Plan, abstain: list[tuple[str, str]], cfg: SynthConfig,
-                  rng: random.Random, mix: Mix, retrieve: Retrieve, top_k: int) -> None:
+def raft_examples(
+    corpus: Corpus,
+    chunks: list[Chunk],
+    plan: Plan,
+    abstain: list[tuple[str, str]],
+    cfg: SynthConfig,
+    rng: random.Random,
+    mix: Mix,
+    retrieve: Retrieve,
+    top_k: int,
+    refusal: str,
+) -> None:
     """Questions with the passages retrieval really gives them (RAFT); some without the oracle."""
     n_qa = mix.n_qa()
     trainable = [f for f in [*corpus.facts, *corpus.spans] if f.key not in plan.eval_groups]
@@ -299,13 +338,13 @@ def raft_examples(corpus: Corpus, chunks: list[Chunk], plan: Plan, abstain: list
         else:
             item = Grounded(fact.questions[0], span_answer(fact), fact.sentence, fact.key)
         keep = rng.random() < cfg.raft_oracle_fraction
-        if ex := fact_record(item, retrieve, chunks, top_k, keep, cfg.refusal, rng):
+        if ex := fact_record(item, retrieve, chunks, top_k, keep, refusal, rng):
             mix.train.append(ex)
         else:
             mix.dropped["raft_evidence_split_across_chunks"] += 1
     n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
     for q, key in abstain[:n_raft_abstain]:
-        mix.train.append(abstain_record(q, key, retrieve, top_k, cfg.refusal))
+        mix.train.append(abstain_record(q, key, retrieve, top_k, refusal))
 
 
 def synth_stats(corpus: Corpus, train: list[Example], mix: Mix, eval_items: list[EvalItem] | None) -> dict:
@@ -354,10 +393,15 @@ def teacher_examples(
     for f in facts:
         by_doc.setdefault(f.doc_id, []).append(f)
     # view 0 only (the original text), without its title header
-    pieces = [(doc, p.removeprefix(f"{doc.title}\n\n")) for doc in docs for p in document_views(doc, 0, random.Random(0))]
+    pieces = [
+        (doc, p.removeprefix(f"{doc.title}\n\n")) for doc in docs for p in document_views(doc, 0, random.Random(0))
+    ]
     rewritten = teacher.rewrites([(body, by_doc.get(doc.id, [])) for doc, body in pieces])
-    return out + [Example("view", text=f"{doc.title}\n\n{text}", source=doc.id)
-                  for (doc, _), text in zip(pieces, rewritten) if text is not None]
+    return out + [
+        Example("view", text=f"{doc.title}\n\n{text}", source=doc.id)
+        for (doc, _), text in zip(pieces, rewritten)
+        if text is not None
+    ]
 
 
 def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: SynthConfig) -> list[Example]:
@@ -367,16 +411,27 @@ def teacher_passage_examples(teacher: Teacher, corpus: Corpus, plan: Plan, cfg: 
     passages = [p for _, p in pieces]
     held = {normalize(f.answer) for f in corpus.spans if f.key in plan.eval_groups}
     held |= {normalize(f.value) for f in corpus.facts if f.key in plan.eval_groups}
-    states_held = lambda text: any(h and f" {h} " in f" {normalize(text)} " for h in held)  # noqa: E731
+    states_held = lambda text: any(h and f" {h} " in f" {normalize(text)} " for h in held)
     out = []
     if cfg.teacher.qa_per_passage:
         for (doc, _), pairs in zip(pieces, teacher.qa_pairs(passages, cfg.teacher.qa_per_passage)):
-            out += [Example("teacher_qa", messages=_msgs(q, a[:1].upper() + a[1:] + "."), source=doc.id,
-                            fact=f"teacher|{doc.id}|{normalize(a)}") for q, a in pairs if not states_held(a)]
+            out += [
+                Example(
+                    "teacher_qa",
+                    messages=_msgs(q, a[:1].upper() + a[1:] + "."),
+                    source=doc.id,
+                    fact=f"teacher|{doc.id}|{normalize(a)}",
+                )
+                for q, a in pairs
+                if not states_held(a)
+            ]
     if cfg.teacher.statements_per_passage:
         for (doc, _), sents in zip(pieces, teacher.statements(passages, cfg.teacher.statements_per_passage)):
-            out += [Example("teacher_text", text=t, source=doc.id, fact=f"teacher|{doc.id}") for t in sents
-                    if not states_held(t)]
+            out += [
+                Example("teacher_text", text=t, source=doc.id, fact=f"teacher|{doc.id}")
+                for t in sents
+                if not states_held(t)
+            ]
     return out
 
 
@@ -388,7 +443,7 @@ def log_examples(logs: list[Conversation]) -> list[Example]:
     out = []
     for conv in logs:
         msgs = [m for m in conv.messages if m["role"] != "system"]
-        for prev, m in zip(msgs, msgs[1:]):
+        for prev, m in itertools.pairwise(msgs):
             if m["role"] == "assistant" and prev["role"] == "user":
                 out.append(Example("log", messages=[prev, m], source=conv.id, fact=conv.id))
     return out

@@ -19,12 +19,14 @@ NAMED = {"PERSON", "ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT"
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
-def coverage(parsed: list[ParsedDoc], spans: list[SpanFact], train: list[Example],
-             stated: set[str] = frozenset()) -> dict:
+def coverage(
+    parsed: list[ParsedDoc], spans: list[SpanFact], train: list[Example], stated: set[str] = frozenset()
+) -> dict:
     """`spans`: every answer span found; `stated`: sentences whose fact another strategy trains.
     A sentence counts as trained when any copy of it is (repeated sentences are asked once)."""
-    sents = [s for p in parsed for s in p.sentences
-             if len(s.original.split()) >= MIN_SENTENCE_WORDS and not not_prose(s, p)]
+    sents = [
+        s for p in parsed for s in p.sentences if len(s.original.split()) >= MIN_SENTENCE_WORDS and not not_prose(s, p)
+    ]
     with_span = {f.sentence for f in spans} | stated
     trained_keys = {e.fact for e in train}
     trained = {f.sentence for f in spans if f.key in trained_keys} | stated

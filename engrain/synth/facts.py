@@ -29,8 +29,13 @@ FORMS = {
 }
 _CODE = r"(?P<code>[A-Z]{1,3}-?\d{2,5})"
 DEFINITIONS = [
-    re.compile(rf"\b(?i:error|code|fault|alarm)(?:\s+(?i:code))?\s+{_CODE}\b.*?\b(?i:means|indicates|signifies|points to|stands for|denotes)\s+(?P<val>[^.;]+)"),
-    re.compile(rf"\b(?i:shows|displays|reports|raises)\s+(?:(?i:error|code)\s+)?{_CODE},?\s+(?i:the\s+)?(?i:cause|problem|fault|reason)\s+is\s+(?P<val>[^.;]+)"),
+    re.compile(
+        rf"\b(?i:error|code|fault|alarm)(?:\s+(?i:code))?\s+{_CODE}\b.*?\b(?i:means|indicates|signifies|points "
+        rf"to|stands for|denotes)\s+(?P<val>[^.;]+)"
+    ),
+    re.compile(
+        rf"\b(?i:shows|displays|reports|raises)\s+(?:(?i:error|code)\s+)?{_CODE},?\s+(?i:the\s+)?(?i:cause|problem|fault|reason)\s+is\s+(?P<val>[^.;]+)"
+    ),
 ]
 _TITLE_ENT = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+[A-Z]{1,4}-?\d[\w\-]*")
 _PREFIX = re.compile(r"^(?:[QA]|Question|Answer)\s*:\s*")
@@ -134,7 +139,9 @@ def restatements(facts: list[Fact], docs: list[Document]) -> list[tuple[Fact, st
             for value, group in by_value.items():
                 if value not in sent:
                     continue
-                hits = [f for f in group if any(re.search(rf"\b{re.escape(n)}\b", sent) for n in name_variants(f.entity))]
+                hits = [
+                    f for f in group if any(re.search(rf"\b{re.escape(n)}\b", sent) for n in name_variants(f.entity))
+                ]
                 if len(hits) == 1:
                     seen.add(sent)
                     out.append((hits[0], sent))

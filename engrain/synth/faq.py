@@ -8,6 +8,7 @@ and "Q: ..." / "A: ..." lines.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from engrain.records import Document
@@ -29,7 +30,7 @@ def faq_pairs(doc: Document) -> list[tuple[str, str]]:
     for i, para in enumerate(paras):
         lines = [ln.strip() for ln in para.splitlines() if ln.strip()]
         # "Q: ...?" then "A: ..." inside one paragraph (a plain-text FAQ)
-        for q_line, a_line in zip(lines, lines[1:]):
+        for q_line, a_line in itertools.pairwise(lines):
             q, a = _question(q_line), _A_MARK.match(a_line)
             if q and a:
                 out.append((q, _first_sentence(a_line[a.end() :])))

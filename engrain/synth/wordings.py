@@ -105,7 +105,7 @@ def _pattern(sentence: str, name: str, value: str) -> str | None:
     if len(f"{before} {middle} {after}".split()) < MIN_LITERAL_WORDS:
         return None
     start = "^" if before == sentence[:i] else r"(?<!\S)"
-    end = r"\s*[.!?]?$" if after == sentence[j + len(second):].rstrip(" .!?") else ""
+    end = r"\s*[.!?]?$" if after == sentence[j + len(second) :].rstrip(" .!?") else ""
     return f"{start}{re.escape(before)}{slot1}{re.escape(middle)}{slot2}{re.escape(after)}{end}"
 
 

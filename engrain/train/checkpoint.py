@@ -42,13 +42,16 @@ def save(folder: Path, fingerprint: str, state, scheduler, progress: Progress, w
     if not write:
         return dest
     with atomic_path(dest, is_dir=True) as tmp:
-        torch.save({
-            "weights": weights,
-            "optimizer": optimizer,
-            "scheduler": scheduler.state_dict(),
-            "rng": torch.get_rng_state(),
-            "progress": progress.__dict__,
-        }, tmp / STATE)
+        torch.save(
+            {
+                "weights": weights,
+                "optimizer": optimizer,
+                "scheduler": scheduler.state_dict(),
+                "rng": torch.get_rng_state(),
+                "progress": progress.__dict__,
+            },
+            tmp / STATE,
+        )
         (tmp / FINGERPRINT).write_text(fingerprint)
     for old in folder.glob("step-*"):
         if old != dest:
@@ -58,7 +61,11 @@ def save(folder: Path, fingerprint: str, state, scheduler, progress: Progress, w
 
 def latest(folder: Path) -> Path | None:
     """The newest complete checkpoint (temporary folders from a killed write are ignored)."""
-    done = [p for p in folder.glob("step-*") if (p / STATE).is_file() and (p / FINGERPRINT).is_file()] if folder.is_dir() else []
+    done = (
+        [p for p in folder.glob("step-*") if (p / STATE).is_file() and (p / FINGERPRINT).is_file()]
+        if folder.is_dir()
+        else []
+    )
     return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
 
 

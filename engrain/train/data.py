@@ -17,13 +17,13 @@ def encode(example: Example, tok, system_prompt: str, max_len: int) -> dict:
         answer = tok(target + tok.eos_token, add_special_tokens=False)["input_ids"]
         truncated = len(prompt) + len(answer) > max_len
         if truncated:  # keep the answer (the only thing learned) and the end of the prompt
-            prompt = prompt[-max(max_len - len(answer), 0):] if len(answer) < max_len else []
+            prompt = prompt[-max(max_len - len(answer), 0) :] if len(answer) < max_len else []
         ids, labels = prompt + answer, [IGNORE] * len(prompt) + answer
     elif example.prompt is not None:  # a cloze: the context is given, the continuation learned
         context = tok(example.prompt, add_special_tokens=False)["input_ids"]
         target = tok(example.text, add_special_tokens=False)["input_ids"]
         truncated = len(context) + len(target) > max_len
-        context = context[-max(max_len - len(target), 0):] if truncated else context
+        context = context[-max(max_len - len(target), 0) :] if truncated else context
         ids, labels = context + target, [IGNORE] * len(context) + target
     else:
         ids = tok(example.text + tok.eos_token, add_special_tokens=False)["input_ids"]
@@ -65,9 +65,9 @@ def pack(batch: list[dict], max_len: int) -> dict[str, torch.Tensor]:
         k = 0
         for b in row:
             m = len(b["input_ids"])
-            ids[i, k:k + m] = torch.tensor(b["input_ids"])
-            labels[i, k + 1:k + m] = torch.tensor(b["labels"][1:])
-            pos[i, k:k + m] = torch.arange(m)
+            ids[i, k : k + m] = torch.tensor(b["input_ids"])
+            labels[i, k + 1 : k + m] = torch.tensor(b["labels"][1:])
+            pos[i, k : k + m] = torch.arange(m)
             k += m
         pos[i, k:] = torch.arange(n - k)  # the row's padding: a separate, unlearned sequence
     return {"input_ids": ids, "labels": labels, "position_ids": pos}
@@ -84,8 +84,8 @@ def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> li
     mega = 50 * batch_size
     batches: list[list[int]] = []
     for s in range(0, len(order), mega):
-        group = sorted(order[s:s + mega], key=lambda i: -lengths[i])
-        batches += [group[j:j + batch_size] for j in range(0, len(group), batch_size)]
+        group = sorted(order[s : s + mega], key=lambda i: -lengths[i])
+        batches += [group[j : j + batch_size] for j in range(0, len(group), batch_size)]
     return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
 
 
@@ -93,7 +93,7 @@ def shuffled_batches(n: int, batch_size: int, seed: int) -> list[list[int]]:
     """Random batches: every kind of example mixed into every step (run them with `split_by_tokens(...,
     similar=True)` so a long reading example does not pad its short neighbours)."""
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
-    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+    return [order[s : s + batch_size] for s in range(0, n, batch_size)]
 
 
 def split_by_tokens(batch: list[dict], max_tokens: int, similar: bool = False) -> list[list[dict]]:
@@ -107,7 +107,7 @@ def split_by_tokens(batch: list[dict], max_tokens: int, similar: bool = False) -
     for b in sorted(batch, key=lambda b: -len(b["input_ids"])):
         part = parts[-1]
         longest = max([len(x["input_ids"]) for x in part] + [len(b["input_ids"])])
-        if part and (longest * (len(part) + 1) > max_tokens or similar and 2 * len(b["input_ids"]) < longest):
+        if part and (longest * (len(part) + 1) > max_tokens or (similar and 2 * len(b["input_ids"]) < longest)):
             parts.append([b])
         else:
             part.append(b)

@@ -72,7 +72,7 @@ def world() -> World:
 
 def share(batch: list[int], w: World) -> list[int]:
     """This process's part of a global batch: every size-th example, so the parts' lengths stay alike."""
-    return batch[w.rank::w.size]
+    return batch[w.rank :: w.size]
 
 
 def _device() -> str:

@@ -63,11 +63,20 @@ class Schedule:
             else:
                 grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
             self._orders = {epoch: [[members[j] for j in b] for b in grouped]}
-        return self._orders[epoch][k * self.grad_accum:(k + 1) * self.grad_accum]
+        return self._orders[epoch][k * self.grad_accum : (k + 1) * self.grad_accum]
 
 
-def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: float, batch_size: int,
-          grad_accum: int, seed: int, max_steps: int = -1, batch_order: str = "length") -> Schedule:
+def build(
+    lengths: list[int],
+    kinds: list[str],
+    once_kinds: list[str],
+    epochs: float,
+    batch_size: int,
+    grad_accum: int,
+    seed: int,
+    max_steps: int = -1,
+    batch_order: str = "length",
+) -> Schedule:
     """`once_kinds` are split over ceil(epochs) epochs, in a seeded order; the rest is in every epoch."""
     cycle = max(1, math.ceil(epochs))
     once = [i for i, k in enumerate(kinds) if k in once_kinds]
@@ -78,5 +87,7 @@ def build(lengths: list[int], kinds: list[str], once_kinds: list[str], epochs: f
     plan = Schedule(lengths, groups, batch_size, grad_accum, seed, max_steps, batch_order)
     if max_steps <= 0:
         whole = int(epochs)
-        plan.total_steps = sum(plan.steps_in(e) for e in range(whole)) + math.ceil((epochs - whole) * plan.steps_in(whole))
+        plan.total_steps = sum(plan.steps_in(e) for e in range(whole)) + math.ceil(
+            (epochs - whole) * plan.steps_in(whole)
+        )
     return plan

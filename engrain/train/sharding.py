@@ -70,11 +70,20 @@ class ShardedState:
         return self._gather()
 
     def restore(self, weights: dict[str, torch.Tensor], optimizer_state: dict) -> None:
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict, set_optimizer_state_dict
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            set_model_state_dict,
+            set_optimizer_state_dict,
+        )
 
-        set_model_state_dict(self.root, {_ROOT + n: v for n, v in weights.items()},
-                             options=StateDictOptions(full_state_dict=True, strict=False))
-        set_optimizer_state_dict(self.root, self.optimizer, optimizer_state, options=StateDictOptions(full_state_dict=True))
+        set_model_state_dict(
+            self.root,
+            {_ROOT + n: v for n, v in weights.items()},
+            options=StateDictOptions(full_state_dict=True, strict=False),
+        )
+        set_optimizer_state_dict(
+            self.root, self.optimizer, optimizer_state, options=StateDictOptions(full_state_dict=True)
+        )
 
     @contextlib.contextmanager
     def gathered(self) -> Iterator[None]:

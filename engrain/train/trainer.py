@@ -27,17 +27,22 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError, Interrupted
-from engrain.evaluate.metrics import score
+from engrain.graph import GRAPH
 from engrain.io import atomic_path
 from engrain.model.generate import Generation, Generator, Request
 from engrain.model.loading import load_causal_lm, set_threads
 from engrain.records import EvalItem, Example
+from engrain.scoring import score
 from engrain.train import checkpoint, schedule
 from engrain.train.checkpoint import Progress
 from engrain.train.data import collate, encode, pack, split_by_tokens
 from engrain.train.distributed import World, share, world
 from engrain.train.loss import TrainingLoss, target_count
 from engrain.train.sharding import LocalState, ShardedState, shard
+
+# settings the train stage reads that act after the weights are trained (checkpoint selection's answer
+# length, the refusal text, inference dtype): a changed one keeps the resumable checkpoints
+_AFTER_TRAINING = ("model.max_new_tokens", "model.refusal", "model.dtype")
 
 
 MATH_ATTENTION_MAX_LEN = 192  # padded row length up to which CPU training uses plain attention
@@ -79,7 +84,7 @@ class _Run:
     encoded: list[dict]
     optimizer: torch.optim.Optimizer
     scheduler: object
-    selector: "_DevSelector"
+    selector: _DevSelector
     out_dir: Path
     fingerprint: str
     schedule: schedule.Schedule
@@ -105,8 +110,15 @@ class _Run:
         return step % self.eval_every == 0 if self.eval_every else self.schedule.ends_epoch(step)
 
 
-def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work_dir: str | Path,
-          model_dir: str | Path, progress: bool = True, init_adapter: Path | None = None) -> TrainResult:
+def train(
+    cfg: EngrainConfig,
+    examples: list[Example],
+    dev: list[EvalItem],
+    work_dir: str | Path,
+    model_dir: str | Path,
+    progress: bool = True,
+    init_adapter: Path | None = None,
+) -> TrainResult:
     """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`.
     `init_adapter`: continue a trained LoRA adapter (a retraining cycle) instead of starting a new one."""
     run = setup(cfg, examples, dev, Path(work_dir), init_adapter)
@@ -116,8 +128,9 @@ def train(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], work
 
 
 # -- setup ----------------------------------------------------------------------------------
-def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path,
-          init_adapter: Path | None = None) -> _Run:
+def setup(
+    cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path, init_adapter: Path | None = None
+) -> _Run:
     """Model, data, optimizer and schedule; restored from the last checkpoint made under these settings."""
     from transformers import get_cosine_schedule_with_warmup, set_seed
 
@@ -131,25 +144,56 @@ def setup(cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_
     sharded = t.sharding != "none" and w.size > 1
     model, tok = _model(cfg, init_adapter, frozen_bf16=bf16 and not sharded)  # FSDP wants one dtype per unit
     encoded = [encode(e, tok, cfg.model.system_prompt, t.max_seq_len) for e in examples]
-    plan = schedule.build([len(e["input_ids"]) for e in encoded], [e.kind for e in examples], t.once, t.epochs,
-                          t.batch_size * w.size, t.grad_accum, cfg.train_seed, t.max_steps, t.batch_order)
+    plan = schedule.build(
+        [len(e["input_ids"]) for e in encoded],
+        [e.kind for e in examples],
+        t.once,
+        t.epochs,
+        t.batch_size * w.size,
+        t.grad_accum,
+        cfg.train_seed,
+        t.max_steps,
+        t.batch_order,
+    )
     total_steps = plan.total_steps
     longest = min(t.max_seq_len, max(len(e["input_ids"]) for e in encoded))
-    grad_ckpt = _use_grad_checkpointing(t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens)))
+    grad_ckpt = _use_grad_checkpointing(
+        t.grad_checkpointing, model, max(longest, min(t.batch_size * longest, t.max_batch_tokens))
+    )
     if grad_ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
     loss = shard(TrainingLoss(model), reshard_after_forward=t.sharding == "fsdp") if sharded else TrainingLoss(model)
-    optimizer = torch.optim.AdamW([p for p in loss.parameters() if p.requires_grad], lr=t.learning_rate,
-                                  weight_decay=t.weight_decay, **_fused())
+    optimizer = torch.optim.AdamW(
+        [p for p in loss.parameters() if p.requires_grad], lr=t.learning_rate, weight_decay=t.weight_decay, **_fused()
+    )
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
     state = ShardedState(loss, optimizer) if sharded else LocalState(model, optimizer)
     fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
     progress = _resume(out_dir, fingerprint, state, scheduler, w)
-    selector = _DevSelector(model, tok, cfg, dev[: t.dev_max], out_dir / "best", t.patience, progress, bf16, state, w)
-    return _Run(cfg, model, tok, encoded, optimizer, scheduler, selector, out_dir, fingerprint, plan,
-                t.eval_every, bf16, _use_packing(t.packing),
-                grad_ckpt, progress, loss=loss, state=state, world=w)
+    selector = _DevSelector(
+        model, tok, cfg, dev[: t.dev_max_questions], out_dir / "best", t.patience, progress, bf16, state, w
+    )
+    return _Run(
+        cfg,
+        model,
+        tok,
+        encoded,
+        optimizer,
+        scheduler,
+        selector,
+        out_dir,
+        fingerprint,
+        plan,
+        t.eval_every,
+        bf16,
+        _use_packing(t.packing),
+        grad_ckpt,
+        progress,
+        loss=loss,
+        state=state,
+        world=w,
+    )
 
 
 def _model(cfg: EngrainConfig, init_adapter: Path | None = None, frozen_bf16: bool = False):
@@ -168,7 +212,13 @@ def _model(cfg: EngrainConfig, init_adapter: Path | None = None, frozen_bf16: bo
         targets = [m for m in t.lora_targets if any(n.endswith(m) for n, _ in model.named_modules())]
         if not targets:
             raise EngrainError(f"none of train.lora_targets {t.lora_targets} exist in {cfg.model.base}")
-        lora = LoraConfig(r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout, target_modules=targets, task_type="CAUSAL_LM")
+        lora = LoraConfig(
+            r=t.lora_r,
+            lora_alpha=t.lora_alpha,
+            lora_dropout=t.lora_dropout,
+            target_modules=targets,
+            task_type="CAUSAL_LM",
+        )
         model = get_peft_model(model, lora)
     if frozen_bf16 and t.method == "lora":
         _frozen_linears_to_bf16(model)
@@ -189,15 +239,14 @@ def _frozen_linears_to_bf16(model) -> None:
 def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None, processes: int = 1) -> str:
     """What a checkpoint must share with this run to be resumed: settings, base model (and adapter continued),
     the number of processes (it sets the global batch), the very examples."""
-    h = hashlib.sha256(json.dumps([cfg.train.shaping(), cfg.model.base,
-                                   cfg.model.system_prompt, cfg.seed, str(init_adapter or ""), processes],
-                                  sort_keys=True).encode())
+    settings = {k: v for k, v in GRAPH["train"].config(cfg).items() if k not in _AFTER_TRAINING}
+    h = hashlib.sha256(json.dumps([settings, str(init_adapter or ""), processes], sort_keys=True).encode())
     for e in encoded:
         h.update(json.dumps([e["input_ids"], e["labels"]]).encode())
     return h.hexdigest()
 
 
-def _resume(out_dir: Path, fingerprint: str, state: LocalState | ShardedState, scheduler, w: World = World()) -> Progress:
+def _resume(out_dir: Path, fingerprint: str, state: LocalState | ShardedState, scheduler, w: World) -> Progress:
     folder = out_dir / "checkpoints"
     last = checkpoint.latest(folder)
     progress = None
@@ -222,8 +271,13 @@ def fit(run: _Run, progress: bool) -> None:
             p.step, p.tokens, p.seconds = p.step + 1, p.tokens + tokens, p.seconds + time.perf_counter() - t0
             p.window.append(loss)
             if p.step % _log_every(t.logging_steps, run.total_steps) == 0 or p.step == run.total_steps:
-                p.loss_curve.append({"step": p.step, "epoch": round(run.schedule.epoch_of(p.step), 3),
-                                     "loss": round(sum(p.window) / len(p.window), 4)})
+                p.loss_curve.append(
+                    {
+                        "step": p.step,
+                        "epoch": round(run.schedule.epoch_of(p.step), 3),
+                        "loss": round(sum(p.window) / len(p.window), 4),
+                    }
+                )
                 p.window = []
             bar.update(p.step, loss, tokens / max(time.perf_counter() - t0, 1e-9))
             if run.evaluates_at(p.step) and takes_part:
@@ -233,7 +287,9 @@ def fit(run: _Run, progress: bool) -> None:
                 checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.state, run.scheduler, p, write=w.main)
             if requested:
                 w.barrier()
-                raise Interrupted(f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there")
+                raise Interrupted(
+                    f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there"
+                )
     if takes_part:
         run.selector.evaluate(p.step)  # the final weights compete too
 
@@ -244,7 +300,9 @@ def _step(run: _Run) -> tuple[float, int]:
     t, w = run.cfg.train, run.world
     batches = run.schedule.batches(run.progress.step)
     chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
-    micro = [_collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, run.similar_passes)]
+    micro = [
+        _collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, run.similar_passes)
+    ]
     n = max(w.sum(sum(target_count(b) for b in micro)), 1)
     total = 0.0
     for batch in micro:
@@ -308,12 +366,24 @@ def save(run: _Run, final: Path, peak_rss_mb: float) -> TrainResult:
     run.world.barrier()
     p = run.progress
     result = TrainResult(
-        model_dir=str(final), method=run.cfg.train.method, examples=len(run.encoded), tokens=p.tokens,
-        seconds=round(p.seconds, 2), tokens_per_second=round(p.tokens / p.seconds, 1) if p.seconds else 0.0,
-        peak_rss_mb=round(peak_rss_mb, 1), bf16=run.bf16, steps=p.step,
-        truncated=sum(e["truncated"] for e in run.encoded), best_step=run.selector.best_step,
-        loss_curve=p.loss_curve, dev_curve=p.dev_curve, packing=run.packing, grad_checkpointing=run.grad_checkpointing,
-        processes=run.world.size, sharded=run.state.sharded, seed=run.cfg.train_seed,
+        model_dir=str(final),
+        method=run.cfg.train.method,
+        examples=len(run.encoded),
+        tokens=p.tokens,
+        seconds=round(p.seconds, 2),
+        tokens_per_second=round(p.tokens / p.seconds, 1) if p.seconds else 0.0,
+        peak_rss_mb=round(peak_rss_mb, 1),
+        bf16=run.bf16,
+        steps=p.step,
+        truncated=sum(e["truncated"] for e in run.encoded),
+        best_step=run.selector.best_step,
+        loss_curve=p.loss_curve,
+        dev_curve=p.dev_curve,
+        packing=run.packing,
+        grad_checkpointing=run.grad_checkpointing,
+        processes=run.world.size,
+        sharded=run.state.sharded,
+        seed=run.cfg.train_seed,
     )
     return result
 
@@ -328,8 +398,19 @@ class _DevSelector:
     """Scores dev answers every N steps and keeps the most accurate weights; its record lives in the run's Progress.
     A sharded model is scored by every process (each layer's weights are gathered by all), on process 0's verdict."""
 
-    def __init__(self, model, tok, cfg: EngrainConfig, dev: list[EvalItem], best_dir: Path, patience: int,
-                 progress: Progress, bf16: bool, state: LocalState | ShardedState, world: World) -> None:
+    def __init__(
+        self,
+        model,
+        tok,
+        cfg: EngrainConfig,
+        dev: list[EvalItem],
+        best_dir: Path,
+        patience: int,
+        progress: Progress,
+        bf16: bool,
+        state: LocalState | ShardedState,
+        world: World,
+    ) -> None:
         self.model, self.tok, self.dev, self.patience, self.progress = model, tok, dev, patience, progress
         self.state, self.world = state, world
         self.bf16 = bf16  # the frozen weights are bf16: generate under the autocast that trains
@@ -362,8 +443,14 @@ class _DevSelector:
         acc = dev_score(by_cat)
         if self.state.sharded:  # every process scored; all follow process 0's verdict
             acc = self.world.sum(acc if self.world.main else 0.0)
-        curve.append({"step": step, "accuracy": round(acc, 4), "by_category": per_cat,
-                           "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4)})
+        curve.append(
+            {
+                "step": step,
+                "accuracy": round(acc, 4),
+                "by_category": per_cat,
+                "abstained": round(sum(s["abstained"] for s in scores) / len(scores), 4),
+            }
+        )
         if acc >= self.progress.best_acc:  # a tie goes to the later, further-annealed weights
             self.progress.best_acc, self.progress.best_step = acc, step
             weights = self.state.full_model()
@@ -377,7 +464,7 @@ class _DevSelector:
         a short run's wall time otherwise)."""
         out: list[Generation] = []
         for i in range(0, len(self.dev), DEV_BATCH):
-            chunk = self.dev[i:i + DEV_BATCH]
+            chunk = self.dev[i : i + DEV_BATCH]
             for g in self.generator.generate_batch([Request(self.generator.chat_ids(d.question)) for d in chunk]):
                 if isinstance(g, Exception):  # only a stream sink raises, and there is none: never silently dropped
                     raise g
@@ -454,7 +541,9 @@ def _use_grad_checkpointing(setting: str, model, batch_tokens: int) -> bool:
     if setting != "auto":
         return setting == "on"
     c = model.config
-    per_token = 12 * c.hidden_size + 2 * getattr(c, "intermediate_size", 4 * c.hidden_size)  # floats kept per layer, measured
+    per_token = 12 * c.hidden_size + 2 * getattr(
+        c, "intermediate_size", 4 * c.hidden_size
+    )  # floats kept per layer, measured
     need = batch_tokens * c.num_hidden_layers * per_token * 4
     return need > 0.25 * _free_memory()
 
@@ -483,10 +572,24 @@ class _ProgressBar:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
-            self.bar = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+            self.bar = Progress(
+                TextColumn("train"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("train", total=self.total, completed=self.start, info="")
         return self

@@ -27,7 +27,11 @@ def test_pricebook_errors_are_one_line(tmp_path):
     with pytest.raises(EngrainError, match="not found"):
         load_pricebook(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
-    for body, pattern in [("gpu_hour_price = -1", "gpu_hour_price"), ("typo_price = 1", "typo_price"), ("x = ", "TOML")]:
+    for body, pattern in [
+        ("gpu_hour_price = -1", "gpu_hour_price"),
+        ("typo_price = 1", "typo_price"),
+        ("x = ", "TOML"),
+    ]:
         bad.write_text(body)
         with pytest.raises(EngrainError, match=pattern) as e:
             load_pricebook(bad)

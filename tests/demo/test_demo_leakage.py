@@ -3,8 +3,8 @@
 from engrain import recipe
 from engrain.demo.domain import build_domain
 from engrain.demo.project import demo_config
-from engrain.evaluate.metrics import normalize
 from engrain.io import read_jsonl
+from engrain.scoring import normalize
 
 
 def test_demo_training_data_never_contains_an_eval_question(tmp_path):
@@ -27,5 +27,11 @@ def test_demo_training_data_never_contains_an_eval_question(tmp_path):
             if r["kind"] == "raft":
                 assert normalize(t.rsplit("Question:", 1)[-1]) not in questions
     # qa questions are never substrings of any training text either (a looser leak check)
-    blob = normalize(" ".join(t for r in train for t in ([r["text"]] if r["text"] else [m["content"] for m in r["messages"]])))
-    assert not [q for q in questions if len(q.split()) > 6 and q in blob and not q.startswith(("according to", "per the", "field note"))][:1]
+    blob = normalize(
+        " ".join(t for r in train for t in ([r["text"]] if r["text"] else [m["content"] for m in r["messages"]]))
+    )
+    assert not [
+        q
+        for q in questions
+        if len(q.split()) > 6 and q in blob and not q.startswith(("according to", "per the", "field note"))
+    ][:1]

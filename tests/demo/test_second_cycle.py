@@ -17,9 +17,19 @@ from engrain.workspace import Workspace
 def test_second_cycle_compares_stale_retrained_and_rag_on_release_two(tmp_path, tiny_model):
     out = tmp_path / "demo"
     build_domain(out / "domain", seed=0)
-    cfg = write_demo_config(out, quick=True, overrides=[
-        f"model.base={tiny_model}", "train.max_steps=2", "train.dev_max=2", 'eval.pipelines=["rag", "ft"]',
-        "eval.limit=1", "eval.forgetting=false", "eval.throughput_queries=0"])
+    cfg = write_demo_config(
+        out,
+        quick=True,
+        overrides=[
+            f"model.base={tiny_model}",
+            "train.max_steps=2",
+            "train.dev_max_questions=2",
+            'eval.pipelines=["rag", "ft"]',
+            "eval.limit=1",
+            "eval.forgetting=false",
+            "eval.throughput_queries=0",
+        ],
+    )
     run_all(cfg, progress=False, report_dir=out)
     with Registry(Workspace(cfg).dir("registry")) as reg:
         release_1 = reg.alias("candidate")

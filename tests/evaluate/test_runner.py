@@ -14,8 +14,12 @@ class _Echo:
     name = "echo"
 
     def answer(self, question, kind="qa"):
-        return Answer("85 °C" if "temp" in question else "The documentation does not say.", 10, 2,
-                      {"total": 5.0, "ttft": 1.0, "prefill": 1.0, "decode": 3.0})
+        return Answer(
+            "85 °C" if "temp" in question else "The documentation does not say.",
+            10,
+            2,
+            {"total": 5.0, "ttft": 1.0, "prefill": 1.0, "decode": 3.0},
+        )
 
 
 def test_summarise_scores_and_tests_pairs():
@@ -23,11 +27,23 @@ def test_summarise_scores_and_tests_pairs():
     for name in ("a", "b"):
         for i in range(10):
             ok = name == "a" or i < 2
-            rows.append({"pipeline": name, "id": str(i), "category": "lookup", "kind": "qa", "correct": ok,
-                         "exact_match": float(ok), "f1": float(ok), "hallucinated": not ok, "abstained": False,
-                         "prompt_tokens": 10, "completion_tokens": 2,
-                         "timings_ms": {"total": 10.0 + i, "ttft": 2.0, "prefill": 2.0, "decode": 5.0},
-                         **({"route": "recall" if i < 3 else "read"} if name == "b" else {})})
+            rows.append(
+                {
+                    "pipeline": name,
+                    "id": str(i),
+                    "category": "lookup",
+                    "kind": "qa",
+                    "correct": ok,
+                    "exact_match": float(ok),
+                    "f1": float(ok),
+                    "hallucinated": not ok,
+                    "abstained": False,
+                    "prompt_tokens": 10,
+                    "completion_tokens": 2,
+                    "timings_ms": {"total": 10.0 + i, "ttft": 2.0, "prefill": 2.0, "decode": 5.0},
+                    **({"route": "recall" if i < 3 else "read"} if name == "b" else {}),
+                }
+            )
     s = summarise(rows)
     assert "routes" not in s["pipelines"]["a"] and s["pipelines"]["b"]["routes"] == {"read": 0.7, "recall": 0.3}
     assert s["pipelines"]["a"]["accuracy"] == 1.0 and s["pipelines"]["b"]["accuracy"] == 0.2

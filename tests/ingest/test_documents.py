@@ -96,7 +96,9 @@ def test_jsonl(tmp_path: Path) -> None:
     (tmp_path / "kb.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     docs = load_documents([tmp_path])
     assert [(d.id, d.title, d.text) for d in docs] == [
-        ("kb.jsonl#faq-1", "Ports", "Port 7418."), ("kb.jsonl#2", "Rated IP67.", "Rated IP67.")]
+        ("kb.jsonl#faq-1", "Ports", "Port 7418."),
+        ("kb.jsonl#2", "Rated IP67.", "Rated IP67."),
+    ]
 
 
 def test_jsonl_missing_text_names_line(tmp_path: Path) -> None:

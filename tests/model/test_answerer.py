@@ -36,11 +36,14 @@ class _Generator:
         return Generation(self.text, len(ids), 4, 1.0, 2.0, self.confidence)
 
 
-@pytest.mark.parametrize("text, confidence, expected, route", [
-    ("3435 g.", 0.99, "3435 g.", "closed-book"),
-    ("2817 g.", 0.80, REFUSAL, "unsure"),
-    ("The documentation does not say.", 0.50, REFUSAL, "refusal"),
-])
+@pytest.mark.parametrize(
+    "text, confidence, expected, route",
+    [
+        ("3435 g.", 0.99, "3435 g.", "closed-book"),
+        ("2817 g.", 0.80, REFUSAL, "unsure"),
+        ("The documentation does not say.", 0.50, REFUSAL, "refusal"),
+    ],
+)
 def test_an_answer_below_the_threshold_becomes_the_refusal(text, confidence, expected, route):
     a = ClosedBookAnswerer("ft", _Generator(text, confidence), refuse_below=0.95, refusal=REFUSAL)
     ans = a.answer("What is the weight of the Lapwing RC-68e?")
@@ -62,7 +65,9 @@ def test_a_stream_receives_only_the_answer_that_stands():
     ClosedBookAnswerer("ft", gen, refuse_below=0.95, refusal=REFUSAL).answer("Q?", on_text=seen.append)
     assert seen == [REFUSAL] and not gen.streamed
     seen.clear()
-    ClosedBookAnswerer("ft", _Generator("3435 g.", 0.99), refuse_below=0.95, refusal=REFUSAL).answer("Q?", on_text=seen.append)
+    ClosedBookAnswerer("ft", _Generator("3435 g.", 0.99), refuse_below=0.95, refusal=REFUSAL).answer(
+        "Q?", on_text=seen.append
+    )
     assert seen == ["3435 g."]
 
 
@@ -73,7 +78,7 @@ def test_the_factory_gives_the_threshold_to_the_tuned_model_only():
     cfg = EngrainConfig()
     cfg.model.refuse_below = 0.97
     f = Factory(cfg, None, None)
-    assert (f.build("ft").refuse_below, f.build("ft").refusal) == (0.97, cfg.synth.refusal)
+    assert (f.build("ft").refuse_below, f.build("ft").refusal) == (0.97, cfg.model.refusal)
     assert f.build("base").refuse_below == 0.0
 
 

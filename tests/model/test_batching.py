@@ -38,7 +38,9 @@ def test_a_stopped_stream_ends_only_its_own_request(gen):
         raise Gone
 
     prompts = [gen.chat_ids(q) for q in QUESTIONS]
-    out = gen.generate_batch([Request(prompts[0]), Request(prompts[1], on_text=gone), Request(prompts[2], max_new_tokens=2)])
+    out = gen.generate_batch(
+        [Request(prompts[0]), Request(prompts[1], on_text=gone), Request(prompts[2], max_new_tokens=2)]
+    )
     assert isinstance(out[1], Gone)
     assert out[0].text == gen.generate(prompts[0]).text
     assert out[2].completion_tokens <= 2 and out[2].text == gen.generate(prompts[2], max_new_tokens=2).text

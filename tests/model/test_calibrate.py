@@ -41,8 +41,12 @@ DEV = [
     EvalItem("4", "Colour of DL-40?", [], "unanswerable"),
     EvalItem("5", "The battery of the GX-7 lasts", ["12 hours"], kind="completion"),  # not a qa question: skipped
 ]
-REPLIES = {"Port of GX-7?": ("Port 7418.", 0.99), "Weight of MX-2?": ("3.1 kg.", 0.85),
-           "Warranty of GX-7?": ("Two years.", 0.70), "Colour of DL-40?": (REFUSAL, 0.95)}
+REPLIES = {
+    "Port of GX-7?": ("Port 7418.", 0.99),
+    "Weight of MX-2?": ("3.1 kg.", 0.85),
+    "Warranty of GX-7?": ("Two years.", 0.70),
+    "Colour of DL-40?": (REFUSAL, 0.95),
+}
 
 
 def test_the_threshold_with_the_best_dev_accuracy_is_chosen_lowest_of_equals():

@@ -1,6 +1,7 @@
-from engrain.rag.auto import AutoAnswerer, changed_documents
 from scripted import PASSAGES, Q, ScriptedGenerator
 from scripted import ScriptedRetriever as _Retriever
+
+from engrain.rag.auto import AutoAnswerer
 
 REFUSAL = "The documentation does not say."
 
@@ -55,9 +56,3 @@ def test_streaming_releases_the_decided_answer_once():
     got: list[str] = []
     _auto(ScriptedGenerator("It weighs 2911 g.", confidence=0.8), _Retriever()).answer(Q, on_text=got.append)
     assert got == ["It weighs 2911 g."]
-
-
-def test_changed_documents_are_the_added_and_edited_ones():
-    trained = {"a.md": "1", "b.md": "2"}
-    assert changed_documents(trained, {"a.md": "1", "b.md": "3", "c.md": "4"}) == {"b.md", "c.md"}
-    assert changed_documents(None, {"a.md": "1"}) == frozenset()

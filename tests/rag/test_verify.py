@@ -1,8 +1,9 @@
-from engrain.rag.verify import VerifiedAnswerer, claims, subject, supported
-from engrain.records import Passage
 from scripted import PASSAGES, Q
 from scripted import ScriptedGenerator as _Generator
 from scripted import ScriptedRetriever as _Retriever
+
+from engrain.rag.verify import VerifiedAnswerer, claims, subject, supported
+from engrain.records import Passage
 
 
 def test_claims_are_the_values_an_answer_adds_to_the_question():
@@ -57,4 +58,6 @@ def test_a_value_stated_about_another_subject_confirms_nothing():
     split = [Passage("a.md", "a.md#1", "The Phalarope GS-14 is a gas detector.", 0.9), other[0]]
     assert not supported("It weighs 3025 g.", "How heavy is the Phalarope GS-14?", split)  # not in one passage
     assert subject("2. Where was Nelson Lee born?") == ["Nelson", "Lee"]  # a list number is not the subject
-    assert supported("It was 1807.", "When was Nelson Lee born?", [Passage("n.md", "n.md#1", "Lee was born in 1807.", 0.9)])
+    assert supported(
+        "It was 1807.", "When was Nelson Lee born?", [Passage("n.md", "n.md#1", "Lee was born in 1807.", 0.9)]
+    )

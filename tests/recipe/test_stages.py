@@ -1,40 +1,15 @@
 """The whole recipe on a tiny random model: every stage, caching, report fields."""
 
-from pathlib import Path
-
 import pytest
+from samples import PROJECT_DOC as DOC
+from samples import make_project
 
 from engrain import recipe
-from engrain.workspace import Workspace
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
+from engrain.evaluate.evalfile import load_eval_file
 from engrain.io import read_json, read_jsonl
-
-DOC = """# Kestrel DL-40 manual
-
-The maximum operating temperature of the Kestrel DL-40 is 85 °C. The Kestrel DL-40 has a battery life of 47 hours.
-
-The Osprey GX-7's default port is port 7418. The Osprey GX-7 has a battery life of 12 hours.
-"""
-
-
-def make_project(root: Path, tiny_model: Path) -> EngrainConfig:
-    (root / "docs").mkdir(parents=True)
-    (root / "docs" / "manual.md").write_text(DOC)
-    (root / "docs" / "notes.txt").write_text("Notes\n\nClean the Heron MX-2 lens monthly. The Heron MX-2 has a weight of 2.4 kg.\n")
-    (root / "logs.jsonl").write_text('{"messages": [{"role": "user", "content": "port of GX-7? mail me at a@b.com"}, {"role": "assistant", "content": "port 7418"}]}\n')
-    (root / "eval.jsonl").write_text(
-        '{"id": "1", "question": "How hot can the DL-40 run?", "answers": ["85 °C"], "category": "lookup"}\n'
-        '{"id": "2", "question": "Warranty of the GX-7?", "answers": [], "category": "unanswerable"}\n'
-        '{"id": "3", "question": "The battery life of the Osprey GX-7 is", "answers": ["12 hours"], "category": "lookup", "kind": "completion"}\n'
-    )
-    cfg = EngrainConfig(workspace=str(root / "ws"), seed=0)
-    cfg.root = root
-    cfg.data.docs, cfg.data.logs, cfg.data.eval = ["docs"], ["logs.jsonl"], "eval.jsonl"
-    cfg.model.base, cfg.model.max_new_tokens = str(tiny_model), 4
-    cfg.train.max_steps, cfg.train.batch_size = 3, 4
-    cfg.eval.warmup = 1
-    return cfg
+from engrain.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +40,17 @@ def test_report_has_every_field_the_issue_names(project):
     rep = read_json(project.workspace_dir / "report" / "report.json")
     for name in ("base", "rag", "ft", "ft+rag"):
         p = rep["pipelines"][name]
-        for key in ("n", "accuracy", "exact_match", "f1", "hallucination_rate", "abstention_rate",
-                    "prompt_tokens_mean", "completion_tokens_mean", "by_category"):
+        for key in (
+            "n",
+            "accuracy",
+            "exact_match",
+            "f1",
+            "hallucination_rate",
+            "abstention_rate",
+            "prompt_tokens_mean",
+            "completion_tokens_mean",
+            "by_category",
+        ):
             assert key in p, (name, key)
         assert set(p["latency_ms"]) >= {"mean", "p50", "p95"} and p["latency_ms"]["mean"] > 0
     # retrieval puts passages into the prompt
@@ -120,12 +104,15 @@ def test_a_copied_project_reuses_its_ingest(tmp_path):
 
 def test_eval_file_reads_wrong_answers(tmp_path):
     path = tmp_path / "eval.jsonl"
-    path.write_text('{"question": "Which is lighter, A or B?", "answers": ["A"], "wrong": ["B"]}\n{"question": "q2", "answers": []}\n')
-    a, b = recipe.load_eval_file(path)
+    path.write_text(
+        '{"question": "Which is lighter, A or B?", "answers": ["A"], "wrong": ["B"]}\n'
+        '{"question": "q2", "answers": []}\n'
+    )
+    a, b = load_eval_file(path)
     assert (a.answers, a.wrong, b.wrong) == (["A"], ["B"], [])
     path.write_text('{"question": "q", "answers": ["A"], "wrong": "B"}\n')
     with pytest.raises(EngrainError, match="'wrong'"):
-        recipe.load_eval_file(path)
+        load_eval_file(path)
 
 
 def test_self_study_teacher_runs_the_base_model_and_resumes_from_its_cache(tmp_path, tiny_model):
@@ -171,19 +158,25 @@ def test_ctrl_c_during_training_exits_130_and_leaves_a_checkpoint(tmp_path, tiny
     assert not Workspace(cfg).fresh("train", Workspace(cfg).key("train") or "")  # nothing marked done
 
 
-@pytest.mark.parametrize("lines, needle", [
-    ('{"question": "q"}', "list 'answers'"),  # no answers: not silently "unanswerable"
-    ('{"question": null, "answers": []}', "non-empty string"),
-    ('{"question": "  ", "answers": []}', "non-empty string"),
-    ('{"question": "q", "answers": [""]}', "empty answer"),
-    ('{"question": "q", "answers": ["a"], "kind": "essay"}', "kind must be"),
-    ('{"id": "x", "question": "q", "answers": ["a"]}\n{"id": "x", "question": "r", "answers": []}', "repeats id 'x'"),
-])
+@pytest.mark.parametrize(
+    "lines, needle",
+    [
+        ('{"question": "q"}', "list 'answers'"),  # no answers: not silently "unanswerable"
+        ('{"question": null, "answers": []}', "non-empty string"),
+        ('{"question": "  ", "answers": []}', "non-empty string"),
+        ('{"question": "q", "answers": [""]}', "empty answer"),
+        ('{"question": "q", "answers": ["a"], "kind": "essay"}', "kind must be"),
+        (
+            '{"id": "x", "question": "q", "answers": ["a"]}\n{"id": "x", "question": "r", "answers": []}',
+            "repeats id 'x'",
+        ),
+    ],
+)
 def test_eval_items_that_would_be_misscored_are_refused(tmp_path, lines, needle):
     path = tmp_path / "eval.jsonl"
     path.write_text(lines + "\n")
     with pytest.raises(EngrainError, match=needle):
-        recipe.load_eval_file(path)
+        load_eval_file(path)
 
 
 def test_a_stage_command_sees_an_edited_document_upstream(tmp_path, tiny_model):
@@ -193,11 +186,24 @@ def test_a_stage_command_sees_an_edited_document_upstream(tmp_path, tiny_model):
     keys = ws.key("ingest"), ws.key("synth")
     said: list[str] = []
     recipe.run_stage(cfg, "synth", said.append, progress=False)
-    assert said == ["ingest: unchanged, reusing", "synth: unchanged, reusing"]
+    assert said == ["ingest: unchanged, reusing", "index: unchanged, reusing", "synth: unchanged, reusing"]
     with (tmp_path / "docs" / "notes.txt").open("a") as f:
         f.write("The Heron MX-2 has a battery life of 9 hours.\n")
     recipe.run_stage(cfg, "synth", progress=False)
     assert ws.key("ingest") != keys[0] and ws.key("synth") != keys[1]
+
+
+def test_every_stage_function_returns_the_key_the_graph_declares(project):
+    from engrain import graph
+
+    for stage, run in [
+        ("ingest", recipe.ingest),
+        ("index", recipe.index),
+        ("synth", recipe.synth),
+        ("train", recipe.train),
+        ("eval", recipe.evaluate),
+    ]:
+        assert run(project, progress=False) == graph.key(stage, project) == Workspace(project).key(stage)
 
 
 def test_edited_chat_logs_do_not_re_embed_the_index(tmp_path, tiny_model):

@@ -3,13 +3,12 @@
 import json
 
 import pytest
+from samples import make_project
 
 from engrain import recipe
 from engrain.errors import EngrainError
-from engrain.registry import Registry
-from engrain.registry import audit
+from engrain.registry import Registry, audit
 from engrain.workspace import Workspace
-from test_recipe import make_project
 
 
 def test_discard_after_registration_keeps_hashes_and_a_working_project(tmp_path, tiny_model):

@@ -8,12 +8,19 @@ from engrain.report.compare import compare_runs, render_comparison
 
 def _run(folder, correct: list[bool]):
     folder.mkdir(parents=True)
-    rows = [{"pipeline": "ft", "id": str(i), "question": f"q{i}", "answer": "a" if c else "b", "correct": c}
-            for i, c in enumerate(correct)]
+    rows = [
+        {"pipeline": "ft", "id": str(i), "question": f"q{i}", "answer": "a" if c else "b", "correct": c}
+        for i, c in enumerate(correct)
+    ]
     (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     acc = sum(correct) / len(correct)
-    metrics = {"accuracy": acc, "hallucination_rate": 1 - acc, "abstention_rate": 0.0, "f1": acc,
-               "latency_ms": {"mean": 100.0, "p95": 150.0}}
+    metrics = {
+        "accuracy": acc,
+        "hallucination_rate": 1 - acc,
+        "abstention_rate": 0.0,
+        "f1": acc,
+        "latency_ms": {"mean": 100.0, "p95": 150.0},
+    }
     (folder / "report.json").write_text(json.dumps({"pipelines": {"ft": metrics}}))
     return folder
 

@@ -59,8 +59,20 @@ def test_hybrid_when_ft_plus_rag_clearly_best():
 
 
 def test_cost_rule():
-    cheap = {"ft_monthly": 30.0, "rag_monthly": 40.0, "break_even_month": 4, "crossover_queries": 0.0, "ft_cheaper_when": "always"}
-    dear = {"ft_monthly": 43.3, "rag_monthly": 40.0, "break_even_month": None, "crossover_queries": 11667.0, "ft_cheaper_when": "above"}
+    cheap = {
+        "ft_monthly": 30.0,
+        "rag_monthly": 40.0,
+        "break_even_month": 4,
+        "crossover_queries": 0.0,
+        "ft_cheaper_when": "always",
+    }
+    dear = {
+        "ft_monthly": 43.3,
+        "rag_monthly": 40.0,
+        "break_even_month": None,
+        "crossover_queries": 11667.0,
+        "ft_cheaper_when": "above",
+    }
     d = decide(_metrics(), cheap, SLOW)
     assert d["recommendation"] == "fine-tune" and "break-even in month 4" in " ".join(d["reasons"])
     d = decide(_metrics(), dear, SLOW)

@@ -9,10 +9,10 @@ import httpx
 import openai
 import pytest
 import uvicorn
+from samples import make_project
 
 from engrain import recipe
 from engrain.serve import create_app
-from test_recipe import make_project
 
 KEY = "sk-test-123"
 
@@ -55,8 +55,9 @@ def test_models_lists_every_servable_pipeline(server):
 
 
 def test_chat_answers_with_engrains_extras(server):
-    r = _client(server).chat.completions.create(model="ft+rag", messages=[{"role": "user", "content": "What port?"}],
-                                                max_tokens=4)
+    r = _client(server).chat.completions.create(
+        model="ft+rag", messages=[{"role": "user", "content": "What port?"}], max_tokens=4
+    )
     assert r.object == "chat.completion" and r.model == "ft+rag"
     assert isinstance(r.choices[0].message.content, str) and r.choices[0].finish_reason in ("stop", "length")
     assert r.usage.completion_tokens <= 2 * 4  # verify mode may generate twice: recall, then read
@@ -88,16 +89,22 @@ def test_a_bad_key_is_401_in_openais_error_shape(server):
     assert httpx.post(f"{server}/v1/chat/completions", json={}).status_code == 401  # no key at all
 
 
-@pytest.mark.parametrize("body, status, needle", [
-    ({"model": "ft", "messages": [{"role": "user", "content": "x" * 4096}]}, 413, "bytes"),
-    ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}, 400, "limit of 8"),
-    ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "'n' is not supported"),
-    ({"model": "ft", "messages": []}, 400, "messages"),
-    ({"model": "ft", "messages": [{"role": "system", "content": "hi"}]}, 400, "user turn"),
-])
+@pytest.mark.parametrize(
+    "body, status, needle",
+    [
+        ({"model": "ft", "messages": [{"role": "user", "content": "x" * 4096}]}, 413, "bytes"),
+        ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}, 400, "limit of 8"),
+        ({"model": "ft", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "'n' is not supported"),
+        ({"model": "ft", "messages": []}, 400, "messages"),
+        ({"model": "ft", "messages": [{"role": "system", "content": "hi"}]}, 400, "user turn"),
+    ],
+)
 def test_bad_requests_get_openai_errors_and_no_trace(server, body, status, needle):
-    r = httpx.post(f"{server}/v1/chat/completions", content=json.dumps(body),
-                   headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{server}/v1/chat/completions",
+        content=json.dumps(body),
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+    )
     assert r.status_code == status, r.text
     assert needle in r.json()["error"]["message"] and "Traceback" not in r.text
 
@@ -105,15 +112,18 @@ def test_bad_requests_get_openai_errors_and_no_trace(server, body, status, needl
 def test_health_readiness_and_metrics(server):
     assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{server}/readyz").json()["status"] == "ready"
-    _client(server).chat.completions.create(model="rag", messages=[{"role": "user", "content": "What port?"}], max_tokens=3)
+    _client(server).chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": "What port?"}], max_tokens=3
+    )
     text = httpx.get(f"{server}/metrics").text
     assert 'engrain_stage_seconds_count{pipeline="rag",stage="embed"}' in text
     assert 'engrain_errors_total{status="401"}' in text
 
 
 def test_auto_reports_its_route_and_metrics_count_it(server):
-    r = _client(server).chat.completions.create(model="auto", messages=[{"role": "user", "content": "What port?"}],
-                                                max_tokens=3)
+    r = _client(server).chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": "What port?"}], max_tokens=3
+    )
     route = r.model_extra["engrain"]["route"]
     assert route in ("closed-book", "refusal", "recall", "read-unsure", "read-refusal", "read-changed")
     assert f'engrain_routes_total{{pipeline="auto",route="{route}"}} 1.0' in httpx.get(f"{server}/metrics").text

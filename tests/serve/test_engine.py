@@ -62,11 +62,11 @@ def test_a_promotion_swaps_the_served_checkpoint_without_a_restart(tmp_path, tin
     import shutil
 
     from safetensors.torch import load_file, save_file
+    from samples import make_project
 
     from engrain import recipe
     from engrain.registry import Registry
     from engrain.workspace import Workspace
-    from test_recipe import make_project
 
     cfg = make_project(tmp_path, tiny_model)
     recipe.run_stage(cfg, "train", progress=False)

@@ -2,35 +2,21 @@
 
 import random
 
+from samples import DOCS, TABLE_DOCS
+
 from engrain.config import SynthConfig
-from engrain.evaluate.metrics import normalize
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Conversation, Document, EvalItem
+from engrain.scoring import normalize
 from engrain.synth.build import decontaminate, synthesize
 from engrain.synth.facts import extract_facts
 
 
-DOCS = [
-    Document("a.md", "DL-40 manual", "The maximum operating temperature of the Kestrel DL-40 is 85 °C. "
-             "The Kestrel DL-40 has a battery life of 47 hours.\n\nMount it on a wall. Keep it dry.", "a.md", "h1"),
-    Document("b.md", "GX-7 sheet", "The Osprey GX-7's default port is port 7418. "
-             "The Osprey GX-7 has a battery life of 12 hours. Clean the lens monthly.", "b.md", "h2"),
-]
-
-
-TABLE_DOCS = [
-    Document("s.html", "Osprey GX-7 Specification Sheet",
-             "# Osprey GX-7 Specification Sheet\n\n| Parameter | Value |\n| --- | --- |\n"
-             "| Battery life | 12 hours |\n| MTBF | 40000 h |\n\nCode E291 from the GX-7 points to corrupted log index.", "s.html", "h3"),
-    Document("k.md", "Kits", "| Kit | Included device |\n| --- | --- |\n| Kestrel DL-40 | Osprey GX-7 |\n\n"
-             "A: The DL-40's weight is 3 kg.\n\nIf the DL-40 shows E158, the cause is missing bus termination.", "k.md", "h4"),
-    DOCS[0],
-]
-
-
 def test_synthesize_is_seeded_and_has_every_kind():
     chunks = chunk_corpus(DOCS, 40, 10)
-    logs = [Conversation("l:1", [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], "l", "h")]
+    logs = [
+        Conversation("l:1", [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], "l", "h")
+    ]
     cfg = SynthConfig(dev_fraction=0.0, raft_fraction=1.0, abstain_fraction=1.0)
     a = synthesize(DOCS, logs, chunks, cfg, seed=3)
     b = synthesize(DOCS, logs, chunks, cfg, seed=3)
@@ -52,17 +38,27 @@ def test_decontamination_drops_eval_questions():
     banned = [EvalItem("e1", asked[0].upper(), ["z"])]
     kept, dropped = decontaminate(base.train, banned)
     assert dropped >= 1
-    assert all(normalize(m["content"]) != normalize(asked[0]) for e in kept for m in e.messages or [] if m["role"] == "user")
+    assert all(
+        normalize(m["content"]) != normalize(asked[0]) for e in kept for m in e.messages or [] if m["role"] == "user"
+    )
 
 
 def test_faq_pairs_join_the_mix_unless_they_state_a_held_out_fact():
-    faq = Document("faq.md", "FAQ", "### How long does the Kestrel DL-40 run on a charge?\n\nThe Kestrel DL-40 has a battery life of 47 hours.\n\n"
-                   "### Which port does the Osprey GX-7 answer on?\n\nThe Osprey GX-7's default port is port 7418.", "faq.md", "h5")
+    faq = Document(
+        "faq.md",
+        "FAQ",
+        "### How long does the Kestrel DL-40 run on a charge?\n\nThe Kestrel DL-40 has a battery life of 47 hours.\n\n"
+        "### Which port does the Osprey GX-7 answer on?\n\nThe Osprey GX-7's default port is port 7418.",
+        "faq.md",
+        "h5",
+    )
     docs = DOCS + [faq]
     chunks = chunk_corpus(docs, 40, 10)
     kept = synthesize(docs, [], chunks, SynthConfig(), seed=0, eval_items=[EvalItem("x", "unrelated?", ["y"])])
     assert kept.stats["by_kind"]["faq"] == 2
-    assert synthesize(docs, [], chunks, SynthConfig(faq=False), seed=0, eval_items=[]).stats["by_kind"].get("faq", 0) == 0
+    assert (
+        synthesize(docs, [], chunks, SynthConfig(faq=False), seed=0, eval_items=[]).stats["by_kind"].get("faq", 0) == 0
+    )
     # with an eval split made from the facts, a pair stating an eval fact must stay out of training
     split = synthesize(docs, [], chunks, SynthConfig(eval_fraction=0.5), seed=0)
     held = {v for it in split.eval if it.category == "lookup" for v in it.answers}
@@ -73,8 +69,16 @@ def test_faq_pairs_join_the_mix_unless_they_state_a_held_out_fact():
 def test_restatements_are_other_sentences_naming_entity_and_value():
     from engrain.synth.facts import restatements
 
-    docs = DOCS + [Document("c.md", "Care", "On a fresh pack the DL-40 runs for 47 hours before it needs charging. "
-                            "Some loggers run for 47 hours too. The Kestrel DL-40 has a battery life of 47 hours.", "c.md", "h6")]
+    docs = DOCS + [
+        Document(
+            "c.md",
+            "Care",
+            "On a fresh pack the DL-40 runs for 47 hours before it needs charging. "
+            "Some loggers run for 47 hours too. The Kestrel DL-40 has a battery life of 47 hours.",
+            "c.md",
+            "h6",
+        )
+    ]
     found = restatements(extract_facts(docs), docs)
     assert [(f.key, s) for f, s in found] == [
         ("kestrel dl-40|battery life", "On a fresh pack the DL-40 runs for 47 hours before it needs charging.")
@@ -94,13 +98,17 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
         ranked = sorted(chunks, key=lambda c: (c.doc_id != "a.md", fact.sentence not in c.text))
         return [Passage(c.doc_id, c.chunk_id, c.text, 0.0) for c in ranked[:k]]
 
-    kept = fact_record(Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, True, "No idea.", random.Random(0))
+    kept = fact_record(
+        Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, True, "No idea.", random.Random(0)
+    )
     prompt, target = kept.messages[0]["content"], kept.messages[1]["content"]
     assert asked == [("Battery of the DL-40?", 4)] and prompt.count("\n[") == 3
     assert prompt.index(fact.sentence) > prompt.index("[1]") and target.endswith("47 hours [1].")  # real rank kept
     assert "maximum operating temperature" in prompt  # a hard distractor from the same manual
 
-    memory = fact_record(Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, False, "No idea.", random.Random(0))
+    memory = fact_record(
+        Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, False, "No idea.", random.Random(0)
+    )
     assert fact.sentence not in memory.messages[0]["content"]
     assert memory.messages[1]["content"] == "The battery life of the Kestrel DL-40 is 47 hours."  # answered from memory
 
@@ -110,8 +118,18 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
 
 def test_probes_state_each_fact_in_several_shapes():
     chunks = chunk_corpus(DOCS, 40, 10)
-    probes = lambda n: [e.text for e in synthesize(DOCS, [], chunks, SynthConfig(probes=n, raft_fraction=0), seed=0,  # noqa: E731
-                                                   eval_items=[EvalItem("x", "unrelated?", ["y"])]).train if e.kind == "probe"]
+    probes = lambda n: [
+        e.text
+        for e in synthesize(
+            DOCS,
+            [],
+            chunks,
+            SynthConfig(probes=n, raft_fraction=0),
+            seed=0,
+            eval_items=[EvalItem("x", "unrelated?", ["y"])],
+        ).train
+        if e.kind == "probe"
+    ]
     three = probes(3)
     assert "The Osprey GX-7's default port is port 7418." in three
     assert "The Osprey GX-7 has a default port of port 7418." in three
@@ -122,21 +140,48 @@ def test_probes_state_each_fact_in_several_shapes():
 def test_echo_questions_keep_the_corpus_wording():
     from engrain.synth.questions import echo_question
 
-    assert echo_question("A factory reset on the HB-10 needs the reset button held for 5 seconds.", "5 seconds") == \
-        "A factory reset on the HB-10 needs the reset button held for how long?"
-    assert echo_question("Corvid introduced the Curlew HB-10 in 2012.", "2012") == "Corvid introduced the Curlew HB-10 in what year?"
-    assert echo_question("Each VB-64e costs $4,495 at list; tax is extra.", "$4,495") == "Each VB-64e costs how much at list?"
-    assert echo_question("Update the PX-51 to firmware 6.0.7, the latest build.", "6.0.7") == \
-        "Update the PX-51 to firmware what, the latest build?"
+    assert (
+        echo_question("A factory reset on the HB-10 needs the reset button held for 5 seconds.", "5 seconds")
+        == "A factory reset on the HB-10 needs the reset button held for how long?"
+    )
+    assert (
+        echo_question("Corvid introduced the Curlew HB-10 in 2012.", "2012")
+        == "Corvid introduced the Curlew HB-10 in what year?"
+    )
+    assert (
+        echo_question("Each VB-64e costs $4,495 at list; tax is extra.", "$4,495")
+        == "Each VB-64e costs how much at list?"
+    )
+    assert (
+        echo_question("Update the PX-51 to firmware 6.0.7, the latest build.", "6.0.7")
+        == "Update the PX-51 to firmware what, the latest build?"
+    )
     assert echo_question("It is 5 or 5.", "5") is None  # ambiguous: which one is asked?
 
-    docs = [Document("c.md", "GX-7", "The Osprey GX-7 has a battery life of 12 hours. "
-                     "On a full charge the GX-7 runs for 12 hours.", "c.md", "h")]
-    res = synthesize(docs, [], chunk_corpus(docs, 40, 10), SynthConfig(raft_fraction=0, strategies=["patterns"]), seed=0,
-                     eval_items=[EvalItem("x", "unrelated?", ["y"])])
+    docs = [
+        Document(
+            "c.md",
+            "GX-7",
+            "The Osprey GX-7 has a battery life of 12 hours. On a full charge the GX-7 runs for 12 hours.",
+            "c.md",
+            "h",
+        )
+    ]
+    res = synthesize(
+        docs,
+        [],
+        chunk_corpus(docs, 40, 10),
+        SynthConfig(raft_fraction=0, strategies=["patterns"]),
+        seed=0,
+        eval_items=[EvalItem("x", "unrelated?", ["y"])],
+    )
     echo = [e.messages for e in res.train if e.kind == "echo"]
-    assert echo == [[{"role": "user", "content": "On a full charge the GX-7 runs for how long?"},
-                     {"role": "assistant", "content": "The battery life of the Osprey GX-7 is 12 hours."}]]
+    assert echo == [
+        [
+            {"role": "user", "content": "On a full charge the GX-7 runs for how long?"},
+            {"role": "assistant", "content": "The battery life of the Osprey GX-7 is 12 hours."},
+        ]
+    ]
 
 
 def test_composed_questions_join_the_mix_but_never_ask_a_held_out_one():
@@ -151,5 +196,6 @@ def test_composed_questions_join_the_mix_but_never_ask_a_held_out_one():
     bridge = [m for m in composed if "included device" in m[0]["content"]]
     assert bridge and all(m[1]["content"].startswith("The included device is the Osprey GX-7;") for m in bridge)
     # the held-out comparison names both loggers: no composed question pairs them
-    assert not any("Kestrel DL-40" in m[0]["content"] and "Osprey GX-7" in m[0]["content"]
-                   for m in composed if m not in bridge)
+    assert not any(
+        "Kestrel DL-40" in m[0]["content"] and "Osprey GX-7" in m[0]["content"] for m in composed if m not in bridge
+    )

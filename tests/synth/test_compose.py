@@ -29,7 +29,9 @@ def test_numeric_reads_value_and_unit():
 def test_comparisons_name_the_right_winner_first():
     out = comparisons(FACTS, 50, random.Random(0))
     assert {frozenset(f.entity for f in c.facts) for c in out} == {
-        frozenset({"Kestrel DL-40", "Osprey GX-7"}), frozenset({"Osprey GX-7", "Heron MX-2"})}
+        frozenset({"Kestrel DL-40", "Osprey GX-7"}),
+        frozenset({"Osprey GX-7", "Heron MX-2"}),
+    }
     for c in out:
         larger = any(w in c.question for w in ("higher", "heavier", "costs more", "newer", "greater"))
         by_value = sorted(c.facts, key=lambda f: numeric(f.value)[0])

@@ -2,9 +2,9 @@
 
 import random
 
-from engrain.synth.facts import extract_facts, match_sentence, render
+from samples import DOCS, TABLE_DOCS
 
-from test_build import DOCS, TABLE_DOCS
+from engrain.synth.facts import extract_facts, match_sentence, render
 
 
 def test_fact_shapes_are_recognised_and_rendered_back():
@@ -18,8 +18,10 @@ def test_fact_shapes_are_recognised_and_rendered_back():
 def test_extract_facts_finds_every_shape():
     facts = extract_facts(DOCS)
     assert {(f.entity, f.attribute) for f in facts} == {
-        ("Kestrel DL-40", "maximum operating temperature"), ("Kestrel DL-40", "battery life"),
-        ("Osprey GX-7", "default port"), ("Osprey GX-7", "battery life"),
+        ("Kestrel DL-40", "maximum operating temperature"),
+        ("Kestrel DL-40", "battery life"),
+        ("Osprey GX-7", "default port"),
+        ("Osprey GX-7", "battery life"),
     }
 
 

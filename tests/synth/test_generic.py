@@ -12,14 +12,29 @@ from engrain.synth.generic import distinct_spans, reverse_questions, span_facts
 from engrain.synth.nlp import load_nlp, parse_corpus, subject_of
 
 BIOS = [
-    Document("p1.md", "Maren Holt (rower, born 1991)",
-             "Maren Holt (born 4 March 1991) is a Norwegian rower. She won a silver medal at the 2016 Summer Olympics. "
-             "Her coach was Ivar Lund. She studied geology at the University of Bergen.", "p1.md", "h1"),
-    Document("p2.md", "Tomas Ferrant",
-             "Tomas Ferrant (born 12 June 1984) is a French chef. He opened his first restaurant in Lyon in 2010. "
-             "Ferrant trained under Ivar Lund in Oslo.", "p2.md", "h2"),
-    Document("p3.md", "Ivar Lund",
-             "Ivar Lund is a Norwegian coach and cook. He founded the Oslo Rowing Club in 1979.", "p3.md", "h3"),
+    Document(
+        "p1.md",
+        "Maren Holt (rower, born 1991)",
+        "Maren Holt (born 4 March 1991) is a Norwegian rower. She won a silver medal at the 2016 Summer Olympics. "
+        "Her coach was Ivar Lund. She studied geology at the University of Bergen.",
+        "p1.md",
+        "h1",
+    ),
+    Document(
+        "p2.md",
+        "Tomas Ferrant",
+        "Tomas Ferrant (born 12 June 1984) is a French chef. He opened his first restaurant in Lyon in 2010. "
+        "Ferrant trained under Ivar Lund in Oslo.",
+        "p2.md",
+        "h2",
+    ),
+    Document(
+        "p3.md",
+        "Ivar Lund",
+        "Ivar Lund is a Norwegian coach and cook. He founded the Oslo Rowing Club in 1979.",
+        "p3.md",
+        "h3",
+    ),
 ]
 
 
@@ -40,7 +55,9 @@ def test_spans_become_fronted_and_in_place_questions():
     assert asked.get("When was Maren Holt born?") == "4 March 1991"
     assert asked.get("When was Maren Holt (rower, born 1991) born?") == "4 March 1991"  # the full title too
     assert asked.get("What did Maren Holt study?") == "geology"
-    assert asked.get("Maren Holt studied geology at what?") == "the University of Bergen"  # in place: 'at' hangs off 'geology'
+    assert (
+        asked.get("Maren Holt studied geology at what?") == "the University of Bergen"
+    )  # in place: 'at' hangs off 'geology'
     assert asked.get("When did Ivar Lund found the Oslo Rowing Club?") == "1979"
     assert asked.get("What nationality is Tomas Ferrant?") == "French"
     assert asked.get("Tomas Ferrant opened his first restaurant in Lyon in when?") == "2010"  # named once
@@ -68,7 +85,10 @@ def test_swapped_subject_questions_are_not_answered_by_the_corpus():
 def test_entity_texts_gather_an_entity_across_documents():
     texts = dict(entity_texts(_parsed()))
     assert "Ivar Lund" in texts
-    assert "Maren Holt's coach was Ivar Lund." in texts["Ivar Lund"] and "Ferrant trained under Ivar Lund" in texts["Ivar Lund"]
+    assert (
+        "Maren Holt's coach was Ivar Lund." in texts["Ivar Lund"]
+        and "Ferrant trained under Ivar Lund" in texts["Ivar Lund"]
+    )
 
 
 def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
@@ -90,10 +110,11 @@ def test_synthesize_on_prose_gives_a_real_mix_with_dev_and_abstention():
     again = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3), seed=0, eval_items=evals)
     assert [e.__dict__ for e in again.train] == [e.__dict__ for e in res.train]
     # ranking spec-shaped refusal gaps leaves a prose corpus's refusals as they were drawn
-    ranked = synthesize(BIOS, [], chunks, SynthConfig(dev_fraction=0.3, abstain_gaps="plausible"), seed=0, eval_items=evals)
+    ranked = synthesize(
+        BIOS, [], chunks, SynthConfig(dev_fraction=0.3, abstain_gaps="plausible"), seed=0, eval_items=evals
+    )
     assert [e.__dict__ for e in ranked.train] == [e.__dict__ for e in res.train]
     assert [d.question for d in ranked.dev] == [d.question for d in res.dev]
-
 
 
 def test_a_phrasing_the_eval_asks_gives_its_place_to_the_next_one():
@@ -110,9 +131,16 @@ def test_a_phrasing_the_eval_asks_gives_its_place_to_the_next_one():
     assert "When was Patrick Shannon born?" not in held  # never trained ...
     assert "What is Patrick Shannon's date of birth?" in held  # ... and the fact keeps two phrasings
 
+
 def test_patterns_only_mix_has_no_generic_examples():
-    res = synthesize(BIOS, [], chunk_corpus(BIOS, 40, 10), SynthConfig(strategies=["patterns"]), seed=0,
-                     eval_items=[EvalItem("e", "x?", ["y"])])
+    res = synthesize(
+        BIOS,
+        [],
+        chunk_corpus(BIOS, 40, 10),
+        SynthConfig(strategies=["patterns"]),
+        seed=0,
+        eval_items=[EvalItem("e", "x?", ["y"])],
+    )
     assert not {"wh", "cloze", "wh_reverse", "entity"} & set(res.stats["by_kind"]) and "coverage" not in res.stats
 
 
@@ -124,9 +152,17 @@ def test_coverage_counts_what_training_states():
 
 
 MANUALS = [
-    Document(f"m{i}.md", f"Manual {i}", f"The Heron PX-{i} was introduced by Corvid in {2010 + i}. "
-             "Wipe the housing with a damp cloth from Corvid Instruments. "
-             f"The weight of the Heron PX-{i} is {400 + i} g.", f"m{i}.md", f"hm{i}") for i in (1, 2)]
+    Document(
+        f"m{i}.md",
+        f"Manual {i}",
+        f"The Heron PX-{i} was introduced by Corvid in {2010 + i}. "
+        "Wipe the housing with a damp cloth from Corvid Instruments. "
+        f"The weight of the Heron PX-{i} is {400 + i} g.",
+        f"m{i}.md",
+        f"hm{i}",
+    )
+    for i in (1, 2)
+]
 
 
 def test_a_sentence_repeated_across_documents_is_asked_once():
@@ -141,8 +177,14 @@ def test_a_sentence_repeated_across_documents_is_asked_once():
 
 
 def test_table_rows_are_left_to_the_patterns_strategy():
-    doc = Document("t.md", "Specs", "The Heron PX-1 is a gas detector from Corvid Instruments.\n\n"
-                   "| Field | Value |\n| --- | --- |\n| Weight | 401 g |\n", "t.md", "ht")
+    doc = Document(
+        "t.md",
+        "Specs",
+        "The Heron PX-1 is a gas detector from Corvid Instruments.\n\n"
+        "| Field | Value |\n| --- | --- |\n| Weight | 401 g |\n",
+        "t.md",
+        "ht",
+    )
     parsed = parse_corpus([doc], load_nlp())
     assert any("|" in s.original for p in parsed for s in p.sentences)
     spans = span_facts(parsed)
@@ -154,7 +196,10 @@ def test_spans_keep_the_kinds_asked_for_and_leave_pattern_facts_to_patterns():
     spans = span_facts(parse_corpus(MANUALS, load_nlp()))
     numbers, dropped = distinct_spans(spans, {}, ["numbers"])
     assert numbers and {f.label for f in numbers} <= {"DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY", "PERCENT"}
-    assert dropped["span kind not asked for"] == len(spans) - len(numbers) - dropped["span of a sentence repeated in another document"]
+    assert (
+        dropped["span kind not asked for"]
+        == len(spans) - len(numbers) - dropped["span of a sentence repeated in another document"]
+    )
     weight = next(f for f in spans if "401" in f.answer)
     kept, dropped = distinct_spans(spans, {weight.sentence: [("Heron PX-1", "401 g")]}, ["names", "numbers", "phrases"])
     assert not any(f.sentence == weight.sentence and ("401" in f.answer or "Heron PX-1" in f.answer) for f in kept)
@@ -173,8 +218,15 @@ def test_with_both_strategies_a_pattern_fact_is_trained_once_and_coverage_counts
 
 
 def test_a_pattern_fact_stated_again_in_its_own_shape_is_not_asked_by_the_generic_strategy():
-    docs = MANUALS + [Document("t.md", "Troubleshooting", "Reset the logger before a site visit. "
-                               "The Heron PX-1's weight is 401 g.", "t.md", "ht")]
+    docs = MANUALS + [
+        Document(
+            "t.md",
+            "Troubleshooting",
+            "Reset the logger before a site visit. The Heron PX-1's weight is 401 g.",
+            "t.md",
+            "ht",
+        )
+    ]
     cfg = SynthConfig(strategies=["patterns", "generic"], dev_fraction=0.0, views=0, documents=False)
     res = synthesize(docs, [], chunk_corpus(docs, 40, 10), cfg, seed=0, eval_items=[EvalItem("e", "x?", ["y"])])
     answers = [e.messages[1]["content"] for e in res.train if e.kind == "wh"]
@@ -187,23 +239,38 @@ def test_unmatched_sentences_only_leaves_every_span_of_a_pattern_sentence_to_pat
     stated = {weight.sentence: [("Heron PX-1", "401 g")]}
     kept, dropped = distinct_spans(spans, stated, ["names", "numbers", "phrases"], unmatched_only=True)
     assert not any(f.sentence == weight.sentence for f in kept)
-    assert dropped["span of a sentence a pattern fact is read from"] == sum(f.sentence == weight.sentence for f in spans)
+    assert dropped["span of a sentence a pattern fact is read from"] == sum(
+        f.sentence == weight.sentence for f in spans
+    )
     assert any(f.answer == "2011" for f in kept)  # the sentence no pattern reads keeps its spans
 
 
 def test_questions_in_the_corpus_give_no_answer_spans():
-    doc = Document("f.md", "FAQ", "Q: What does a single Heron PX-1 weigh, roughly? A: It weighs 401 g. "
-                   "Can you give me the price for a single Heron PX-1? It costs $455. "
-                   'In 2011 she co-wrote "Market Friendly or Family Friendly? The Real Impact".', "f.md", "hf")
+    doc = Document(
+        "f.md",
+        "FAQ",
+        "Q: What does a single Heron PX-1 weigh, roughly? A: It weighs 401 g. "
+        "Can you give me the price for a single Heron PX-1? It costs $455. "
+        'In 2011 she co-wrote "Market Friendly or Family Friendly? The Real Impact".',
+        "f.md",
+        "hf",
+    )
     spans = span_facts(parse_corpus([doc], load_nlp()))
     assert spans and not any(f.sentence.rstrip("*").endswith("PX-1?") for f in spans)
     assert any("2011" in f.answer for f in spans)  # a question mark inside a title is not a question
 
 
-ALIASED = [Document("p4.md", "Nathan Saliba",
-                    "Nathan Saliba\n\nNathan-Dylan Saliba (born February 7, 2004) is a Canadian soccer player who "
-                    "plays for the club CF Montréal. Saliba joined the academy of the club in 2015. "
-                    "His brother John Saliba studied law.", "p4.md", "h4")]
+ALIASED = [
+    Document(
+        "p4.md",
+        "Nathan Saliba",
+        "Nathan Saliba\n\nNathan-Dylan Saliba (born February 7, 2004) is a Canadian soccer player who "
+        "plays for the club CF Montréal. Saliba joined the academy of the club in 2015. "
+        "His brother John Saliba studied law.",
+        "p4.md",
+        "h4",
+    )
+]
 
 
 def test_questions_name_the_subject_as_the_title_does():
@@ -221,15 +288,29 @@ def test_questions_name_the_subject_as_the_title_does():
 def test_relative_clauses_are_asked_about_their_antecedent():
     facts = span_facts(parse_corpus(ALIASED, load_nlp()))
     fronted = [f.questions[0] for f in facts if f.answer in ("CF Montréal", "the club CF Montréal")]
-    assert any(q.startswith(("What does Nathan Saliba play for", "Who does Nathan Saliba play for")) for q in fronted), fronted
+    assert any(
+        q.startswith(("What does Nathan Saliba play for", "Who does Nathan Saliba play for")) for q in fronted
+    ), fronted
 
 
-LIVES = [Document("p5.md", "Patrick Shannon (police officer)",
-                  "Patrick Shannon (11 March 1902 – 26 August 1963) was an Irish police officer. "
-                  "Shannon was born on 11 March 1902 in Cork, Ireland. He joined the police in 1925.", "p5.md", "h5"),
-         Document("p6.md", "J. P. Martínez",
-                  "Julio Pablo Martínez Sánchez (born March 21, 1996) is a Cuban baseball outfielder. "
-                  "He made his MLB debut in 2023.", "p6.md", "h6")]
+LIVES = [
+    Document(
+        "p5.md",
+        "Patrick Shannon (police officer)",
+        "Patrick Shannon (11 March 1902 – 26 August 1963) was an Irish police officer. "
+        "Shannon was born on 11 March 1902 in Cork, Ireland. He joined the police in 1925.",
+        "p5.md",
+        "h5",
+    ),
+    Document(
+        "p6.md",
+        "J. P. Martínez",
+        "Julio Pablo Martínez Sánchez (born March 21, 1996) is a Cuban baseball outfielder. "
+        "He made his MLB debut in 2023.",
+        "p6.md",
+        "h6",
+    ),
+]
 
 
 def test_birth_and_death_dates_come_from_the_aside_after_the_name():
@@ -241,14 +322,38 @@ def test_birth_and_death_dates_come_from_the_aside_after_the_name():
     assert asked.get("When was J. P. Martínez born?") == "March 21, 1996"  # the opening's name is the title's
 
 
-LIFESPANS = [Document("l1.md", "Simeon Popov", "Simeon Popov (Serbian Cyrillic: Симеон Попов; 19 December 1854 – 1 April 1941) "
-                      "was a Serbian monk. Popov founded a monastery in Bar.", "l1.md", "hl1"),
-             Document("l2.md", "Paolo Corte", "Paolo Corte (Naples, 11 December 1827 – Naples, 21 December 1876) "
-                      "was an Italian politician. Corte sat for Potenza.", "l2.md", "hl2"),
-             Document("l3.md", "Wilma Sulz", "Wilma Sulz (Munich, 1820 - ?) was a court actress. "
-                      "She appeared in the Gallery of Beauties.", "l3.md", "hl3"),
-             Document("l4.md", "Lena Boris", "Lena Boris (8 October 1989, Sofia, Bulgaria) is a Bulgarian lawyer. "
-                      "She serves as a member of parliament.", "l4.md", "hl4")]
+LIFESPANS = [
+    Document(
+        "l1.md",
+        "Simeon Popov",
+        "Simeon Popov (Serbian Cyrillic: Симеон Попов; 19 December 1854 – 1 April 1941) "
+        "was a Serbian monk. Popov founded a monastery in Bar.",
+        "l1.md",
+        "hl1",
+    ),
+    Document(
+        "l2.md",
+        "Paolo Corte",
+        "Paolo Corte (Naples, 11 December 1827 – Naples, 21 December 1876) "
+        "was an Italian politician. Corte sat for Potenza.",
+        "l2.md",
+        "hl2",
+    ),
+    Document(
+        "l3.md",
+        "Wilma Sulz",
+        "Wilma Sulz (Munich, 1820 - ?) was a court actress. She appeared in the Gallery of Beauties.",
+        "l3.md",
+        "hl3",
+    ),
+    Document(
+        "l4.md",
+        "Lena Boris",
+        "Lena Boris (8 October 1989, Sofia, Bulgaria) is a Bulgarian lawyer. She serves as a member of parliament.",
+        "l4.md",
+        "hl4",
+    ),
+]
 
 
 def test_lifespans_with_places_and_other_asides_give_birth_and_death():
@@ -269,6 +374,7 @@ def test_swapped_questions_never_ask_what_an_aside_states():
         assert not any(q.endswith(f"was {who} born?") for q in asked), who
     assert not any(q.endswith(("did Simeon Popov die?", "did Paolo Corte die?")) for q in asked)
 
+
 def test_questions_leave_asides_out_and_ask_the_short_form_too():
     asked = {q: f.answer for f in span_facts(parse_corpus(LIVES, load_nlp())) for q in f.questions}
     assert not any("(" in q.replace("(police officer)", "") for q in asked), [q for q in asked if "(" in q]
@@ -279,14 +385,21 @@ def test_questions_leave_asides_out_and_ask_the_short_form_too():
     assert asked.get("What was Patrick Shannon's nationality?") == "Irish"
     assert asked.get("What is J. P. Martínez?") == "a Cuban baseball outfielder"  # "Julio Pablo Martínez Sánchez"
     assert asked.get("When was Patrick Shannon born?") == "11 March 1902"
-    assert "When was Patrick Shannon born in Cork?" in asked or "When was Patrick Shannon born in Cork, Ireland?" in asked
+    assert (
+        "When was Patrick Shannon born in Cork?" in asked or "When was Patrick Shannon born in Cork, Ireland?" in asked
+    )
     assert not any(q.startswith("When did J. P. Martínez make") for q in asked)  # the object was misparsed: no question
 
 
 def test_answers_keep_their_of_phrases():
-    doc = Document("p7.md", "Ihor Fedorov",
-                   "Ihor Fedorov is the First Deputy Chief of Staff of the Land Forces. "
-                   "Critics described his style as a combination of caution, speed, and luck.", "p7.md", "h7")
+    doc = Document(
+        "p7.md",
+        "Ihor Fedorov",
+        "Ihor Fedorov is the First Deputy Chief of Staff of the Land Forces. "
+        "Critics described his style as a combination of caution, speed, and luck.",
+        "p7.md",
+        "h7",
+    )
     asked = {q: f.answer for f in span_facts(parse_corpus([doc], load_nlp())) for q in f.questions}
     assert asked.get("What is Ihor Fedorov?") == "the First Deputy Chief of Staff of the Land Forces"
     assert "a combination of caution, speed, and luck" in asked.values()
@@ -295,13 +408,24 @@ def test_answers_keep_their_of_phrases():
 
 def test_invented_names_are_asked_every_kind_of_question_in_turn():
     people = [("Anna Berg", "Oslo"), ("Lars Dahl", "Bergen"), ("Eva Lind", "Trondheim"), ("Nils Holm", "Tromso")]
-    docs = [Document(f"b{i}.md", name, f"{name} (born {i + 1} May 1990) is a Norwegian skier. "
-                     f"{name.split()[-1]} trained at the ski club in {town}.", f"b{i}.md", f"hb{i}")
-            for i, (name, town) in enumerate(people)]
+    docs = [
+        Document(
+            f"b{i}.md",
+            name,
+            f"{name} (born {i + 1} May 1990) is a Norwegian skier. "
+            f"{name.split()[-1]} trained at the ski club in {town}.",
+            f"b{i}.md",
+            f"hb{i}",
+        )
+        for i, (name, town) in enumerate(people)
+    ]
     parsed = parse_corpus(docs, load_nlp())
     text = " ".join(d.text for d in docs)
-    qs = [q for q, key in swapped_subject_questions(span_facts(parsed), parsed, text, 40, random.Random(0))
-          if key.count("|") == 1]  # invented names: "abstain|<name>"
+    qs = [
+        q
+        for q, key in swapped_subject_questions(span_facts(parsed), parsed, text, 40, random.Random(0))
+        if key.count("|") == 1
+    ]  # invented names: "abstain|<name>"
     born = [q for q in qs if q.endswith(" born?")]
     assert qs and born and len(born) < len(qs)
     # Birth dates are two thirds of what is asked; the questions still take turns.

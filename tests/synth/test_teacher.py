@@ -4,55 +4,36 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
+from fakes import FakeEndpoint, make
 
-from engrain.config import SynthConfig, TeacherConfig
+from engrain.config import SynthConfig
 from engrain.errors import EngrainError
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Document
 from engrain.synth.build import synthesize
 from engrain.synth.facts import Fact
-from engrain.synth.teacher import Teacher
 
 FACT = Fact("Kestrel DL-40", "battery life", "47 hours", "The Kestrel DL-40 has a battery life of 47 hours.", "a.md")
 PASSAGE = "The Kestrel DL-40 has a battery life of 47 hours. Mount it on a wall."
 
 
-class FakeEndpoint:
-    """Answers every chat request with `reply` (or `status`); records the requests it saw."""
-
-    def __init__(self, reply: str = "", status: int = 200) -> None:
-        self.reply, self.status, self.requests = reply, status, []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.status != 200:
-            return httpx.Response(self.status, json={"error": {"message": "nope"}})
-        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": self.reply}}]})
-
-
-def make(tmp_path: Path, endpoint: FakeEndpoint, **cfg) -> Teacher:
-    tc = TeacherConfig(base_url="http://teacher.test/v1/", api_key_env="ENGRAIN_TEST_KEY", **cfg)
-    t = Teacher(tc, tmp_path / "cache.jsonl", client=httpx.Client(transport=httpx.MockTransport(endpoint)))
-    t.backoff_s = 0
-    return t
-
-
 def test_paraphrases_are_parsed_and_filtered(tmp_path, monkeypatch):
     monkeypatch.delenv("ENGRAIN_TEST_KEY", raising=False)
-    reply = "\n".join([
-        "Sure, here are some questions:",
-        "1. How long does the Kestrel DL-40 battery last?",
-        '- "What battery life does the DL-40 have?"',
-        "how long does the kestrel dl-40 battery last?",  # duplicate, other case
-        "Is the DL-40 battery life 47 hours?",  # leaks the answer
-        "Does the battery last 47 hours on the Kestrel DL-40?",  # leaks the number
-        "What is the battery life of the Osprey GX-7?",  # another entity
-        "Tell me the DL-40's runtime on one charge.",
-    ])
+    reply = "\n".join(
+        [
+            "Sure, here are some questions:",
+            "1. How long does the Kestrel DL-40 battery last?",
+            '- "What battery life does the DL-40 have?"',
+            "how long does the kestrel dl-40 battery last?",  # duplicate, other case
+            "Is the DL-40 battery life 47 hours?",  # leaks the answer
+            "Does the battery last 47 hours on the Kestrel DL-40?",  # leaks the number
+            "What is the battery life of the Osprey GX-7?",  # another entity
+            "Tell me the DL-40's runtime on one charge.",
+        ]
+    )
     endpoint = FakeEndpoint(reply)
     t = make(tmp_path, endpoint)
     qs = t.paraphrase_questions([FACT], 5)[0]
@@ -172,6 +153,8 @@ def test_synthesize_adds_teacher_examples(tmp_path):
 def test_default_path_does_not_import_the_teacher():
     import subprocess
 
-    code = ("import sys; from engrain.synth.build import synthesize; "
-            "assert 'engrain.synth.teacher' not in sys.modules and 'httpx' not in sys.modules")
+    code = (
+        "import sys; from engrain.synth.build import synthesize; "
+        "assert 'engrain.synth.teacher' not in sys.modules and 'httpx' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,10 +10,22 @@ from engrain.synth.facts import Fact, extract_facts, restatements
 from engrain.synth.wordings import carried_questions, induce_facts, learn_wordings
 
 DOCS = [
-    Document("a.md", "DL-40", "The release year of the Kestrel DL-40 is 2019. Corvid introduced the Kestrel DL-40 in 2019. "
-             "The Kestrel DL-40 has a battery life of 47 hours. On a fresh pack the DL-40 runs for 47 hours.", "a.md", "h1"),
-    Document("b.md", "WQ-5", "The weight of the Heron WQ-5 is 3 kg. Corvid introduced the Heron WQ-5 in 2017. "
-             "On a fresh pack the WQ-5 runs for 1,250 hours.", "b.md", "h2"),
+    Document(
+        "a.md",
+        "DL-40",
+        "The release year of the Kestrel DL-40 is 2019. Corvid introduced the Kestrel DL-40 in 2019. "
+        "The Kestrel DL-40 has a battery life of 47 hours. On a fresh pack the DL-40 runs for 47 hours.",
+        "a.md",
+        "h1",
+    ),
+    Document(
+        "b.md",
+        "WQ-5",
+        "The weight of the Heron WQ-5 is 3 kg. Corvid introduced the Heron WQ-5 in 2017. "
+        "On a fresh pack the WQ-5 runs for 1,250 hours.",
+        "b.md",
+        "h2",
+    ),
     Document("c.md", "News", "Corvid introduced the new app in 2018. The Heron WQ-5 shipped in 2017.", "c.md", "h3"),
 ]
 
@@ -25,13 +37,17 @@ def _wordings(docs):
 
 def test_wordings_read_facts_stated_only_in_prose():
     facts, wordings = _wordings(DOCS)
-    assert {w.question for w in wordings} == {"Corvid introduced the \x00 in what year?",
-                                              "On a fresh pack the \x00 runs for how long?"}
+    assert {w.question for w in wordings} == {
+        "Corvid introduced the \x00 in what year?",
+        "On a fresh pack the \x00 runs for how long?",
+    }
     induced = induce_facts(wordings, DOCS, facts)
     # The unit and the number's digits may differ; "the new app" is no known entity; the value
     # loses the sentence's full stop.
     assert sorted((f.entity, f.attribute, f.value) for f in induced) == [
-        ("Heron WQ-5", "battery life", "1,250 hours"), ("Heron WQ-5", "release year", "2017")]
+        ("Heron WQ-5", "battery life", "1,250 hours"),
+        ("Heron WQ-5", "release year", "2017"),
+    ]
     assert all(f.sentence.startswith(("Corvid introduced the Heron", "On a fresh pack")) for f in induced)
 
 
@@ -45,7 +61,7 @@ def test_a_key_read_with_two_values_is_left_out_and_known_keys_are_not_read_agai
 
 def test_short_context_wordings_are_not_learnt():
     docs = [Document("a.md", "DL-40", "The weight of the Kestrel DL-40 is 3 kg. Kestrel DL-40: 3 kg.", "a.md", "h")]
-    facts, wordings = _wordings(docs)
+    _facts, wordings = _wordings(docs)
     assert wordings == []
 
 
@@ -66,9 +82,11 @@ def test_synthesis_trains_induced_facts_and_carried_questions():
     # Three wordings: the induced release year's restatement ("The Heron WQ-5 shipped in 2017") is one.
     assert on.stats["induced_facts"] == 2 and on.stats["wordings"] == 3
     asked = {e.messages[0]["content"]: e.messages[1]["content"] for e in on.train if e.kind == "carried"}
-    assert asked == {"On a fresh pack the WQ-5 runs for how long?": "The battery life of the Heron WQ-5 is 1,250 hours.",
-                     "Corvid introduced the Heron WQ-5 in what year?": "The release year of the Heron WQ-5 is 2017.",
-                     "The Kestrel DL-40 shipped in what year?": "The release year of the Kestrel DL-40 is 2019."}
+    assert asked == {
+        "On a fresh pack the WQ-5 runs for how long?": "The battery life of the Heron WQ-5 is 1,250 hours.",
+        "Corvid introduced the Heron WQ-5 in what year?": "The release year of the Heron WQ-5 is 2017.",
+        "The Kestrel DL-40 shipped in what year?": "The release year of the Kestrel DL-40 is 2019.",
+    }
     qa = " ".join(e.messages[1]["content"] for e in on.train if e.kind == "qa")
     assert "The release year of the Heron WQ-5 is 2017." in qa
     off = synthesize(DOCS, [], chunks, base.model_copy(update={"induce": False, "carried": 0}), seed=0, eval_items=held)

@@ -5,12 +5,12 @@ import signal
 
 import pytest
 import torch
+from samples import EXAMPLES, MIXED
+from samples import train_cfg as _cfg
 
 from engrain.errors import Interrupted
 from engrain.model.loading import load_causal_lm
 from engrain.train import checkpoint, trainer
-from test_data import MIXED
-from test_train import EXAMPLES, _cfg
 
 
 def _resumable_cfg(tiny_model):
@@ -47,7 +47,11 @@ def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny
     cfg, data = _resumable_cfg(tiny_model), MIXED
     cfg.train.save_every = 2
     real_step = trainer._step
-    monkeypatch.setattr(trainer, "_step", lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run))
+    monkeypatch.setattr(
+        trainer,
+        "_step",
+        lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run),
+    )
     with pytest.raises(KeyboardInterrupt):  # as a kill would: no chance to save at step 3
         trainer.train(cfg, data, [], tmp_path, tmp_path / "model", progress=False)
     folder = tmp_path / "checkpoints"

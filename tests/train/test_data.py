@@ -1,20 +1,11 @@
 """Batching: length-grouped batches and packed rows."""
 
 import torch
+from samples import encoded as _encoded
 
 from engrain.model.loading import load_causal_lm
-from engrain.records import Example
-from engrain.train.data import collate, encode, length_grouped_batches, pack, shuffled_batches, split_by_tokens
+from engrain.train.data import collate, length_grouped_batches, pack, shuffled_batches, split_by_tokens
 from engrain.train.loss import decoder_and_head, summed_loss, target_count
-
-MIXED = [
-    Example("qa", messages=[{"role": "user", "content": f"What port does unit {i} use?"},
-                            {"role": "assistant", "content": f"port {7400 + i}"}]) for i in range(6)
-] + [Example("view", text="The DL-40 logs every reading. " * (i + 1)) for i in range(3)]
-
-
-def _encoded(tok):
-    return [encode(e, tok, "Be brief.", 256) for e in MIXED]
 
 
 def test_packed_and_padded_batches_give_the_same_loss(tiny_model):
@@ -42,7 +33,11 @@ def test_shuffled_batches_cover_every_example_once_mix_lengths_and_are_seeded():
     assert sorted(i for b in batches for i in b) == list(range(40)) and all(len(b) == 4 for b in batches)
     assert batches == shuffled_batches(len(lengths), 4, seed=3) != shuffled_batches(len(lengths), 4, seed=4)
     mixed = [b for b in batches if min(lengths[i] for i in b) < 10 < max(lengths[i] for i in b)]
-    grouped = [b for b in length_grouped_batches(lengths, 4, seed=3) if min(lengths[i] for i in b) < 10 < max(lengths[i] for i in b)]
+    grouped = [
+        b
+        for b in length_grouped_batches(lengths, 4, seed=3)
+        if min(lengths[i] for i in b) < 10 < max(lengths[i] for i in b)
+    ]
     assert len(mixed) > len(grouped)
 
 
@@ -58,5 +53,5 @@ def test_split_by_tokens_keeps_every_example_and_the_budget():
     parts = split_by_tokens(batch, 100)
     assert sorted(len(x["input_ids"]) for p in parts for x in p) == [10, 10, 40, 50, 300]
     assert all(len(p) == 1 or max(len(x["input_ids"]) for x in p) * len(p) <= 100 for p in parts)
-    assert [len(p[0]["input_ids"]) for p in parts][0] == 300  # too long alone: its own pass
+    assert next(len(p[0]["input_ids"]) for p in parts) == 300  # too long alone: its own pass
     assert split_by_tokens(batch, 10_000) == [sorted(batch, key=lambda b: -len(b["input_ids"]))]

@@ -18,8 +18,10 @@ from engrain.records import EvalItem, Example
 from engrain.train.trainer import train
 
 # Dev questions make every process generate (sharded: all gather the weights) and save the best weights.
-DEV = [EvalItem("d1", "What is the port of unit 3?", ["7418"]),
-       EvalItem("d2", "What is the port of unit 99?", [], "unanswerable")]
+DEV = [
+    EvalItem("d1", "What is the port of unit 3?", ["7418"]),
+    EvalItem("d2", "What is the port of unit 99?", [], "unanswerable"),
+]
 
 SCRIPT = """
 import json, os, sys
@@ -44,9 +46,16 @@ json.dump({**res.to_dict(), "first_step": begun[0]}, open(sys.argv[3] + f"/resul
 
 def _examples() -> list[Example]:
     """Answers of different lengths, so the two processes' shares differ in size and padding."""
-    return [Example("qa", messages=[{"role": "user", "content": f"What is the port of unit {i}?"},
-                                    {"role": "assistant", "content": "port " + " ".join(["7418"] * (1 + i % 4))}])
-            for i in range(12)]
+    return [
+        Example(
+            "qa",
+            messages=[
+                {"role": "user", "content": f"What is the port of unit {i}?"},
+                {"role": "assistant", "content": "port " + " ".join(["7418"] * (1 + i % 4))},
+            ],
+        )
+        for i in range(12)
+    ]
 
 
 def _cfg(tiny_model: Path, batch_size: int) -> EngrainConfig:
@@ -68,10 +77,25 @@ def _launch(tmp_path: Path, cfg: EngrainConfig, work: Path, **env) -> subprocess
     (tmp_path / "examples.json").write_text(json.dumps([e.__dict__ for e in _examples()]))
     (tmp_path / "dev.json").write_text(json.dumps([d.__dict__ for d in DEV]))
     (tmp_path / "run.py").write_text(SCRIPT)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(_free_port()), str(tmp_path / "run.py"), str(tmp_path / "cfg.json"),
-           str(tmp_path / "examples.json"), str(work), str(tmp_path / "dev.json")]
-    return subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1", **env}, capture_output=True, text=True, timeout=600)
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(_free_port()),
+        str(tmp_path / "run.py"),
+        str(tmp_path / "cfg.json"),
+        str(tmp_path / "examples.json"),
+        str(work),
+        str(tmp_path / "dev.json"),
+    ]
+    return subprocess.run(
+        cmd, env={**os.environ, "OMP_NUM_THREADS": "1", **env}, capture_output=True, text=True, timeout=600
+    )
 
 
 def _same_as_single(tiny_model: Path, tmp_path: Path, work: Path) -> list[dict]:

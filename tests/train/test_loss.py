@@ -1,11 +1,12 @@
 """The loss on target positions only equals the library's full-vocabulary loss."""
 
 import torch
+from samples import encoded as _encoded
 
 from engrain.model.loading import load_causal_lm
 from engrain.train.data import collate
 from engrain.train.loss import decoder_and_head, summed_loss, target_count
-from test_data import _encoded
+
 
 def test_target_only_loss_matches_the_full_model_loss(tiny_model):
     model, tok = load_causal_lm(str(tiny_model))

@@ -49,9 +49,12 @@ def test_fractional_epochs_and_max_steps():
 
 def test_shuffled_order_draws_random_batches_per_epoch_and_keeps_once_kinds_once():
     kinds = ["raft" if i % 4 == 0 else "qa" for i in range(40)]
-    plan = schedule.build([10 + (i * 7) % 50 for i in range(40)], kinds, ["raft"], 3.0, 4, 1, seed=5, batch_order="shuffled")
+    plan = schedule.build(
+        [10 + (i * 7) % 50 for i in range(40)], kinds, ["raft"], 3.0, 4, 1, seed=5, batch_order="shuffled"
+    )
     members = plan.members(0)
-    assert [plan.batches(k)[0] for k in range(plan.steps_in(0))] == \
-        [[members[j] for j in b] for b in shuffled_batches(len(members), 4, 5)]
+    assert [plan.batches(k)[0] for k in range(plan.steps_in(0))] == [
+        [members[j] for j in b] for b in shuffled_batches(len(members), 4, 5)
+    ]
     seen = _seen(plan)
     assert all(seen[i] == (1 if k == "raft" else 3) for i, k in enumerate(kinds))

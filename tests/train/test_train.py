@@ -1,6 +1,7 @@
 import pytest
+from samples import EXAMPLES
+from samples import train_cfg as _cfg
 
-from engrain.config import EngrainConfig
 from engrain.model.loading import load_causal_lm
 from engrain.records import EvalItem, Example
 from engrain.train.data import IGNORE, encode
@@ -11,30 +12,21 @@ def test_chat_examples_learn_only_the_answer(tiny_model):
     _, tok = load_causal_lm(str(tiny_model))
     ex = Example("qa", messages=[{"role": "user", "content": "port?"}, {"role": "assistant", "content": "port 7418"}])
     enc = encode(ex, tok, "Be brief.", 256)
-    learned = [t for t, l in zip(enc["input_ids"], enc["labels"]) if l != IGNORE]
+    learned = [t for t, lab in zip(enc["input_ids"], enc["labels"]) if lab != IGNORE]
     assert tok.decode(learned) == "port 7418" + tok.eos_token
     view = encode(Example("view", text="The DL-40 logs."), tok, "", 256)
     assert view["labels"] == view["input_ids"]
 
 
-def _cfg(tiny_model, method="lora") -> EngrainConfig:
-    cfg = EngrainConfig(seed=0)
-    cfg.model.base = str(tiny_model)
-    cfg.model.max_new_tokens = 6
-    cfg.train.method = method
-    cfg.train.epochs = 3
-    cfg.train.batch_size = 4
-    cfg.train.learning_rate = 5e-3
-    cfg.train.logging_steps = 1
-    cfg.train.bf16 = "off"  # the equivalence checks hold in fp32; bf16 rounds each split differently
-    return cfg
-
-
-EXAMPLES = [Example("qa", messages=[{"role": "user", "content": "What port?"}, {"role": "assistant", "content": "port 7418"}])] * 16
-
-
 def test_lora_training_lowers_loss_and_writes_an_adapter(tiny_model, tmp_path):
-    res = train(_cfg(tiny_model), EXAMPLES, [EvalItem("d", "What port?", ["7418"])], tmp_path, tmp_path / "model", progress=False)
+    res = train(
+        _cfg(tiny_model),
+        EXAMPLES,
+        [EvalItem("d", "What port?", ["7418"])],
+        tmp_path,
+        tmp_path / "model",
+        progress=False,
+    )
     assert (tmp_path / "model" / "adapter_config.json").exists()
     assert not (tmp_path / "checkpoints").exists()
     losses = [p["loss"] for p in res.loss_curve]
@@ -63,7 +55,7 @@ def test_a_training_seed_draws_another_run_and_defaults_to_the_project_seed(tiny
         return train(cfg, EXAMPLES[:8], [], tmp_path / name, tmp_path / name / "model", progress=False)
 
     default, same, other = run(None, "a"), run(0, "b"), run(1, "c")
-    curve = lambda r: [p["loss"] for p in r.loss_curve]  # noqa: E731
+    curve = lambda r: [p["loss"] for p in r.loss_curve]
     assert curve(same) == curve(default) and (same.seed, default.seed) == (0, 0)
     assert curve(other) != curve(default) and other.seed == 1
 
@@ -82,10 +74,12 @@ def test_shuffled_batches_train_another_order_of_the_same_examples(tiny_model, t
 def test_long_chat_examples_keep_their_answer_when_truncated(tiny_model):
     _, tok = load_causal_lm(str(tiny_model))
     long_prompt = "passage " * 400
-    ex = Example("raft", messages=[{"role": "user", "content": long_prompt}, {"role": "assistant", "content": "port 7418"}])
+    ex = Example(
+        "raft", messages=[{"role": "user", "content": long_prompt}, {"role": "assistant", "content": "port 7418"}]
+    )
     enc = encode(ex, tok, "Be brief.", 64)
     assert enc["truncated"] and len(enc["input_ids"]) <= 64
-    learned = [t for t, l in zip(enc["input_ids"], enc["labels"]) if l != IGNORE]
+    learned = [t for t, lab in zip(enc["input_ids"], enc["labels"]) if lab != IGNORE]
     assert tok.decode(learned) == "port 7418" + tok.eos_token
 
 
@@ -97,8 +91,9 @@ def test_dev_selection_never_prefers_a_model_that_refuses_everything():
     mixed = dev_score({"lookup": [True, False] * 3, "unanswerable": [True, False] * 3})
     assert refuse_all == never_refuses == 0.0 and mixed == 0.5
     # plain accuracy otherwise: many lookups won beat a few refusals lost
-    assert dev_score({"lookup": [True] * 26, "unanswerable": [True] * 10 + [False] * 12}) > \
-        dev_score({"lookup": [True] * 19 + [False] * 7, "unanswerable": [True] * 13 + [False] * 9})
+    assert dev_score({"lookup": [True] * 26, "unanswerable": [True] * 10 + [False] * 12}) > dev_score(
+        {"lookup": [True] * 19 + [False] * 7, "unanswerable": [True] * 13 + [False] * 9}
+    )
     assert dev_score({}) == 0.0
 
 
@@ -142,7 +137,7 @@ def test_plain_attention_for_short_rows_trains_like_the_flash_kernel(tiny_model,
     assert [round(p["loss"], 4) for p in plain.loss_curve] == [round(p["loss"], 4) for p in flash.loss_curve]
 
 
-def test_plain_attention_is_chosen_for_short_rows_on_cpu_only():
+def test_plain_attention_is_chosen_for_short_rows_on_cpu_only(monkeypatch):
     import contextlib
 
     import torch
@@ -151,5 +146,8 @@ def test_plain_attention_is_chosen_for_short_rows_on_cpu_only():
 
     short = {"input_ids": torch.zeros(2, MATH_ATTENTION_MAX_LEN, dtype=torch.long)}
     long = {"input_ids": torch.zeros(2, MATH_ATTENTION_MAX_LEN + 1, dtype=torch.long)}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert isinstance(_attention_for(long), contextlib.nullcontext)
-    assert not isinstance(_attention_for(short), contextlib.nullcontext) or torch.cuda.is_available()
+    assert not isinstance(_attention_for(short), contextlib.nullcontext)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU keeps its kernels
+    assert isinstance(_attention_for(short), contextlib.nullcontext)

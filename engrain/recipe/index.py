@@ -1,0 +1,26 @@
+"""Stage `index`: the documents chunked and embedded into LanceDB (rag's side of the bake-off)."""
+
+from __future__ import annotations
+
+import time
+
+from engrain.config import EngrainConfig
+from engrain.progress import Say
+from engrain.workspace import Workspace, read_corpus
+
+
+def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -> None:
+    from engrain.model.loading import load_embedder
+    from engrain.rag.chunk import chunk_corpus
+    from engrain.rag.index import build_index
+
+    docs, _ = read_corpus(ws)
+    chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
+    t0 = time.perf_counter()
+    ws.begin("index")
+    embedder = load_embedder(cfg.model.embedder)
+    n = build_index(chunks, embedder, ws.path("index", "lancedb"), cfg.rag.batch_size, progress)
+    seconds = time.perf_counter() - t0
+    corpus_tokens = sum(len(c.text.split()) for c in chunks) * 4 // 3  # ~tokens; for the cost model only
+    ws.mark("index", key, chunks=n, seconds=round(seconds, 2), corpus_tokens_approx=corpus_tokens)
+    say(f"index: {n} chunks embedded into LanceDB in {seconds:.1f} s")

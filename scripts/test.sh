@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: install with the test extras, then the linters, the import-layer contract and the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh --test
+PY=${PYTHON:-python3}
+$PY -m ruff check .
+$PY -m ruff format --check .
+lint-imports
+$PY -m pytest -q
