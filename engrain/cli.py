@@ -172,6 +172,15 @@ def train(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
 
 
 @app.command()
+def plan(config: CONFIG = Path("engrain.toml"), overrides: SET = None) -> None:
+    """What training would train on and how long training and evaluation would take here (and on a GPU);
+    trains nothing. Measures this machine once per model and settings (cached)."""
+    from engrain import recipe
+
+    recipe.plan(_load(config, overrides), _say)
+
+
+@app.command()
 def index(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
     """Chunk and embed the corpus into the LanceDB index for RAG."""
     from engrain import recipe

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from engrain.budget import check_budget
 from engrain.errors import EngrainError
 from engrain.io import read_toml, validated
 from engrain.pipelines import NAMES as PIPELINE_NAMES
@@ -231,6 +232,12 @@ class TrainConfig(_Section):
     method: Literal["lora", "full"] = Field("lora", description="LoRA adapters (default) or full fine-tuning.")
     epochs: float = Field(2.0, gt=0, description="Passes over the training data.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1: use epochs).")
+    budget: str = Field(
+        "auto",
+        description="Cap on training: a time ('30m', '1h') or tokens ('800k', '2M tokens'). The run chooses what to "
+        "train on to fit it (every fact once, then more phrasings, reverse questions, RAFT records) and says what it "
+        "left out. auto = 25 minutes without a GPU, no cap with one; none = the whole recipe.",
+    )
     seed: int | None = Field(
         None,
         description="Training's own seed (adapter initialisation, batch order); None: the project's seed. Another "
@@ -304,6 +311,14 @@ class TrainConfig(_Section):
         0, ge=0, description="Stop after this many dev rounds without improvement (0: never stop early)."
     )
     logging_steps: int = Field(5, ge=1)
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, v: str) -> str:
+        try:
+            return check_budget(v)
+        except EngrainError as e:
+            raise ValueError(str(e)) from None
 
 
 class RagConfig(_Section):

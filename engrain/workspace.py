@@ -36,7 +36,7 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
         "eval": ("eval.jsonl", True),
         "stats": ("stats.json", False),
     },
-    "train": {"model": ("model", True), "result": ("train_result.json", True)},
+    "train": {"model": ("model", True), "result": ("train_result.json", True), "plan": ("plan.json", False)},
     "eval": {"results": ("results.jsonl", True), "metrics": ("metrics.json", True)},
     "report": {
         "json": ("report.json", False),

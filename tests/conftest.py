@@ -57,3 +57,11 @@ def build_tiny_model(folder: Path, text: str = CORPUS, hidden: int = 64, layers:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _speed_cache(tmp_path_factory):
+    """Measured speeds of the tests' tiny models stay out of the user's cache."""
+    import os
+
+    os.environ["ENGRAIN_SPEED_CACHE"] = str(tmp_path_factory.mktemp("speed") / "speed.json")

@@ -114,3 +114,25 @@ def make_project(root: Path, tiny_model: Path) -> EngrainConfig:
     cfg.train.max_steps, cfg.train.batch_size = 3, 4
     cfg.eval.warmup = 1
     return cfg
+
+
+# prose that states the same attributes in several wordings (synth/test_wordings.py)
+PROSE_DOCS = [
+    Document(
+        "a.md",
+        "DL-40",
+        "The release year of the Kestrel DL-40 is 2019. Corvid introduced the Kestrel DL-40 in 2019. "
+        "The Kestrel DL-40 has a battery life of 47 hours. On a fresh pack the DL-40 runs for 47 hours.",
+        "a.md",
+        "h1",
+    ),
+    Document(
+        "b.md",
+        "WQ-5",
+        "The weight of the Heron WQ-5 is 3 kg. Corvid introduced the Heron WQ-5 in 2017. "
+        "On a fresh pack the WQ-5 runs for 1,250 hours.",
+        "b.md",
+        "h2",
+    ),
+    Document("c.md", "News", "Corvid introduced the new app in 2018. The Heron WQ-5 shipped in 2017.", "c.md", "h3"),
+]

@@ -60,9 +60,18 @@ def run_stage(cfg: EngrainConfig, stage: str, say: Say = quiet, force: bool = Fa
     if stage == "train" and launched():
         return _train_data_parallel(cfg, say, force, progress)
     with Workspace(cfg).lock():
+        _check(cfg, [*graph.before(stage), stage])
         for up in graph.before(stage):
             _run_one(cfg, up, say, False, progress)
         return _run_one(cfg, stage, say, force, progress)
+
+
+def _check(cfg: EngrainConfig, stages: list[str]) -> None:
+    """Inputs a stage can check cheaply (an eval file) are checked before any stage works: a typo costs
+    one line, not an index build first."""
+    for stage in stages:
+        if hasattr(_RUNNERS[stage], "check"):
+            _RUNNERS[stage].check(cfg)
 
 
 def _run_one(cfg: EngrainConfig, stage: str, say: Say, force: bool, progress: bool) -> str:
@@ -113,6 +122,21 @@ def train(cfg: EngrainConfig, say: Say = quiet, force: bool = False, progress: b
 
 def evaluate(cfg: EngrainConfig, say: Say = quiet, force: bool = False, progress: bool = True) -> str:
     return run_stage(cfg, "eval", say, force, progress)
+
+
+def plan(cfg: EngrainConfig, say: Say = quiet, progress: bool = True):
+    """The training plan (what `engrain train` would train on and how long it would take) without training:
+    the stages before train are brought up to date; this machine's speed is measured once if not cached."""
+    from engrain.workspace import read_split
+
+    with Workspace(cfg).lock():
+        _check(cfg, graph.before("train"))
+        for up in graph.before("train"):
+            _run_one(cfg, up, say, False, progress)
+        ws = Workspace(cfg)
+        return _train.plan_training(
+            cfg, ws, graph.key("train", cfg, ws), read_split(ws, "train"), read_split(ws, "dev"), say
+        )
 
 
 def report(cfg: EngrainConfig, out_dir: Path | None = None, say: Say = quiet) -> Path:

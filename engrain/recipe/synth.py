@@ -52,6 +52,12 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
         say(f"synth: teacher {result.stats['teacher']}")
 
 
+def check(cfg: EngrainConfig) -> None:
+    """A bad eval file fails before any stage works."""
+    if cfg.data.eval:
+        load_eval_file(cfg.path(cfg.data.eval))
+
+
 def open_chat(cfg: EngrainConfig, ws: Workspace, say: Say, progress: bool):
     """The configured teacher model as a chat client (endpoint or local model), or None."""
     tc = cfg.synth.teacher

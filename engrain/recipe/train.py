@@ -6,10 +6,11 @@ from pathlib import Path
 
 from engrain import progress as ui
 from engrain.config import EngrainConfig
-from engrain.io import write_json
+from engrain.io import read_json, write_json
+from engrain.plan.estimate import Plan
 from engrain.progress import Say
 from engrain.recipe.registration import discard_training_data, register_model
-from engrain.records import EvalItem
+from engrain.records import EvalItem, Example
 from engrain.workspace import Workspace, read_split
 
 
@@ -18,29 +19,57 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     from engrain.train.trainer import train as run_training
 
     examples, dev = read_split(ws, "train"), read_split(ws, "dev")
-    say(f"train: {cfg.train.method} on {len(examples)} examples, {cfg.train.epochs:g} epochs")
-    main = world().main
-    if main:
+    w = world()
+    plan = None if w.size > 1 else plan_training(cfg, ws, key, examples, dev, say)
+    if plan is not None:
+        examples = [examples[i] for i in plan.selection.keep]
+    elif w.main:
+        say("train: a multi-process run trains the whole recipe (train.budget applies to one process)")
+    epochs = plan.selection.epochs if plan is not None else cfg.train.epochs
+    say(f"train: {cfg.train.method} on {len(examples)} examples, {epochs:g} epochs")
+    if w.main:
         ws.begin("train")
-    result = run_training(cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress=progress)
-    if not main:  # a data-parallel helper process: process 0 writes the model and the workspace
+    run_cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update={"epochs": epochs})})
+    costs = plan.step_costs if plan is not None else None
+    result = run_training(run_cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress, None, costs)
+    if not w.main:  # a data-parallel helper process: process 0 writes the model and the workspace
         return
     trained = result.to_dict() | {"refusal": calibrate_refusal(cfg, ws.path("train", "model"), dev, say, progress)}
+    if plan is not None:
+        trained["plan"] = plan.to_dict()
     write_json(ws.path("train", "result"), trained)
     model_id = register_model(cfg, ws, trained)
-    ws.mark(
-        "train",
-        key,
-        model_id=model_id,
-        **{k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "refusal")},
-    )
+    summary = {k: v for k, v in trained.items() if k not in ("loss_curve", "dev_curve", "refusal", "plan")}
+    ws.mark("train", key, model_id=model_id, **summary)
     say(f"train: registered as model {model_id} (alias candidate)")
     if cfg.train.discard_data:
         discard_training_data(ws, model_id, say)
+    planned = f" (planned {plan.train_s:.0f} s)" if plan is not None else ""
     say(
-        f"train: {result.steps} steps in {result.seconds:.0f} s ({result.tokens_per_second:.0f} tokens/s), "
+        f"train: {result.steps} steps in {result.seconds:.0f} s{planned} ({result.tokens_per_second:.0f} tokens/s), "
         f"best dev step {result.best_step}"
     )
+
+
+def plan_training(
+    cfg: EngrainConfig, ws: Workspace, key: str, examples: list[Example], dev: list[EvalItem], say: Say
+) -> Plan:
+    """The plan, printed before training; its budget's token count is kept with the stage's key, so a resumed
+    run trains on the very examples it started with (a new speed measurement does not move it)."""
+    from engrain.evaluate.runner import sample_items
+    from engrain.plan.estimate import describe, make_plan
+
+    stored = read_json(ws.path("train", "plan")) if ws.path("train", "plan").is_file() else {}
+    questions = len(sample_items(read_split(ws, "eval"), cfg.eval.limit, cfg.seed))
+    qa = sum(d.kind == "qa" for d in dev)
+    tokens = stored.get("budget_tokens") if stored.get("key") == key else None
+    plan = make_plan(cfg, examples, qa, questions, say, budget_tokens=tokens)
+    for line in describe(plan):
+        say(line)
+    kept = plan.selection
+    record = {"key": key, "budget_tokens": None if kept.complete else kept.tokens, **plan.to_dict()}
+    write_json(ws.path("train", "plan"), record)
+    return plan
 
 
 def reuse(cfg: EngrainConfig, ws: Workspace, say: Say) -> None:

@@ -65,6 +65,7 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
                 "loss_curve",
                 "dev_curve",
                 "refusal",
+                "plan",
             )
         },
         "latency": _latency_ratios(pipes),

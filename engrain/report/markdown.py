@@ -270,6 +270,7 @@ def _training(rep: dict) -> Section:
         ["best dev accuracy", pct(max(d.get("accuracy", 0) for d in dev)) if dev else NA],
         ["truncated examples", num(t.get("truncated"), 0)],
         ["refusal threshold (dev)", _refusal(t.get("refusal"))],
+        *_plan_rows(t.get("plan"), t.get("seconds")),
     ]
     blocks: list[Block] = [Table(["", "value"], rows)]
     fg = rep.get("forgetting")
@@ -279,6 +280,24 @@ def _training(rep: dict) -> Section:
             f"{num(fg.get('ft_ppl'), 2)} (fine-tuned), ratio {num(fg.get('ratio'), 3)}x."
         )
     return Section("training", "Training", blocks)
+
+
+def _plan_rows(plan: dict | None, seconds: float | None) -> list[list[str]]:
+    """The budget and what it kept (coverage), and the plan's time against the time training took."""
+    if not plan:
+        return []
+    from engrain.plan.estimate import clock, coverage
+    from engrain.plan.selection import Selection
+
+    sel = plan["selection"]
+    kept = Selection(
+        [0] * sel["examples"], sel["epochs"], sel["tokens"], sel["full_tokens"], sel["coverage"], sel["budget"]
+    )
+    planned = f"{clock(plan['train_s'])} planned, {clock(seconds or 0)} taken" if seconds else clock(plan["train_s"])
+    return [
+        ["budget (train.budget)", f"{sel['budget']}: {coverage(kept)}"],
+        ["training time", f"{planned}; on an {plan['gpu']} ~{clock(plan['gpu_train_s'])} (estimate)"],
+    ]
 
 
 def _cost(rep: dict) -> Section:

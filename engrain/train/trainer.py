@@ -118,12 +118,14 @@ def train(
     model_dir: str | Path,
     progress: bool = True,
     init_adapter: Path | None = None,
+    step_costs: list[float] | None = None,
 ) -> TrainResult:
     """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`.
-    `init_adapter`: continue a trained LoRA adapter (a retraining cycle) instead of starting a new one."""
+    `init_adapter`: continue a trained LoRA adapter (a retraining cycle) instead of starting a new one.
+    `step_costs`: the plan's seconds for each step, so the progress bar's ETA is the plan's (engrain.plan)."""
     run = setup(cfg, examples, dev, Path(work_dir), init_adapter)
     with _PeakRss() as rss:
-        fit(run, progress)
+        fit(run, progress, step_costs)
     return save(run, Path(model_dir), rss.peak_mb)
 
 
@@ -260,11 +262,12 @@ def _resume(out_dir: Path, fingerprint: str, state: LocalState | ShardedState, s
 
 
 # -- fit ------------------------------------------------------------------------------------
-def fit(run: _Run, progress: bool) -> None:
+def fit(run: _Run, progress: bool, step_costs: list[float] | None = None) -> None:
     """Optimizer steps from where the run stands to the end of the schedule (or early stop)."""
     t, p, w = run.cfg.train, run.progress, run.world
     takes_part = w.main or run.state.sharded  # gathering sharded weights is a collective
-    with _ProgressBar(progress and w.main, run.total_steps, p.step) as bar, _SaveOnInterrupt() as stop:
+    costs = step_costs if step_costs and len(step_costs) == run.total_steps else [1.0] * run.total_steps
+    with _ProgressBar(progress and w.main, costs, p.step) as bar, _SaveOnInterrupt() as stop:
         while p.step < run.total_steps and not w.any(w.main and run.selector.should_stop):
             t0 = time.perf_counter()
             loss, tokens = _step(run)
@@ -294,11 +297,11 @@ def fit(run: _Run, progress: bool) -> None:
         run.selector.evaluate(p.step)  # the final weights compete too
 
 
-def _step(run: _Run) -> tuple[float, int]:
-    """One optimizer step over `grad_accum` global batches; the loss is the mean over all their target tokens
-    (this process's share of each batch; the gradients summed over processes)."""
+def _step(run: _Run, batches: list[list[int]] | None = None) -> tuple[float, int]:
+    """One optimizer step over `grad_accum` global batches (the schedule's, or `batches`); the loss is the mean
+    over all their target tokens (this process's share of each batch; the gradients summed over processes)."""
     t, w = run.cfg.train, run.world
-    batches = run.schedule.batches(run.progress.step)
+    batches = run.schedule.batches(run.progress.step) if batches is None else batches
     chosen = [[run.encoded[i] for i in share(b, w)] for b in batches]
     micro = [
         _collate(run, part) for b in chosen if b for part in split_by_tokens(b, t.max_batch_tokens, run.similar_passes)
@@ -348,6 +351,29 @@ def _attention_for(batch: dict[str, torch.Tensor]):
 
 def _log_every(logging_steps: int, total: int) -> int:
     return max(1, min(logging_steps, total // 10))  # >= 10 points on short runs
+
+
+def time_steps(cfg: EngrainConfig, examples: list[Example], steps: list[list[int]], work_dir: Path) -> list[float]:
+    """Seconds of each optimizer step on the given batches of `examples` (indices), set up exactly as
+    training is (model, adapter, dtype, attention, micro-batching); the first step warms up and is
+    timed too. Nothing is saved: the plan measures this machine with it."""
+    run = setup(cfg, examples, [], work_dir)
+    seconds = []
+    for batch in steps:
+        t0 = time.perf_counter()
+        _step(run, [batch])
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
+def padded_tokens(cfg: EngrainConfig, lengths: list[int], batch: list[int]) -> int:
+    """Tokens one batch's forward passes compute, padding included (the cost a step scales with)."""
+    packing = _use_packing(cfg.train.packing)
+    rows = [{"input_ids": [0] * min(lengths[i], cfg.train.max_seq_len)} for i in batch]
+    parts = split_by_tokens(rows, cfg.train.max_batch_tokens, cfg.train.batch_order == "shuffled" and not packing)
+    if packing:
+        return sum(len(r["input_ids"]) for r in rows)
+    return sum(len(part) * max(len(r["input_ids"]) for r in part) for part in parts if part)
 
 
 # -- save -----------------------------------------------------------------------------------
@@ -565,16 +591,20 @@ def _device() -> str:
 
 
 class _ProgressBar:
-    """One line: step, loss, tokens/s and ETA (or nothing when progress is off)."""
+    """One line: step, loss, tokens/s and ETA (or nothing when progress is off). The bar counts the plan's
+    seconds of each step (equal weights without a plan), so its ETA is the plan's remaining time scaled by
+    the speed it sees: long and short steps alike move it by what they cost."""
 
-    def __init__(self, enabled: bool, total: int, start: int) -> None:
-        self.enabled, self.total, self.start = enabled, total, start
+    def __init__(self, enabled: bool, costs: list[float], start: int) -> None:
+        self.enabled, self.costs, self.start = enabled, costs, start
+        self.done = [0.0]
+        for c in costs:
+            self.done.append(self.done[-1] + c)
 
     def __enter__(self):
         if self.enabled:
             from rich.progress import (
                 BarColumn,
-                MofNCompleteColumn,
                 Progress,
                 TextColumn,
                 TimeElapsedColumn,
@@ -584,19 +614,19 @@ class _ProgressBar:
             self.bar = Progress(
                 TextColumn("train"),
                 BarColumn(),
-                MofNCompleteColumn(),
                 TextColumn("{task.fields[info]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task("train", total=self.total, completed=self.start, info="")
+            self.task = self.bar.add_task("train", total=self.done[-1], completed=self.done[self.start], info="")
         return self
 
     def update(self, step: int, loss: float, tokens_per_s: float) -> None:
         if self.enabled:
-            self.bar.update(self.task, completed=step, info=f"loss {loss:.3f}  {tokens_per_s:.0f} tok/s")
+            info = f"step {step}/{len(self.costs)}  loss {loss:.3f}  {tokens_per_s:.0f} tok/s"
+            self.bar.update(self.task, completed=self.done[min(step, len(self.costs))], info=info)
 
     def __exit__(self, *exc) -> None:
         if self.enabled:

@@ -20,7 +20,7 @@ def test_abstain_questions_avoid_stated_pairs():
 
 
 def test_abstain_questions_use_the_corpus_wordings_of_an_attribute_half_the_time():
-    from test_wordings import DOCS as PROSE
+    from samples import PROSE_DOCS as PROSE
 
     from engrain.synth.facts import restatements
     from engrain.synth.wordings import learn_wordings

@@ -2,32 +2,14 @@
 
 import random
 
+from samples import PROSE_DOCS as DOCS
+
 from engrain.config import SynthConfig
 from engrain.rag.chunk import chunk_corpus
 from engrain.records import Document, EvalItem
 from engrain.synth.build import synthesize
 from engrain.synth.facts import Fact, extract_facts, restatements
 from engrain.synth.wordings import carried_questions, induce_facts, learn_wordings
-
-DOCS = [
-    Document(
-        "a.md",
-        "DL-40",
-        "The release year of the Kestrel DL-40 is 2019. Corvid introduced the Kestrel DL-40 in 2019. "
-        "The Kestrel DL-40 has a battery life of 47 hours. On a fresh pack the DL-40 runs for 47 hours.",
-        "a.md",
-        "h1",
-    ),
-    Document(
-        "b.md",
-        "WQ-5",
-        "The weight of the Heron WQ-5 is 3 kg. Corvid introduced the Heron WQ-5 in 2017. "
-        "On a fresh pack the WQ-5 runs for 1,250 hours.",
-        "b.md",
-        "h2",
-    ),
-    Document("c.md", "News", "Corvid introduced the new app in 2018. The Heron WQ-5 shipped in 2017.", "c.md", "h3"),
-]
 
 
 def _wordings(docs):

@@ -61,7 +61,7 @@ def test_a_training_seed_draws_another_run_and_defaults_to_the_project_seed(tiny
 
 
 def test_shuffled_batches_train_another_order_of_the_same_examples(tiny_model, tmp_path):
-    from test_data import MIXED
+    from samples import MIXED
 
     grouped, shuffled = _cfg(tiny_model), _cfg(tiny_model)
     shuffled.train.batch_order = "shuffled"
@@ -98,7 +98,7 @@ def test_dev_selection_never_prefers_a_model_that_refuses_everything():
 
 
 def test_a_batch_run_in_parts_takes_the_same_step(tiny_model, tmp_path):
-    from test_data import MIXED
+    from samples import MIXED
 
     whole, parts = _cfg(tiny_model), _cfg(tiny_model)
     parts.train.max_batch_tokens = 16  # every example its own forward pass

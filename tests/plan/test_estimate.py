@@ -1,0 +1,72 @@
+"""The plan: tokens by kind, every step priced, the budget kept, a long run announced."""
+
+from __future__ import annotations
+
+import pytest
+from samples import EXAMPLES, MIXED
+
+from engrain.config import EngrainConfig
+from engrain.plan import estimate, speed
+from engrain.plan.speed import Speed
+from engrain.records import Example
+from engrain.train import schedule
+
+FAST = Speed(
+    step_overhead_s=0.5, token_s=0.01, answer_s=1.0, read_s=3.0, params=1_000_000, machine="test", measured="now"
+)
+
+
+def _cfg(tiny_model, budget: str = "none") -> EngrainConfig:
+    cfg = EngrainConfig(seed=0)
+    cfg.model.base, cfg.model.max_new_tokens = str(tiny_model), 4
+    cfg.train.batch_size, cfg.train.epochs, cfg.train.budget, cfg.train.bf16 = 4, 2.0, budget, "off"
+    return cfg
+
+
+def _examples() -> list[Example]:
+    return list(MIXED) + list(EXAMPLES[:4])
+
+
+def test_every_step_of_the_schedule_is_priced_and_the_whole_recipe_fits_without_a_budget(tiny_model, monkeypatch):
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+    cfg, ex = _cfg(tiny_model), _examples()
+    plan = estimate.make_plan(cfg, ex, dev_questions=8, eval_questions=10, say=lambda _: None)
+    lengths = estimate.token_lengths(cfg, ex)
+    steps = schedule.build(lengths, [e.kind for e in ex], [], 2.0, 4, 1, 0).total_steps
+    assert plan.steps == steps == len(plan.step_costs) and plan.selection.complete
+    assert plan.train_s == pytest.approx(sum(plan.step_costs)) and all(
+        c > FAST.step_overhead_s for c in plan.step_costs
+    )
+    assert sum(v["tokens"] for v in plan.by_kind.values()) == sum(lengths)
+    assert plan.by_kind["view"]["examples"] == 3 and plan.eval_s > 10 * (2 * FAST.answer_s)
+    assert plan.gpu_train_s < plan.train_s
+
+
+def test_a_time_budget_trains_what_fits_and_says_what_it_left_out(tiny_model, monkeypatch):
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+    full = estimate.make_plan(_cfg(tiny_model), _examples(), 0, 0, say=lambda _: None)
+    cfg = _cfg(tiny_model, budget=f"{full.train_s / 2:.0f}s")
+    half = estimate.make_plan(cfg, _examples(), 0, 0, say=lambda _: None)
+    assert not half.selection.complete and half.train_s < full.train_s
+    assert half.train_s <= 1.25 * full.train_s / 2  # kept, within the fit of the speed model
+    lines = estimate.describe(half)
+    assert any(line.startswith(f"plan: budget {cfg.train.budget}:") for line in lines)
+
+
+def test_a_run_over_an_hour_says_so_and_names_the_setting_that_shortens_it(tiny_model, monkeypatch):
+    slow = Speed(**{**FAST.__dict__, "step_overhead_s": 2000.0})
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: slow)
+    lines = estimate.describe(estimate.make_plan(_cfg(tiny_model), _examples(), 0, 0, say=lambda _: None))
+    assert "over an hour" in lines[-1] and "train.budget" in lines[-1]
+
+
+def test_the_speed_is_measured_once_per_machine_model_and_settings(tiny_model):
+    cfg, ex = _cfg(tiny_model), _examples()
+    lengths = estimate.token_lengths(cfg, ex)
+    said: list[str] = []
+    first = speed.speed(cfg, ex, lengths, said.append)
+    assert not first.cached and said and first.token_s > 0 and first.answer_s > 0 and first.params > 0
+    again = speed.speed(cfg, ex, lengths, said.append)
+    assert again.cached and again.token_s == first.token_s and len(said) == 1
+    cfg.train.lora_r = 4  # another setting: another measurement
+    assert speed.cached(cfg) is None
