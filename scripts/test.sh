@@ -6,5 +6,5 @@ bash scripts/install.sh --test
 PY=${PYTHON:-python3}
 $PY -m ruff check .
 $PY -m ruff format --check .
-lint-imports
+$PY -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
 $PY -m pytest -q
