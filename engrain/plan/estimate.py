@@ -13,16 +13,20 @@ from dataclasses import dataclass, field
 
 from engrain.budget import parse_budget
 from engrain.config import EngrainConfig
+from engrain.errors import EngrainError
 from engrain.plan.selection import Selection, select
-from engrain.plan.speed import Speed, speed
+from engrain.plan.speed import Speed, shapes, speed
 from engrain.records import Example
 
 LONG_RUN_S = 3600  # a plan over this says so, with the setting that shortens it
 # the reference GPU: an H100's dense bf16 peak, at a utilisation a small model's training reaches
 GPU_NAME, GPU_PEAK_FLOPS, GPU_UTILISATION = "H100", 989e12, 0.2
 GPU_TOKEN_S = 0.004  # one generated token on that GPU with transformers: kernel launches, not FLOPs, bound it
+GPU_STEP_S = 0.05  # a small model's optimizer step there is bound by kernel launches too, not by FLOPs
 DEV_BATCH_SPEEDUP = 4.0  # checkpoint selection answers the dev questions in batches of 16
-EVAL_READS = 1.8  # answers that read passages per eval question: rag, plus ft+rag and auto when they read
+TUNED_TOKENS = 12  # a tuned model's answer: a short phrase or the refusal, then end of turn
+# shares of eval questions on which ft+rag and auto read the passages (the rest replay ft's memoized answer)
+HYBRID_READS, AUTO_READS = 0.5, 0.3
 
 
 @dataclass
@@ -59,8 +63,9 @@ class Plan:
             "speed": {
                 "step_overhead_s": self.speed.step_overhead_s,
                 "token_s": self.speed.token_s,
-                "answer_s": self.speed.answer_s,
-                "read_s": self.speed.read_s,
+                "prefill_s": self.speed.prefill_s,
+                "read_prefill_s": self.speed.read_prefill_s,
+                "decode_s": self.speed.decode_s,
             },
         }
 
@@ -77,25 +82,34 @@ def make_plan(
     budget's token count (a resumed run keeps the one it started with)."""
     import torch
 
-    lengths = token_lengths(cfg, examples)
-    machine_speed = speed(cfg, examples, lengths, say)
+    lengths, targets = shapes(cfg, examples)
+    machine_speed = speed(cfg, say)
     budget = parse_budget(cfg.train.budget, gpu=torch.cuda.is_available())
     dev_s = _dev_seconds(cfg, machine_speed, dev_questions)
+    price = _Pricer(cfg, examples, lengths, targets, machine_speed)
+    if cfg.train.max_steps > 0 and budget.capped:  # the steps are fixed: there is nothing to choose
+        say(
+            f"plan: train.max_steps = {cfg.train.max_steps} fixes the steps; "
+            f"train.budget ({budget.text}) is not applied"
+        )
+        budget = parse_budget("none")
     if budget_tokens is None and budget.capped:
-        budget_tokens = budget.tokens or _tokens_for(cfg, examples, lengths, machine_speed, budget.seconds - dev_s)
+        budget_tokens = budget.tokens or price.tokens_for(budget.seconds - dev_s, budget.text)
     chosen = select(examples, lengths, cfg.train.epochs, cfg.train.once, budget_tokens, cfg.train_seed, budget.text)
-    costs = step_costs(
-        cfg, [lengths[i] for i in chosen.keep], [examples[i].kind for i in chosen.keep], chosen.epochs, machine_speed
-    )
-    by_kind: dict[str, dict[str, int]] = {}
-    for e, n in zip(examples, lengths):
-        row = by_kind.setdefault(e.kind, {"examples": 0, "tokens": 0})
-        row["examples"] += 1
-        row["tokens"] += n
+    if examples and not chosen.keep:
+        raise EngrainError(
+            f"train.budget {budget.text} leaves nothing to train here (the dev checks alone take "
+            f"~{clock(dev_s)}): raise it, or set it to none"
+        )
+    costs = price.steps(chosen)
     flops_per_token = (6 if cfg.train.method == "full" else 4) * machine_speed.params
-    answers = eval_questions * (2 + EVAL_READS) + cfg.eval.throughput_queries * len(cfg.eval.throughput_concurrency) * 2
+    gpu_train_s = max(chosen.tokens * flops_per_token / (GPU_PEAK_FLOPS * GPU_UTILISATION), len(costs) * GPU_STEP_S)
+    answers = (
+        eval_questions * len(cfg.eval.pipelines)
+        + cfg.eval.throughput_queries * len(cfg.eval.throughput_concurrency) * 2
+    )
     return Plan(
-        by_kind,
+        _by_kind(examples, lengths),
         chosen,
         len(costs),
         machine_speed,
@@ -103,60 +117,112 @@ def make_plan(
         dev_s,
         _eval_seconds(cfg, machine_speed, eval_questions),
         eval_questions,
-        chosen.tokens * flops_per_token / (GPU_PEAK_FLOPS * GPU_UTILISATION),
+        gpu_train_s,
         answers * cfg.model.max_new_tokens * GPU_TOKEN_S,
         costs,
     )
 
 
-def token_lengths(cfg: EngrainConfig, examples: list[Example]) -> list[int]:
-    """Each example's training tokens, as the trainer encodes it (chat template and system prompt included)."""
-    from transformers import AutoTokenizer
-
-    from engrain.model.loading import resolve_base_model
-    from engrain.train.data import encode
-
-    tok = AutoTokenizer.from_pretrained(resolve_base_model(cfg.model.base))
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    return [len(encode(e, tok, cfg.model.system_prompt, cfg.train.max_seq_len)["input_ids"]) for e in examples]
+def _by_kind(examples: list[Example], lengths: list[int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for e, n in zip(examples, lengths):
+        row = out.setdefault(e.kind, {"examples": 0, "tokens": 0})
+        row["examples"] += 1
+        row["tokens"] += n
+    return out
 
 
-def step_costs(cfg: EngrainConfig, lengths: list[int], kinds: list[str], epochs: float, s: Speed) -> list[float]:
-    """Planned seconds of every optimizer step of the schedule these examples make."""
-    from engrain.train import schedule
-    from engrain.train.trainer import padded_tokens
+class _Pricer:
+    """Seconds of a selection's schedule, step by step, and the token count whose selection fits a time."""
 
-    if not lengths:
-        return []
-    t = cfg.train
-    plan = schedule.build(
-        lengths, kinds, t.once, epochs, t.batch_size, t.grad_accum, cfg.train_seed, t.max_steps, t.batch_order
-    )
-    return [
-        s.step_seconds(sum(padded_tokens(cfg, lengths, b) for b in plan.batches(k))) for k in range(plan.total_steps)
-    ]
+    def __init__(
+        self, cfg: EngrainConfig, examples: list[Example], lengths: list[int], targets: list[int], s: Speed
+    ) -> None:
+        self.cfg, self.examples, self.lengths, self.targets, self.speed = cfg, examples, lengths, targets, s
+
+    def steps(self, chosen: Selection) -> list[float]:
+        """Planned seconds of every optimizer step of the schedule the kept examples make."""
+        from engrain.train import schedule
+        from engrain.train.trainer import step_shape
+
+        keep = chosen.keep
+        if not keep:
+            return []
+        t = self.cfg.train
+        lengths, targets = [self.lengths[i] for i in keep], [self.targets[i] for i in keep]
+        plan = schedule.build(
+            lengths,
+            [self.examples[i].kind for i in keep],
+            t.once,
+            chosen.epochs,
+            t.batch_size,
+            t.grad_accum,
+            self.cfg.train_seed,
+            t.max_steps,
+            t.batch_order,
+        )
+        # an epoch's steps are priced once per distinct epoch (epochs repeat the same groups of examples)
+        priced: dict[int, list[float]] = {}
+        costs: list[float] = []
+        epoch = 0
+        while len(costs) < plan.total_steps:
+            group = epoch % len(plan.groups)
+            if group not in priced:
+                batches = plan.epoch_batches(epoch)
+                steps = [batches[k : k + t.grad_accum] for k in range(0, len(batches), t.grad_accum)]
+                priced[group] = [
+                    self.speed.step_seconds(_sum_shapes(step_shape(self.cfg, lengths, targets, b) for b in step))
+                    for step in steps
+                ]
+            costs += priced[group]
+            epoch += 1
+        return costs[: plan.total_steps]
+
+    def tokens_for(self, seconds: float, label: str) -> int:
+        """The budget's token count: scaled until the selection it keeps is priced at `seconds` (the seconds
+        per token of short questions and of long reading examples differ, so one ratio is not enough)."""
+        t = self.cfg.train
+        tokens = None
+        for _ in range(4):
+            chosen = select(self.examples, self.lengths, t.epochs, t.once, tokens, self.cfg.train_seed, label)
+            took = sum(self.steps(chosen))
+            if took <= seconds * 1.02 and (tokens is None or took >= seconds * 0.95):
+                break
+            tokens = max(0, int(chosen.tokens * max(seconds, 0.0) / max(took, 1e-9)))
+        return tokens if tokens is not None else chosen.tokens
 
 
-def _tokens_for(cfg: EngrainConfig, examples: list[Example], lengths: list[int], s: Speed, seconds: float) -> int:
-    """Training tokens that fit `seconds` on this machine, at the whole recipe's seconds per token."""
-    costs = step_costs(cfg, lengths, [e.kind for e in examples], cfg.train.epochs, s)
-    reps = [1.0 if e.kind in cfg.train.once else cfg.train.epochs for e in examples]
-    full = sum(n * r for n, r in zip(lengths, reps))
-    return max(0, int(max(seconds, 0.0) / max(sum(costs), 1e-9) * full))
+def _sum_shapes(shapes_: object) -> tuple[int, int, int]:
+    total = [0, 0, 0]
+    for shape in shapes_:
+        for j in range(3):
+            total[j] += shape[j]
+    return total[0], total[1], total[2]
 
 
 def _dev_seconds(cfg: EngrainConfig, s: Speed, dev_questions: int) -> float:
     """Checkpoint selection (each epoch and at the end, batched) and the refusal threshold (one at a time)."""
+    tuned = s.answer_s(min(TUNED_TOKENS, cfg.model.max_new_tokens))
     rounds = math.ceil(cfg.train.epochs) + 1
-    selection = rounds * min(dev_questions, cfg.train.dev_max_questions) * s.answer_s / DEV_BATCH_SPEEDUP
-    return selection + dev_questions * s.answer_s
+    return rounds * min(dev_questions, cfg.train.dev_max_questions) * tuned / DEV_BATCH_SPEEDUP + dev_questions * tuned
 
 
 def _eval_seconds(cfg: EngrainConfig, s: Speed, questions: int) -> float:
-    per_question = 2 * s.answer_s + EVAL_READS * s.read_s  # base and ft closed-book; the readers
-    throughput = cfg.eval.throughput_queries * len(cfg.eval.throughput_concurrency) * (s.answer_s + s.read_s)
-    return questions * per_question + throughput + cfg.eval.warmup * 5 * s.answer_s
+    """Untuned models answer at length (up to model.max_new_tokens), tuned ones briefly; ft+rag and auto
+    replay ft's closed-book answers and read the passages on a share of the questions."""
+    n = cfg.model.max_new_tokens
+    short = min(TUNED_TOKENS, n)
+    per = {
+        "base": s.answer_s(n),
+        "rag": s.read_s(n),
+        "ft": s.answer_s(short),
+        "ft+rag": HYBRID_READS * s.read_s(short),
+        "auto": AUTO_READS * s.read_s(short),
+    }
+    chosen = [p for p in cfg.eval.pipelines if p in per]
+    answers = questions * sum(per[p] for p in chosen) + cfg.eval.warmup * sum(per[p] for p in chosen)
+    load = cfg.eval.throughput_queries * len(cfg.eval.throughput_concurrency) * (per["ft"] + per["rag"])
+    return answers + load
 
 
 def describe(plan: Plan) -> list[str]:
@@ -172,9 +238,12 @@ def describe(plan: Plan) -> list[str]:
         f"plan: training {sel.tokens / 1000:.0f}k tokens ({len(sel.keep):,} examples, {sel.epochs:g} epochs) in "
         f"{plan.steps:,} steps: ~{clock(plan.train_s)}; dev checks ~{clock(plan.dev_s)}; eval of "
         f"{plan.eval_questions} questions ~{clock(plan.eval_s)}; in all ~{clock(plan.total_s)}",
-        f"plan: this machine ({s.machine}): {s.step_overhead_s:.2f} s a step + {s.token_s * 1000:.2f} ms a "
-        f"token, {s.answer_s:.1f} s an answer{' (cached measurement)' if s.cached else ''}",
-        f"plan: on an {GPU_NAME} (estimate from FLOPs at {GPU_UTILISATION:.0%} of peak): training "
+        f"plan: this machine ({s.machine}): {s.step_overhead_s:.2f} s a step + {s.token_s * 1000:.2f} ms a padded "
+        f"token, {s.prefill_s:.2f} s to a first token + {s.decode_s * 1000:.0f} ms a further one"
+        f"{' (cached measurement)' if s.cached else ''}"
+        f"{f'; x{s.correction:.2f} from {len(s.observed)} earlier runs here' if s.observed else ''}",
+        f"plan: on an {GPU_NAME} (estimate: FLOPs at {GPU_UTILISATION:.0%} of peak, small steps launch-bound): "
+        f"training "
         f"~{clock(plan.gpu_train_s)}, eval ~{clock(plan.gpu_eval_s)}",
     ]
     if sel.budget != "none":

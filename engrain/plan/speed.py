@@ -1,12 +1,15 @@
 """This machine's speed for one model and its settings: measured once, cached, reused.
 
-Training: a few real optimizer steps on batches of the run's own examples (short, median and
-long), fitted as `seconds = overhead + per_token * padded tokens`, so a plan can price every
-step of the schedule. Generation: a closed-book answer and an answer that reads passages (a
-RAFT record's prompt), with the base model. The cache (`$ENGRAIN_CACHE/speed.json`, or
-`$ENGRAIN_SPEED_CACHE`) is keyed
-by the machine (processor, cores, accelerator, torch), the model and every setting that
-changes the speed, never by the corpus.
+Training: real optimizer steps, set up exactly as training is, on batches of synthetic
+examples of fixed shapes: question-answer rows of three lengths and one row of text learned
+whole. Their times are fitted as `seconds = overhead + a x padded tokens + b x attention
+(rows x width^2) + c x learned tokens`, so a plan can price every step of any corpus's
+schedule (short questions, long reading examples and documents cost differently per token).
+Generation: a closed-book answer and an answer that reads passages, with the base model.
+
+The cache (`$ENGRAIN_CACHE/speed.json`, or `$ENGRAIN_SPEED_CACHE`) is keyed by the machine
+(processor, cores, accelerator, torch), the model and every setting that changes the speed,
+never by the corpus.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engrain.config import EngrainConfig
 from engrain.io import read_json, write_json
 from engrain.records import Example
 
+_VERSION = 3  # of the measurement: a new one does not read an older one's entries
 _SPEED_SETTINGS = (
     "method",
     "lora_r",
@@ -43,15 +48,34 @@ _SPEED_SETTINGS = (
 class Speed:
     step_overhead_s: float  # per optimizer step, whatever its size (optimizer, adapter bookkeeping)
     token_s: float  # per padded token in the step's forward and backward passes
-    answer_s: float  # one closed-book answer (model.max_new_tokens at most)
-    read_s: float  # one answer that reads retrieved passages
+    attention_s: float  # per row x width^2 of a pass (attention grows with the square of the length)
+    target_s: float  # per learned token (the output head and its loss run only there)
+    prefill_s: float  # a question's prompt built and read (the first token out)
+    read_prefill_s: float  # the same with `rag.top_k` retrieved passages in the prompt
+    decode_s: float  # each further generated token
     params: int  # the base model's parameters
     machine: str
     measured: str  # when (ISO time)
+    observed: list[float] = field(default_factory=list)  # taken / planned training time of earlier runs here
     cached: bool = False
 
-    def step_seconds(self, padded_tokens: int) -> float:
-        return self.step_overhead_s + self.token_s * padded_tokens
+    @property
+    def correction(self) -> float:
+        """What earlier runs on this machine say of the fitted prices: the median of taken / planned."""
+        return statistics.median(self.observed) if self.observed else 1.0
+
+    def answer_s(self, tokens: int) -> float:
+        """A closed-book answer of `tokens` tokens."""
+        return self.prefill_s + tokens * self.decode_s
+
+    def read_s(self, tokens: int) -> float:
+        """An answer of `tokens` tokens that reads the retrieved passages."""
+        return self.read_prefill_s + tokens * self.decode_s
+
+    def step_seconds(self, shape: tuple[int, int, int]) -> float:
+        padded, attention, learned = shape
+        fitted = self.step_overhead_s + self.token_s * padded + self.attention_s * attention + self.target_s * learned
+        return fitted * self.correction
 
 
 def machine() -> str:
@@ -73,7 +97,7 @@ def machine() -> str:
 def cache_key(cfg: EngrainConfig) -> str:
     settings = {k: getattr(cfg.train, k) for k in _SPEED_SETTINGS}
     model = {k: getattr(cfg.model, k) for k in ("base", "dtype", "max_new_tokens", "threads")}
-    raw = json.dumps([machine(), model, settings, cfg.rag.top_k, cfg.rag.chunk_words], sort_keys=True)
+    raw = json.dumps([_VERSION, machine(), model, settings, cfg.rag.top_k, cfg.rag.chunk_words], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -92,74 +116,135 @@ def cached(cfg: EngrainConfig) -> Speed | None:
         return None  # an unreadable cache only costs a measurement
 
 
-def speed(cfg: EngrainConfig, examples: list[Example], lengths: list[int], say=print) -> Speed:
+def speed(cfg: EngrainConfig, say=print) -> Speed:
     """The cached speed, or a measurement (about a minute on a 2-core CPU) written to the cache."""
     if (hit := cached(cfg)) is not None:
         return hit
     say("plan: measuring this machine's speed for this model and settings (once; cached)")
     measured = Speed(
-        **_train_speed(cfg, examples, lengths),
-        **_generation_speed(cfg, examples),
+        **_train_speed(cfg),
+        **_generation_speed(cfg),
         machine=machine(),
         measured=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
+    _store(cfg, measured)
+    return measured
+
+
+def observe(cfg: EngrainConfig, planned_s: float, taken_s: float) -> None:
+    """A finished training run's time against its plan (before correction): later plans on this machine,
+    model and settings are corrected by the median of the last few."""
+    entry = cached(cfg)
+    if entry is None or planned_s <= 0 or taken_s <= 0:
+        return
+    uncorrected = planned_s / entry.correction
+    entry.observed = [*entry.observed, round(taken_s / uncorrected, 3)][-5:]
+    _store(cfg, entry)
+
+
+def _store(cfg: EngrainConfig, entry: Speed) -> None:
     path = _cache_path()
     try:
         table = read_json(path) if path.is_file() else {}
     except ValueError:
         table = {}
-    write_json(path, {**table, cache_key(cfg): {k: v for k, v in asdict(measured).items() if k != "cached"}})
-    return measured
+    write_json(path, {**table, cache_key(cfg): {k: v for k, v in asdict(entry).items() if k != "cached"}})
 
 
-def _train_speed(cfg: EngrainConfig, examples: list[Example], lengths: list[int]) -> dict:
-    """Steps on the shortest, median and longest batches (after a warm-up step), fitted by least squares."""
-    from engrain.train.trainer import padded_tokens, time_steps
+def shapes(cfg: EngrainConfig, examples: list[Example]) -> tuple[list[int], list[int]]:
+    """Each example's training tokens and learned tokens, as the trainer encodes it (chat template and
+    system prompt included)."""
+    from transformers import AutoTokenizer
 
+    from engrain.model.loading import resolve_base_model
+    from engrain.train.data import IGNORE, encode
+
+    tok = AutoTokenizer.from_pretrained(resolve_base_model(cfg.model.base))
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    encoded = [encode(e, tok, cfg.model.system_prompt, cfg.train.max_seq_len) for e in examples]
+    return [len(e["input_ids"]) for e in encoded], [sum(x != IGNORE for x in e["labels"][1:]) for e in encoded]
+
+
+def _probe_examples(cfg: EngrainConfig) -> tuple[list[Example], list[list[int]]]:
+    """Synthetic rows of fixed shapes and the batches timed: a warm-up, question-answer rows of three
+    lengths, and rows of text learned whole; each batch has `train.batch_size` rows."""
     n = cfg.train.batch_size
-    by_length = sorted(range(len(examples)), key=lambda i: lengths[i])
-    mid = max(0, len(by_length) // 2 - n // 2)
-    batches = [by_length[:n], by_length[:n], by_length[mid : mid + n], by_length[-n:]]
-    sample = sorted({i for b in batches for i in b})
-    local = {i: j for j, i in enumerate(sample)}
-    steps = [[local[i] for i in b] for b in batches]
+    longest = max(64, min(cfg.train.max_seq_len, 400))
+    answer = "The documentation says it is forty seven hours."
+    examples, batches = [], []
+    for words, kind in [(60, "qa"), (20, "qa"), (60, "qa"), (longest - 40, "qa"), (60, "view")]:
+        text = " ".join(["word"] * words)
+        start = len(examples)
+        examples += [
+            Example(kind, messages=[{"role": "user", "content": text}, {"role": "assistant", "content": answer}])
+            if kind == "qa"
+            else Example(kind, text=text)
+            for _ in range(n)
+        ]
+        batches.append(list(range(start, start + n)))
+    return examples, batches
+
+
+def _train_speed(cfg: EngrainConfig) -> dict:
+    """Timed steps on the probe batches (the first warms up), fitted by non-negative least squares."""
+    from engrain.train.trainer import step_shape, time_steps
+
+    examples, batches = _probe_examples(cfg)
+    lengths, targets = shapes(cfg, examples)
+    timed = batches[1:] * 2  # every shape twice: one slow step must not set the fit
     with tempfile.TemporaryDirectory() as tmp:
-        seconds = time_steps(cfg, [examples[i] for i in sample], steps, Path(tmp))[1:]  # the first warms up
-    sizes = [padded_tokens(cfg, lengths, b) for b in batches[1:]]
-    token_s, overhead = _fit(sizes, seconds)
-    return {"step_overhead_s": overhead, "token_s": token_s}
+        seconds = time_steps(cfg, examples, batches[:1] + timed, Path(tmp))[1:]
+    rows = [[1.0, *step_shape(cfg, lengths, targets, b)] for b in timed]
+    c = _nonnegative_fit(rows, seconds)
+    return {"step_overhead_s": c[0], "token_s": c[1], "attention_s": c[2], "target_s": c[3]}
 
 
-def _fit(x: list[int], y: list[float]) -> tuple[float, float]:
-    """Slope and intercept of y = a x + b (the slope alone through the origin when the sizes do not differ)."""
-    mx, my = sum(x) / len(x), sum(y) / len(y)
-    var = sum((a - mx) ** 2 for a in x)
-    if var == 0:
-        return my / max(mx, 1), 0.0
-    slope = sum((a - mx) * (b - my) for a, b in zip(x, y)) / var
-    slope = max(slope, 0.0)
-    return slope, max(my - slope * mx, 0.0)
+def _nonnegative_fit(rows: list[list[float]], y: list[float]) -> list[float]:
+    """Least squares with every coefficient >= 0: a term whose fit comes out negative is dropped and the
+    rest refitted (timing noise must not make a longer step cheaper)."""
+    import numpy as np
+
+    keep = list(range(len(rows[0])))
+    while keep:
+        a = np.array([[r[j] for j in keep] for r in rows], dtype=float)
+        coef, *_ = np.linalg.lstsq(a, np.array(y, dtype=float), rcond=None)
+        if (coef >= 0).all():
+            out = [0.0] * len(rows[0])
+            for j, value in zip(keep, coef):
+                out[j] = float(value)
+            return out
+        keep.pop(int(np.argmin(coef)))
+    return [0.0] * len(rows[0])
 
 
-def _generation_speed(cfg: EngrainConfig, examples: list[Example]) -> dict:
-    """A closed-book answer and a reading answer with the base model, each after one warm-up answer."""
+def _generation_speed(cfg: EngrainConfig) -> dict:
+    """A closed-book answer and a reading answer (`rag.top_k` passages of `rag.chunk_words` words) with the
+    base model, after one warm-up answer."""
     from engrain.model.generate import Generator
     from engrain.model.loading import load_causal_lm
 
     model, tok = load_causal_lm(cfg.model.base, cfg.model.dtype)
     gen = Generator(model, tok, cfg.model.system_prompt, cfg.model.max_new_tokens)
-    questions = [e.messages[0]["content"] for e in examples if e.messages and e.kind != "raft"][:2] or ["Hello?"]
-    reading = next((e.messages[0]["content"] for e in examples if e.kind == "raft" and e.messages), None)
-    if reading is None:  # no RAFT records: a question after passages of the configured size
-        text = " ".join(" ".join((e.text or "").split()[: cfg.rag.chunk_words]) for e in examples if e.text)
-        reading = " ".join(text.split()[: cfg.rag.chunk_words * cfg.rag.top_k]) + "\n\n" + questions[0]
+    questions = ["What is the default port of the Osprey GX-7?", "When was the Kestrel DL-40 released?"]
+    passage = " ".join(["The Osprey GX-7 is a data logger built for field stations."] * (cfg.rag.chunk_words // 10))
+    reading = "\n\n".join([passage] * cfg.rag.top_k) + "\n\nQuestion: " + questions[0]
 
-    def answer_seconds(prompt: str) -> float:
+    def timed(prompt: str) -> tuple[float, float]:
+        """(seconds to the first token, seconds a further token) of one greedy answer."""
         t0 = time.perf_counter()
-        gen.generate(gen.chat_ids(prompt))
-        return time.perf_counter() - t0
+        ids = gen.chat_ids(prompt)
+        g = gen.generate(ids)
+        prompt_s = time.perf_counter() - t0 - (g.prefill_ms + g.decode_ms) / 1e3
+        return prompt_s + g.prefill_ms / 1e3, g.decode_ms / 1e3 / max(g.completion_tokens - 1, 1)
 
-    answer_seconds(questions[0])  # warm-up
-    closed = sum(answer_seconds(q) for q in questions) / len(questions)
+    timed(questions[1])  # warm-up
+    closed = [timed(q) for q in questions]
+    reading = timed(reading)
     params = sum(p.numel() for p in model.parameters())
-    return {"answer_s": closed, "read_s": answer_seconds(reading), "params": params}
+    return {
+        "prefill_s": sum(c[0] for c in closed) / len(closed),
+        "read_prefill_s": reading[0],
+        "decode_s": sum(c[1] for c in closed + [reading]) / (len(closed) + 1),
+        "params": params,
+    }

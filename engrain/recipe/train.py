@@ -44,7 +44,13 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     say(f"train: registered as model {model_id} (alias candidate)")
     if cfg.train.discard_data:
         discard_training_data(ws, model_id, say)
-    planned = f" (planned {plan.train_s:.0f} s)" if plan is not None else ""
+    planned = ""
+    if plan is not None:
+        from engrain.plan.speed import observe
+
+        planned = f" (planned {plan.train_s:.0f} s)"
+        if result.steps == plan.steps:  # a whole run (not stopped early): what it took corrects later plans
+            observe(cfg, plan.train_s, result.seconds)
     say(
         f"train: {result.steps} steps in {result.seconds:.0f} s{planned} ({result.tokens_per_second:.0f} tokens/s), "
         f"best dev step {result.best_step}"

@@ -57,13 +57,17 @@ class Schedule:
         """The global batches (example indices, every process's share) of optimizer step `step`."""
         epoch, k = self.locate(step)
         if epoch not in self._orders:
-            members = self.members(epoch)
-            if self.order == "shuffled":
-                grouped = shuffled_batches(len(members), self.batch_size, self.seed + epoch)
-            else:
-                grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
-            self._orders = {epoch: [[members[j] for j in b] for b in grouped]}
+            self._orders = {epoch: self.epoch_batches(epoch)}
         return self._orders[epoch][k * self.grad_accum : (k + 1) * self.grad_accum]
+
+    def epoch_batches(self, epoch: int) -> list[list[int]]:
+        """Every global batch of epoch `epoch`, in order (`grad_accum` of them make a step)."""
+        members = self.members(epoch)
+        if self.order == "shuffled":
+            grouped = shuffled_batches(len(members), self.batch_size, self.seed + epoch)
+        else:
+            grouped = length_grouped_batches([self.lengths[i] for i in members], self.batch_size, self.seed + epoch)
+        return [[members[j] for j in b] for b in grouped]
 
 
 def build(

@@ -366,14 +366,18 @@ def time_steps(cfg: EngrainConfig, examples: list[Example], steps: list[list[int
     return seconds
 
 
-def padded_tokens(cfg: EngrainConfig, lengths: list[int], batch: list[int]) -> int:
-    """Tokens one batch's forward passes compute, padding included (the cost a step scales with)."""
-    packing = _use_packing(cfg.train.packing)
+def step_shape(cfg: EngrainConfig, lengths: list[int], targets: list[int], batch: list[int]) -> tuple[int, int, int]:
+    """What one batch's forward and backward passes compute, as the plan prices it: padded tokens, attention
+    (rows x width^2 summed over the passes) and learned tokens (the output head runs only on those)."""
     rows = [{"input_ids": [0] * min(lengths[i], cfg.train.max_seq_len)} for i in batch]
-    parts = split_by_tokens(rows, cfg.train.max_batch_tokens, cfg.train.batch_order == "shuffled" and not packing)
-    if packing:
-        return sum(len(r["input_ids"]) for r in rows)
-    return sum(len(part) * max(len(r["input_ids"]) for r in part) for part in parts if part)
+    learned = sum(targets[i] for i in batch)
+    if _use_packing(cfg.train.packing):
+        n = sum(len(r["input_ids"]) for r in rows)
+        return n, sum(len(r["input_ids"]) ** 2 for r in rows), learned
+    similar = cfg.train.batch_order == "shuffled"
+    parts = [p for p in split_by_tokens(rows, cfg.train.max_batch_tokens, similar) if p]
+    widths = [max(len(r["input_ids"]) for r in part) for part in parts]
+    return (sum(len(p) * w for p, w in zip(parts, widths)), sum(len(p) * w * w for p, w in zip(parts, widths)), learned)
 
 
 # -- save -----------------------------------------------------------------------------------

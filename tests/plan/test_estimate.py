@@ -12,7 +12,16 @@ from engrain.records import Example
 from engrain.train import schedule
 
 FAST = Speed(
-    step_overhead_s=0.5, token_s=0.01, answer_s=1.0, read_s=3.0, params=1_000_000, machine="test", measured="now"
+    step_overhead_s=0.5,
+    token_s=0.01,
+    attention_s=1e-5,
+    target_s=0.002,
+    prefill_s=0.2,
+    read_prefill_s=1.0,
+    decode_s=0.05,
+    params=1_000_000,
+    machine="test",
+    measured="now",
 )
 
 
@@ -31,14 +40,14 @@ def test_every_step_of_the_schedule_is_priced_and_the_whole_recipe_fits_without_
     monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
     cfg, ex = _cfg(tiny_model), _examples()
     plan = estimate.make_plan(cfg, ex, dev_questions=8, eval_questions=10, say=lambda _: None)
-    lengths = estimate.token_lengths(cfg, ex)
+    lengths, _ = speed.shapes(cfg, ex)
     steps = schedule.build(lengths, [e.kind for e in ex], [], 2.0, 4, 1, 0).total_steps
     assert plan.steps == steps == len(plan.step_costs) and plan.selection.complete
     assert plan.train_s == pytest.approx(sum(plan.step_costs)) and all(
         c > FAST.step_overhead_s for c in plan.step_costs
     )
     assert sum(v["tokens"] for v in plan.by_kind.values()) == sum(lengths)
-    assert plan.by_kind["view"]["examples"] == 3 and plan.eval_s > 10 * (2 * FAST.answer_s)
+    assert plan.by_kind["view"]["examples"] == 3 and plan.eval_s > 10 * (FAST.answer_s(4) + FAST.read_s(4))
     assert plan.gpu_train_s < plan.train_s
 
 
@@ -61,12 +70,29 @@ def test_a_run_over_an_hour_says_so_and_names_the_setting_that_shortens_it(tiny_
 
 
 def test_the_speed_is_measured_once_per_machine_model_and_settings(tiny_model):
-    cfg, ex = _cfg(tiny_model), _examples()
-    lengths = estimate.token_lengths(cfg, ex)
+    cfg = _cfg(tiny_model)
     said: list[str] = []
-    first = speed.speed(cfg, ex, lengths, said.append)
-    assert not first.cached and said and first.token_s > 0 and first.answer_s > 0 and first.params > 0
-    again = speed.speed(cfg, ex, lengths, said.append)
+    first = speed.speed(cfg, said.append)
+    assert (
+        not first.cached
+        and said
+        and first.step_seconds((1000, 10**5, 100)) > 0
+        and first.answer_s(10) > first.prefill_s > 0
+    )
+    assert first.params > 0
+    again = speed.speed(cfg, said.append)
     assert again.cached and again.token_s == first.token_s and len(said) == 1
     cfg.train.lora_r = 4  # another setting: another measurement
     assert speed.cached(cfg) is None
+
+
+def test_finished_runs_correct_the_plans_that_follow(tiny_model):
+    cfg = _cfg(tiny_model)
+    cfg.train.lora_r = 8  # its own cache entry
+    first = speed.speed(cfg, lambda _: None)
+    shape = (1000, 10**5, 100)
+    speed.observe(cfg, planned_s=100.0, taken_s=130.0)
+    speed.observe(cfg, planned_s=100.0 * 1.3, taken_s=120.0)  # planned with the correction: 100 uncorrected
+    again = speed.cached(cfg)
+    assert again.observed == [1.3, 1.2] and again.correction == pytest.approx(1.25)
+    assert again.step_seconds(shape) == pytest.approx(first.step_seconds(shape) * 1.25)

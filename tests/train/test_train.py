@@ -151,3 +151,10 @@ def test_plain_attention_is_chosen_for_short_rows_on_cpu_only(monkeypatch):
     assert not isinstance(_attention_for(short), contextlib.nullcontext)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU keeps its kernels
     assert isinstance(_attention_for(short), contextlib.nullcontext)
+
+
+def test_the_progress_bar_counts_the_plans_seconds_so_long_steps_move_it_further():
+    from engrain.train.trainer import _ProgressBar
+
+    bar = _ProgressBar(False, [1.0, 1.0, 8.0], start=1)
+    assert bar.done == [0.0, 1.0, 2.0, 10.0] and bar.done[bar.start] == 1.0
