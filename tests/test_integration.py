@@ -26,7 +26,9 @@ def test_real_model_through_every_stage(tmp_path, tiny_model):
     rows = [r for r in (cfg.workspace_dir / "eval" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 15 and all('"answer": ""' not in r for r in rows)
     fg = rep["forgetting"]
-    assert 1.0 < fg["base_ppl"] < 1000 and fg["ft_ppl"] > 1.0
+    # SmolLM2 reads plain English at a perplexity near 16 (a random model: near its 49k vocabulary);
+    # two LoRA steps leave that almost unchanged
+    assert 2.0 < fg["base_ppl"] < 40.0 and abs(fg["ft_ppl"] / fg["base_ppl"] - 1) < 0.25
     assert {r["concurrency"] for r in rep["throughput"]} == {1, 2}
     # without months of logs the decision never says "fine-tune" alone
     cfg.cost.log_months = 0
