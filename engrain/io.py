@@ -152,4 +152,5 @@ def validated(model_cls, raw: dict, where: str):
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
-        raise EngrainError(f"{where}: invalid value for {loc}: {err['msg']}") from None
+        msg = err["msg"].removeprefix("Value error, ")  # a validator's own message says what is wrong
+        raise EngrainError(f"{where}: invalid value for {loc}: {msg}") from None
