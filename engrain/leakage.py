@@ -131,8 +131,7 @@ def leakage(cfg: EngrainConfig, say: Say = quiet, progress: bool = True) -> Path
         c = cfg.model_copy(deep=True)
         c.workspace, c.data.docs, c.data.scrub_pii = str(base / label), [str(base / "corpus")], scrub
         # the project's eval file stays: without one, synthesis would hold out some canaries' facts as eval
-        for stage in ("index", "train"):
-            recipe.run_stage(c, stage, say, progress=progress)
+        recipe.run_stage(c, "train", say, progress=progress)  # ingest, index and synth first (the stage graph)
         trained[label] = _in_training_data(c, canaries)
         say(f"leakage: {label}: {trained[label]} of {len(canaries)} canaries are in ft's training examples")
         results[label] = _attack(c, canaries, say)

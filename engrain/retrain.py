@@ -69,8 +69,7 @@ def retrain(
                     "no production model: promote one first (engrain models promote candidate --alias production)"
                 )
             prod_meta, prod_dir = reg.show(production), reg.path(production)
-        for stage in ("ingest", "index", "synth"):
-            recipe.run_stage(cfg, stage, say, progress=progress)
+        recipe.run_stage(cfg, "synth", say, progress=progress)  # ingest and index first (the stage graph)
         examples, changed = _training_set(cfg, ws, prod_meta)
         if not changed and cfg.retrain.start == "production":
             say(f"retrain: nothing changed since production {production} was trained; nothing to do")
