@@ -70,7 +70,7 @@ def demo(
         "engrain-demo"
     ),
     quick: Annotated[
-        bool, typer.Option(help="A much smaller run (6-8 minutes on 2 cores, both cycles): a smoke test, not a result.")
+        bool, typer.Option(help="A much smaller run (about 10 minutes on 2 cores, both cycles): a smoke test.")
     ] = False,
     second_cycle: Annotated[
         bool, typer.Option(help="Then apply the domain's release 2 and run a retraining cycle.")
