@@ -60,3 +60,12 @@ def ticker(progress: Any, label: str, total: int) -> Callable[[], None] | None:
         return None
     task = progress.add_task(label, total=total)
     return lambda: progress.advance(task)
+
+
+def track(items: list, label: str, enabled: bool):
+    """A rich progress bar over `items` when enabled (the CLI), else the items as they are."""
+    if not enabled:
+        return items
+    from rich.progress import track as rich_track
+
+    return rich_track(items, description=label)

@@ -20,6 +20,7 @@ import httpx
 from engrain.config import TeacherConfig
 from engrain.errors import EngrainError
 from engrain.io import sha256_json
+from engrain.progress import track
 
 if TYPE_CHECKING:
     from engrain.model.local_lm import LocalLM, VllmLM
@@ -85,7 +86,7 @@ class ChatClient:
         if step > 1:  # prompts of similar length share a batch: less padding, and rewrites end together
             todo.sort(key=lambda i: len(prompts[i]))
         batches = [todo[i : i + step] for i in range(0, len(todo), step)]
-        for batch in _progress(batches, "teacher", self.progress and len(batches) > 1):
+        for batch in track(batches, "teacher", self.progress and len(batches) > 1):
             for i, content in zip(batch, self._send([bodies[i] for i in batch])):
                 out[i] = content
                 if content is not None:
@@ -170,15 +171,6 @@ def _load_cache(path: Path) -> tuple[dict[str, str], bool]:
         except (ValueError, KeyError, TypeError):
             continue
     return cache, bool(raw) and not raw.endswith("\n")
-
-
-def _progress(items: list, label: str, enabled: bool):
-    """A rich progress bar over `items` when enabled (the CLI), else the items as they are."""
-    if not enabled:
-        return items
-    from rich.progress import track
-
-    return track(items, description=label)
 
 
 def _one_line(e: Exception) -> str:

@@ -192,12 +192,9 @@ class _Pricer:
         return tokens if tokens is not None else chosen.tokens
 
 
-def _sum_shapes(shapes_: object) -> tuple[int, int, int]:
-    total = [0, 0, 0]
-    for shape in shapes_:
-        for j in range(3):
-            total[j] += shape[j]
-    return total[0], total[1], total[2]
+def _sum_shapes(shapes_) -> tuple[int, int, int]:
+    padded, attention, learned = (sum(x) for x in zip(*shapes_))
+    return padded, attention, learned
 
 
 def _dev_seconds(cfg: EngrainConfig, s: Speed, dev_questions: int) -> float:
@@ -247,7 +244,7 @@ def describe(plan: Plan) -> list[str]:
         f"~{clock(plan.gpu_train_s)}, eval ~{clock(plan.gpu_eval_s)}",
     ]
     if sel.budget != "none":
-        lines.append(f"plan: budget {sel.budget}: " + coverage(sel))
+        lines.append(f"plan: budget {sel.budget}: " + coverage(sel.to_dict()))
     if plan.total_s > LONG_RUN_S:
         hint = (
             "set train.budget (e.g. --set train.budget=30m) to cap training"
@@ -258,18 +255,19 @@ def describe(plan: Plan) -> list[str]:
     return lines
 
 
-def coverage(sel: Selection) -> str:
-    """'every fact once (812 of 812), 40% of further phrasings, no reverse questions, no RAFT records'."""
+def coverage(sel: dict) -> str:
+    """A selection as recorded (`Selection.to_dict`): 'facts once 812 of 812, 40% of the further
+    phrasings, no reverse questions, no RAFT records'."""
     names = {
         "first": "facts once",
         "phrasings": "further phrasings",
         "reverse": "reverse questions",
         "raft": "RAFT records",
     }
-    if sel.complete:
-        return f"the whole recipe fits ({sel.tokens / 1000:.0f}k tokens)"
+    if sel["tokens"] >= sel["full_tokens"]:
+        return f"the whole recipe fits ({sel['tokens'] / 1000:.0f}k tokens)"
     parts = []
-    for tier, c in sel.coverage.items():
+    for tier, c in sel["coverage"].items():
         if not c["of"]:
             continue
         share = c["kept"] / c["of"]
@@ -278,9 +276,8 @@ def coverage(sel: Selection) -> str:
             if tier == "first"
             else f"{'all' if share == 1 else 'no' if share == 0 else f'{share:.0%} of the'} {names[tier]}"
         )
-    return f"{sel.tokens / 1000:.0f}k of {sel.full_tokens / 1000:.0f}k tokens, {sel.epochs:g} epochs: " + ", ".join(
-        parts
-    )
+    head = f"{sel['tokens'] / 1000:.0f}k of {sel['full_tokens'] / 1000:.0f}k tokens, {sel['epochs']:g} epochs: "
+    return head + ", ".join(parts)
 
 
 def clock(seconds: float) -> str:

@@ -130,9 +130,7 @@ def plan(cfg: EngrainConfig, say: Say = quiet, progress: bool = True):
     from engrain.workspace import read_split
 
     with Workspace(cfg).lock():
-        _check(cfg, graph.before("train"))
-        for up in graph.before("train"):
-            _run_one(cfg, up, say, False, progress)
+        run_stage(cfg, "synth", say, progress=progress)  # what train reads: ingest, index, synth
         ws = Workspace(cfg)
         return _train.plan_training(
             cfg, ws, graph.key("train", cfg, ws), read_split(ws, "train"), read_split(ws, "dev"), say

@@ -287,15 +287,11 @@ def _plan_rows(plan: dict | None, seconds: float | None) -> list[list[str]]:
     if not plan:
         return []
     from engrain.plan.estimate import clock, coverage
-    from engrain.plan.selection import Selection
 
     sel = plan["selection"]
-    kept = Selection(
-        [0] * sel["examples"], sel["epochs"], sel["tokens"], sel["full_tokens"], sel["coverage"], sel["budget"]
-    )
     planned = f"{clock(plan['train_s'])} planned, {clock(seconds or 0)} taken" if seconds else clock(plan["train_s"])
     return [
-        ["budget (train.budget)", f"{sel['budget']}: {coverage(kept)}"],
+        ["budget (train.budget)", f"{sel['budget']}: {coverage(sel)}"],
         ["training time", f"{planned}; on an {plan['gpu']} ~{clock(plan['gpu_train_s'])} (estimate)"],
     ]
 
