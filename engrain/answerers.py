@@ -35,21 +35,32 @@ class AnswererFactory:
         index_dir: Path | None,
         changed: frozenset[str] = frozenset(),
         max_batch: int = 1,
+        linger_s: float = 0.0,
     ) -> None:
         """`changed`: documents edited or added since the tuned model was trained (`auto` reads them).
-        `max_batch` > 1: concurrent generations with one model run as batches (a server)."""
+        `max_batch` > 1: concurrent generations with one model run as batches (a server, the evaluation),
+        a batch waiting up to `linger_s` for one more request."""
         self.cfg = cfg
         self.ft_model_dir = ft_model_dir
         self.index_dir = index_dir
         self.changed = changed
-        self.max_batch = max_batch
+        self.max_batch, self.linger_s = max_batch, linger_s
         self._memo: ExitStack | None = None  # open while memoized: generators loaded then join it
         set_threads(cfg.model.threads)
 
     @classmethod
-    def for_workspace(cls, cfg: EngrainConfig, ws: Workspace) -> AnswererFactory:
+    def for_workspace(cls, cfg: EngrainConfig, ws: Workspace, max_batch: int = 1) -> AnswererFactory:
         """The tuned model and the index this workspace's train and index stages wrote (from one corpus)."""
-        return cls(cfg, ws.path("train", "model"), ws.path("index", "lancedb"))
+        return cls(cfg, ws.path("train", "model"), ws.path("index", "lancedb"), max_batch=max_batch, linger_s=0.05)
+
+    def __enter__(self) -> AnswererFactory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the batching threads (each holds its model)."""
+        for gen in (self.__dict__.get("base"), self.__dict__.get("tuned")):
+            if isinstance(gen, BatchingGenerator):
+                gen.close()
 
     def build(self, name: str) -> Answerer:
         p = pipelines.get(name)
@@ -99,7 +110,7 @@ class AnswererFactory:
         gen = Generator(model, tok, self.cfg.model.system_prompt, self.cfg.model.max_new_tokens)
         if self._memo is not None:
             self._memo.enter_context(gen.memoized())
-        return BatchingGenerator(gen, self.max_batch) if self.max_batch > 1 else gen
+        return BatchingGenerator(gen, self.max_batch, self.linger_s) if self.max_batch > 1 else gen
 
     @cached_property
     def base(self) -> TextGenerator:

@@ -353,6 +353,19 @@ class EvalConfig(_Section):
     )
     limit: int = Field(0, ge=0, description="Questions per category to evaluate (0: all). Stratified, seeded.")
     warmup: int = Field(2, ge=0, description="Untimed queries per pipeline before measuring.")
+    timed: int = Field(
+        16,
+        ge=0,
+        description="Questions per pipeline answered alone and timed for the latency figures (the same ones for "
+        "every pipeline, spread over the sample; 0: all).",
+    )
+    batch: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="The other questions are answered this many at a time, their generations decoded as one "
+        "batch (accuracy only; 1: one at a time).",
+    )
     throughput_concurrency: list[int] = Field(
         default_factory=lambda: [1, 2, 4], description="Requests in flight for the throughput figure."
     )

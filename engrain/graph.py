@@ -110,6 +110,14 @@ STAGES: tuple[Stage, ...] = (
         inputs=_eval_file,
         doc="training examples, dev and eval splits",
     ),
+    # the untuned pipelines (base, rag) answer the eval split before training: rag's figures come first
+    Stage(
+        "baseline",
+        reads=("index", "synth"),
+        settings=("eval", "model", "rag", "seed"),
+        ignore=("model.refuse_below", "rag.hybrid", "rag.read_refusals", "rag.auto_confidence"),  # tuned ones only
+        doc="the untuned pipelines' answers to the eval split, before training",
+    ),
     # checkpoint selection and the refusal threshold answer dev questions with the model settings below
     Stage(
         "train",
@@ -128,7 +136,7 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "eval",
-        reads=("index", "synth", "train"),
+        reads=("index", "synth", "baseline", "train"),
         settings=("eval", "model", "rag", "seed"),
         doc="every pipeline's answers to the eval split",
     ),

@@ -25,6 +25,7 @@ checkpoints).
 from __future__ import annotations
 
 import random
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,53 +171,63 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
     from engrain.answerers import AnswererFactory
     from engrain.cost.pricebook import load_pricebook
     from engrain.evaluate import runner
-    from engrain.evaluate.stats import mcnemar
     from engrain.registry import Registry
 
+    batch = {"max_batch": cfg.eval.batch, "linger_s": 0.05}
     with Registry(ws.dir("registry")) as reg:
-        answerers = {
-            name: AnswererFactory(cfg, reg.path(mid), None).build("ft")
+        factories = {
+            name: AnswererFactory(cfg, reg.path(mid), None, **batch)
             for name, mid in (("production", production), ("candidate", candidate))
         }
-    refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"))
+    refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"), **batch)
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     out = []
-    for label, items, current in _eval_sets(cfg, ws):
-        say(
-            f"retrain: {label}: {len(items)} questions x production and candidate"
-            + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else "")
-        )
-        rows = {name: runner.run(a, items, cfg.eval.warmup) for name, a in answerers.items()}
-        references = {
-            name: _rates(prices, runner.run(refs.build(name), items, cfg.eval.warmup))
-            for name in (cfg.retrain.reference if current else [])
-        }
-        p, c = rows["production"], rows["candidate"]
-        flips = [
-            {
-                "id": a["id"],
-                "question": a["question"],
-                "production": a["answer"],
-                "candidate": b["answer"],
-                "now": "right" if b["correct"] else "wrong",
+    with ExitStack() as stack:
+        for f in (*factories.values(), refs):
+            stack.enter_context(f)
+        for label, items, current in _eval_sets(cfg, ws):
+            say(
+                f"retrain: {label}: {len(items)} questions x production and candidate"
+                + (f" (and {', '.join(cfg.retrain.reference)})" if current and cfg.retrain.reference else "")
+            )
+            rows = {name: runner.run_as_configured(f.build("ft"), items, cfg.eval) for name, f in factories.items()}
+            references = {
+                name: _rates(prices, runner.run_as_configured(refs.build(name), items, cfg.eval))
+                for name in (cfg.retrain.reference if current else [])
             }
-            for a, b in zip(p, c)
-            if a["correct"] != b["correct"]
-        ]
-        out.append(
-            {
-                "label": label,
-                "n": len(items),
-                "current": current,
-                "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
-                "production": _rates(prices, p),
-                "candidate": _rates(prices, c),
-                "references": references,
-                "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]),
-                "flips": flips,
-            }
-        )
+            out.append(_comparison(label, items, current, rows, references, prices))
     return {"sets": out}
+
+
+def _comparison(
+    label: str, items: list[EvalItem], current: bool, rows: dict[str, list[dict]], references: dict, prices
+) -> dict:
+    """One eval set's production-vs-candidate record: rates, flips and McNemar."""
+    from engrain.evaluate.stats import mcnemar
+
+    p, c = rows["production"], rows["candidate"]
+    flips = [
+        {
+            "id": a["id"],
+            "question": a["question"],
+            "production": a["answer"],
+            "candidate": b["answer"],
+            "now": "right" if b["correct"] else "wrong",
+        }
+        for a, b in zip(p, c)
+        if a["correct"] != b["correct"]
+    ]
+    return {
+        "label": label,
+        "n": len(items),
+        "current": current,
+        "correct": {"production": sum(r["correct"] for r in p), "candidate": sum(r["correct"] for r in c)},
+        "production": _rates(prices, p),
+        "candidate": _rates(prices, c),
+        "references": references,
+        "mcnemar": mcnemar([r["correct"] for r in p], [r["correct"] for r in c]),
+        "flips": flips,
+    }
 
 
 def _rates(prices, rows: list[dict]) -> dict:

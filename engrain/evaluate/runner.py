@@ -1,7 +1,10 @@
 """Ask every pipeline the same held-out questions and summarise what happened.
 
-Each pipeline answers at batch 1 after an untimed warm-up, one pipeline at a time, so
-latency is measured the same way for all of them.
+One pipeline at a time. Latency is measured on a timed sample of the questions (the same for
+every pipeline), each answered alone after an untimed warm-up; the other questions are answered
+`batch` at a time for their accuracy alone (their generations decode together: on a CPU a
+batch of 16 short answers costs little more than one). Rows say which they were (`timed`), and
+the latency figures read the timed rows only.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import contextlib
 import itertools
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
+from engrain.config import EvalConfig
 from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
-from engrain.records import LATENCY_STAGES, Answerer, EvalItem
+from engrain.model.batching import answer_all
+from engrain.records import LATENCY_STAGES, Answer, Answerer, EvalItem
 from engrain.scoring import score
 
 STAGES = LATENCY_STAGES
@@ -30,34 +36,63 @@ def sample_items(items: list[EvalItem], per_category: int, seed: int) -> list[Ev
     return [it for i, it in enumerate(items) if i in keep]
 
 
-def run(answerer: Answerer, items: list[EvalItem], warmup: int = 2, progress=None) -> list[dict]:
-    """One row per question: the answer, its score, tokens and timings."""
+def timed_sample(items: list[EvalItem], n: int) -> set[str]:
+    """Ids of `n` questions spread evenly over `items` (n = 0: all): the ones answered alone and timed."""
+    if n <= 0 or n >= len(items):
+        return {it.id for it in items}
+    return {items[i * len(items) // n].id for i in range(n)}
+
+
+def run(
+    answerer: Answerer,
+    items: list[EvalItem],
+    warmup: int = 2,
+    progress: Callable[[], None] | None = None,
+    timed: set[str] | None = None,
+    batch: int = 1,
+) -> list[dict]:
+    """One row per question, in `items`' order: the answer, its score, tokens and timings. Questions in
+    `timed` (default: all) are answered alone; the rest `batch` at a time, concurrently."""
+    timed = {it.id for it in items} if timed is None else timed
     _warm_up(answerer, items[:warmup])
-    rows = []
+    answers: dict[str, Answer] = {}
     for it in items:
-        ans = answerer.answer(it.question, it.kind)
-        rows.append(
-            {
-                "pipeline": answerer.name,
-                "id": it.id,
-                "category": it.category,
-                "kind": it.kind,
-                "question": it.question,
-                "references": it.answers,
-                "answer": ans.text,
-                **score(ans.text, it.answers, it.wrong),
-                "prompt_tokens": ans.prompt_tokens,
-                "completion_tokens": ans.completion_tokens,
-                "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},
-                "passages": [p.chunk_id for p in ans.passages],
-                "embed_tokens": ans.embed_tokens,
-                **({"route": ans.route} if ans.route else {}),
-                **({"confidence": round(ans.confidence, 4)} if ans.confidence is not None else {}),
-            }
-        )
-        if progress:
-            progress()
-    return rows
+        if it.id in timed:
+            answers[it.id] = answerer.answer(it.question, it.kind)
+            if progress:
+                progress()
+    rest = [it for it in items if it.id not in timed]
+    for it, ans in zip(rest, answer_all(answerer, [(it.question, it.kind) for it in rest], batch, progress)):
+        answers[it.id] = ans
+    return [_row(answerer.name, it, answers[it.id], it.id in timed) for it in items]
+
+
+def run_as_configured(
+    answerer: Answerer, items: list[EvalItem], ecfg: EvalConfig, progress: Callable[[], None] | None = None
+) -> list[dict]:
+    """`run` with the eval section's warm-up, timed sample and batch."""
+    return run(answerer, items, ecfg.warmup, progress, timed_sample(items, ecfg.timed), ecfg.batch)
+
+
+def _row(pipeline: str, it: EvalItem, ans: Answer, timed: bool) -> dict:
+    return {
+        "pipeline": pipeline,
+        "id": it.id,
+        "category": it.category,
+        "kind": it.kind,
+        "question": it.question,
+        "references": it.answers,
+        "answer": ans.text,
+        **score(ans.text, it.answers, it.wrong),
+        "prompt_tokens": ans.prompt_tokens,
+        "completion_tokens": ans.completion_tokens,
+        "timed": timed,
+        "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},
+        "passages": [p.chunk_id for p in ans.passages],
+        "embed_tokens": ans.embed_tokens,
+        **({"route": ans.route} if ans.route else {}),
+        **({"confidence": round(ans.confidence, 4)} if ans.confidence is not None else {}),
+    }
 
 
 def _warm_up(answerer: Answerer, items: list[EvalItem]) -> None:
@@ -95,16 +130,11 @@ def _rates(rs: list[dict]) -> dict:
 
 def _pipeline_metrics(rs: list[dict]) -> dict:
     m = _rates(rs)
-    totals = [r["timings_ms"]["total"] for r in rs]
-    m["latency_ms"] = {k: round(v, 2) for k, v in percentiles(totals).items()}
-    m["ttft_ms"] = {k: round(v, 2) for k, v in percentiles([r["timings_ms"]["ttft"] for r in rs]).items()}
-    m["stage_ms_mean"] = {s: round(sum(r["timings_ms"].get(s, 0.0) for r in rs) / len(rs), 2) for s in STAGES}
+    m.update(_latency([r for r in rs if r.get("timed", True)] or rs))
     m["prompt_tokens_mean"] = round(sum(r["prompt_tokens"] for r in rs) / len(rs), 1)
     m["completion_tokens_mean"] = round(sum(r["completion_tokens"] for r in rs) / len(rs), 2)
     m["embed_tokens_mean"] = round(sum(r.get("embed_tokens", 0) for r in rs) / len(rs), 1)
     m["retrieved_fraction"] = round(sum(bool(r.get("passages")) for r in rs) / len(rs), 4)
-    decode_s = sum(r["timings_ms"]["decode"] for r in rs) / 1e3
-    m["decode_tokens_per_second"] = round(sum(r["completion_tokens"] for r in rs) / decode_s, 1) if decode_s else 0.0
     if routes := [r["route"] for r in rs if "route" in r]:
         m["routes"] = {k: round(v / len(routes), 4) for k, v in sorted(Counter(routes).items())}
     cats: dict[str, list[dict]] = defaultdict(list)
@@ -116,6 +146,21 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
         m["judged_accuracy"] = round(sum(graded) / len(graded), 4) if graded else None
         m["judged_n"] = len(graded)
     return m
+
+
+def _latency(timed: list[dict]) -> dict:
+    """Latency figures from the rows answered alone (`timed`; results written before batching: all)."""
+    pct = percentiles([r["timings_ms"]["total"] for r in timed])
+    ttft = percentiles([r["timings_ms"]["ttft"] for r in timed])
+    decode_s = sum(r["timings_ms"]["decode"] for r in timed) / 1e3
+    tokens = sum(r["completion_tokens"] for r in timed)
+    return {
+        "latency_ms": {k: round(v, 2) for k, v in pct.items()},
+        "ttft_ms": {k: round(v, 2) for k, v in ttft.items()},
+        "stage_ms_mean": {s: round(sum(r["timings_ms"].get(s, 0.0) for r in timed) / len(timed), 2) for s in STAGES},
+        "timed_n": len(timed),
+        "decode_tokens_per_second": round(tokens / decode_s, 1) if decode_s else 0.0,
+    }
 
 
 def _pairwise(by_pipe: dict[str, list[dict]]) -> list[dict]:
@@ -134,8 +179,9 @@ def _pairwise(by_pipe: dict[str, list[dict]]) -> list[dict]:
 def throughput(answerer: Answerer, items: list[EvalItem], levels: list[int], n_queries: int) -> list[dict]:
     """Queries per second with `c` requests in flight against one loaded model.
 
-    Threads are enough here: torch releases the GIL inside its kernels, which is also how a
-    single-process server would share one model between requests.
+    Threads are enough here: torch releases the GIL inside its kernels, and with the answerer's
+    generator a BatchingGenerator (the evaluation's, as `engrain serve` runs) concurrent requests
+    decode as one batch.
     """
     import time
     from concurrent.futures import ThreadPoolExecutor

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engrain.io import read_json, write_json
 from engrain.model.answerer import ClosedBookAnswerer, recall_route
+from engrain.model.batching import answer_all
 from engrain.records import EvalItem
 from engrain.scoring import score
 
@@ -24,26 +25,25 @@ GRID = [0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99]
 
 
 def measure(
-    answerer: ClosedBookAnswerer, items: Sequence[EvalItem], refusal: str, advance: Callable[[], None] | None = None
+    answerer: ClosedBookAnswerer,
+    items: Sequence[EvalItem],
+    refusal: str,
+    advance: Callable[[], None] | None = None,
+    batch: int = 1,
 ) -> list[dict]:
-    """Each qa question answered once by `answerer` (its threshold off), with what the refusal would score."""
-    rows = []
-    for it in items:
-        if it.kind != "qa":
-            continue
-        a = answerer.answer(it.question, it.kind)
-        rows.append(
-            {
-                "id": it.id,
-                "text": a.text,
-                "confidence": a.confidence,
-                "answer": score(a.text, it.answers, it.wrong),
-                "refusal": score(refusal, it.answers, it.wrong),
-            }
-        )
-        if advance:
-            advance()
-    return rows
+    """Each qa question answered once by `answerer` (its threshold off), `batch` at a time, with what
+    the refusal would score."""
+    qa = [it for it in items if it.kind == "qa"]
+    return [
+        {
+            "id": it.id,
+            "text": a.text,
+            "confidence": a.confidence,
+            "answer": score(a.text, it.answers, it.wrong),
+            "refusal": score(refusal, it.answers, it.wrong),
+        }
+        for it, a in zip(qa, answer_all(answerer, [(it.question, it.kind) for it in qa], batch, advance))
+    ]
 
 
 def replay(rows: list[dict], threshold: float) -> dict:
@@ -75,9 +75,10 @@ def calibrate(
     refusal: str,
     model_dir: Path,
     advance: Callable[[], None] | None = None,
+    batch: int = 1,
 ) -> dict:
     """Choose the threshold on `dev` and write it into `model_dir`; returns what was written."""
-    rows = measure(answerer, dev, refusal, advance)
+    rows = measure(answerer, dev, refusal, advance, batch)
     threshold, table = choose(rows)
     record = {
         "refuse_below": threshold,

@@ -7,7 +7,8 @@ In an evaluation several pipelines ask one model the same thing (`ft+rag` and `a
 with `ft`'s closed-book question and read the same passages); with a memo each identical
 request is computed once and replayed, and the generator's clock advances by the replayed
 generation's measured time, so every pipeline's timings read as if it had run again (greedy
-decoding would give the same tokens).
+decoding would give the same tokens). A generation decoded in a batch is replayed into other
+batches only: its timings are the batch's, so a timed single request computes it again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Generation:
     decode_ms: float
     confidence: float = 1.0  # geometric mean probability of the generated tokens (greedy picks)
     logprobs: list[float] | None = None  # log-probability of each generated token
+    batched: bool = False  # decoded in a batch: its timings are the batch's, not one request's
 
 
 @dataclass
@@ -77,13 +79,15 @@ class _Row:
         self.done, self.finished = True, time.perf_counter()
         return False
 
-    def result(self, prefill_ms: float, decode_ms: float) -> Generation:
+    def result(self, prefill_ms: float, decode_ms: float, batched: bool = False) -> Generation:
         text = self.gen.tok.decode(self.generated, skip_special_tokens=True).strip()
         if self.req.stop_at_newline:
             text = text.split("\n")[0].strip()
         lp = self.logprobs
         confidence = math.exp(sum(lp) / len(lp)) if lp else 1.0
-        return Generation(text, len(self.req.input_ids), len(self.generated), prefill_ms, decode_ms, confidence, lp)
+        return Generation(
+            text, len(self.req.input_ids), len(self.generated), prefill_ms, decode_ms, confidence, lp, batched
+        )
 
 
 class TextGenerator(Protocol):
@@ -158,10 +162,8 @@ class Generator:
         """Greedy decoding; `on_text` receives the answer's text as it grows, once per token (a
         server streams it; an exception it raises, e.g. on a client's disconnect, stops the generation)."""
         key = (tuple(input_ids), stop_at_newline, max_new_tokens or self.max_new_tokens)
-        if self._memo is not None and on_text is None and key in self._memo:
-            seen = self._memo[key]
-            self._replayed_s += (seen.prefill_ms + seen.decode_ms) / 1e3
-            return replace(seen)
+        if on_text is None and (seen := self._replay(key, batched=False)):
+            return seen
         row = _Row(self, Request(input_ids, stop_at_newline, max_new_tokens, on_text))
         ids = torch.tensor([input_ids], device=self.device)
         t0 = time.perf_counter()
@@ -186,6 +188,26 @@ class Generator:
         """Several greedy decodings in one batch (left-padded prompts, one forward pass per step):
         on a memory-bound decode the batch costs little more than one. Each request gets its own
         Generation, or the exception its `on_text` raised (that request stops, the others go on)."""
+        keys = [(tuple(r.input_ids), r.stop_at_newline, r.max_new_tokens or self.max_new_tokens) for r in requests]
+        seen = [self._replay(k, batched=True) if r.on_text is None else None for k, r in zip(keys, requests)]
+        todo = [i for i, s in enumerate(seen) if s is None]
+        out: list[Generation | Exception | None] = list(seen)
+        for i, g in zip(todo, self._decode_batch([requests[i] for i in todo]) if todo else []):
+            out[i] = g
+            if self._memo is not None and requests[i].on_text is None and isinstance(g, Generation):
+                self._memo[keys[i]] = g
+        return [g for g in out if g is not None]
+
+    def _replay(self, key: tuple, batched: bool) -> Generation | None:
+        """The memo's generation for `key`, its time added to the clock; a batch's generation only
+        into a batch (`batched`)."""
+        seen = self._memo.get(key) if self._memo is not None else None
+        if seen is None or (seen.batched and not batched):
+            return None
+        self._replayed_s += (seen.prefill_ms + seen.decode_ms) / 1e3
+        return replace(seen)
+
+    def _decode_batch(self, requests: list[Request]) -> list[Generation | Exception]:
         rows = [_Row(self, r, capture=True) for r in requests]
         width = max(len(r.input_ids) for r in requests)
         pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else 0
@@ -211,7 +233,7 @@ class Generator:
             )
             past = out.past_key_values
         _sync(self.device)
-        return [row.error or row.result((t1 - t0) * 1e3, (row.finished - t1) * 1e3) for row in rows]
+        return [row.error or row.result((t1 - t0) * 1e3, (row.finished - t1) * 1e3, batched=True) for row in rows]
 
 
 def _pick(logits: torch.Tensor) -> tuple[int, float]:

@@ -1,6 +1,7 @@
-"""The bake-off recipe: ingest -> index -> synth -> train -> eval -> report.
+"""The bake-off recipe: ingest -> index -> synth -> baseline -> train -> eval -> report.
 
-The index comes before synth because RAFT records are built from what it retrieves.
+The index comes before synth because RAFT records are built from what it retrieves; the untuned
+pipelines (rag, base) answer before training, so their figures come first.
 
 Every stage is declared once in `engrain/graph.py` (what it reads: upstream stages, settings, input
 files); its key, the stages brought up to date before it and `engrain report`'s staleness check
@@ -19,6 +20,7 @@ from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.graph import out_of_date
 from engrain.progress import Say, quiet
+from engrain.recipe import baseline as _baseline
 from engrain.recipe import evaluate as _evaluate
 from engrain.recipe import index as _index
 from engrain.recipe import ingest as _ingest
@@ -47,6 +49,7 @@ _RUNNERS: dict[str, ModuleType] = {
     "ingest": _ingest,
     "index": _index,
     "synth": _synth,
+    "baseline": _baseline,
     "train": _train,
     "eval": _evaluate,
 }

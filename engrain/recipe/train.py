@@ -94,9 +94,11 @@ def calibrate_refusal(
     from engrain.model.calibrate import calibrate
 
     qa = [d for d in dev if d.kind == "qa"]
-    answerer = ClosedBookAnswerer("ft", AnswererFactory(cfg, model_dir, None).tuned)
-    with ui.bar(progress and bool(qa)) as b:
-        rec = calibrate(answerer, qa, cfg.model.refusal, model_dir, ui.ticker(b, "refusal threshold", len(qa)))
+    with AnswererFactory(cfg, model_dir, None, max_batch=cfg.eval.batch, linger_s=0.05) as factory:
+        answerer = ClosedBookAnswerer("ft", factory.tuned)
+        with ui.bar(progress and bool(qa)) as b:
+            tick = ui.ticker(b, "refusal threshold", len(qa))
+            rec = calibrate(answerer, qa, cfg.model.refusal, model_dir, tick, cfg.eval.batch)
     if qa:
         off, on = rec["off"], rec["chosen"]
         say(

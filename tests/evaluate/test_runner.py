@@ -1,4 +1,4 @@
-from engrain.evaluate.runner import sample_items, summarise, throughput
+from engrain.evaluate.runner import run, sample_items, summarise, throughput, timed_sample
 from engrain.records import Answer, EvalItem
 
 
@@ -56,3 +56,39 @@ def test_throughput_reports_every_level():
     items = [EvalItem("1", "temp?", ["85 °C"])]
     out = throughput(_Echo(), items, [1, 2], 4)
     assert [r["concurrency"] for r in out] == [1, 2] and all(r["qps"] > 0 for r in out)
+
+
+def test_the_timed_sample_is_spread_over_the_questions_and_the_same_every_time():
+    items = [EvalItem(str(i), f"q{i}", ["a"]) for i in range(40)]
+    picked = timed_sample(items, 8)
+    assert len(picked) == 8 and picked == timed_sample(items, 8)
+    assert {"0", "5", "35"} <= picked
+    assert timed_sample(items, 0) == {it.id for it in items} == timed_sample(items, 100)
+
+
+class _Slow:
+    """Answers alone in 5 ms, in a batch in 500 ms (what a batched row's timings would look like)."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.threads: set[str] = set()
+
+    def answer(self, question, kind="qa"):
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        alone = threading.current_thread() is threading.main_thread()
+        ms = 5.0 if alone else 500.0
+        return Answer(question.upper(), 10, 2, {"total": ms, "ttft": ms / 5, "prefill": ms / 5, "decode": ms / 2})
+
+
+def test_questions_outside_the_timed_sample_are_answered_concurrently_and_kept_out_of_latency():
+    items = [EvalItem(str(i), f"q{i}", [f"Q{i}"]) for i in range(12)]
+    timed = timed_sample(items, 3)
+    answerer = _Slow()
+    rows = run(answerer, items, warmup=0, timed=timed, batch=4)
+    assert [r["id"] for r in rows] == [it.id for it in items] and all(r["correct"] for r in rows)
+    assert sum(r["timed"] for r in rows) == 3 and len(answerer.threads) > 1
+    m = summarise(rows)["pipelines"]["slow"]
+    assert m["timed_n"] == 3 and m["latency_ms"]["mean"] == 5.0 and m["accuracy"] == 1.0

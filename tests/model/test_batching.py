@@ -71,3 +71,30 @@ def test_concurrent_calls_run_as_one_batch_with_the_same_answers(gen):
     assert batching.batches[-1] == len(QUESTIONS)  # the three waiting requests ran together
     assert [results[i] for i in range(len(QUESTIONS))] == [gen.generate(gen.chat_ids(q)).text for q in QUESTIONS]
     assert batching.chat_ids("x") == gen.chat_ids("x")  # the rest of the interface is the generator's
+
+
+def test_a_batch_decoded_generation_is_replayed_into_batches_but_timed_alone(gen):
+    """A memo entry decoded in a batch carries the batch's time: a timed single request computes it again."""
+    prompts = [gen.chat_ids(q) for q in QUESTIONS]
+    with gen.memoized():
+        batched = gen.generate_batch([Request(p) for p in prompts])
+        assert all(b.batched for b in batched)
+        again = gen.generate_batch([Request(prompts[0]), Request(prompts[2])])
+        assert [a.text for a in again] == [batched[0].text, batched[2].text] and all(a.batched for a in again)
+        alone = gen.generate(prompts[0])
+        assert not alone.batched and alone.text == batched[0].text
+        assert gen.generate(prompts[0]) == alone  # now the single-request timing is what is replayed
+
+
+def test_answer_all_coalesces_an_evaluations_questions_and_keeps_their_order(gen):
+    from engrain.model.answerer import ClosedBookAnswerer
+    from engrain.model.batching import answer_all
+
+    questions = [(f"{q} ({i})", "qa") for i in range(4) for q in QUESTIONS]
+    alone = [ClosedBookAnswerer("ft", gen).answer(q) for q, _ in questions]
+    with BatchingGenerator(gen, max_batch=8, linger_s=0.05) as batching:
+        ticks = []
+        out = answer_all(ClosedBookAnswerer("ft", batching), questions, 8, lambda: ticks.append(1))
+        assert [a.text for a in out] == [a.text for a in alone] and len(ticks) == len(questions)
+        assert max(batching.batches) > 1 and sum(batching.batches) == len(questions)
+    assert not batching._thread.is_alive()  # closed: the model is no longer held by a thread

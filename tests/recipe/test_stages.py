@@ -34,6 +34,10 @@ def test_every_stage_writes_its_outputs(project):
     rows = list(read_jsonl(ws / "eval" / "results.jsonl"))
     assert len(rows) == 3 * 5 and {r["pipeline"] for r in rows} == {"base", "rag", "ft", "ft+rag", "auto"}
     assert all(r["passages"] for r in rows if r["pipeline"].endswith("rag"))
+    before_training = list(read_jsonl(ws / "baseline" / "results.jsonl"))  # base and rag, answered first
+    assert before_training == [r for r in rows if r["pipeline"] in ("base", "rag")]
+    timed = [r for r in rows if r["timed"]]
+    assert {r["id"] for r in timed if r["pipeline"] == "ft"} == {r["id"] for r in timed if r["pipeline"] == "rag"}
 
 
 def test_report_has_every_field_the_issue_names(project):
