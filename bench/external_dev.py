@@ -52,13 +52,13 @@ def main() -> int:
     cfg = load(args.config, [f"eval.limit={args.limit}"])
     dev = dev_questions(cfg, args.n)
     print(f"dev: {len(dev)} questions outside the eval sample", flush=True)
-    f = AnswererFactory.for_workspace(cfg, Workspace(cfg))
+    f = AnswererFactory.for_workspace(cfg, Workspace(cfg), cfg.eval.batch)  # accuracy only: batched
     parts = {
         "ft": f.build("ft"),
         "rag": f.build("rag"),
         "read": RagAnswerer("read", f.tuned, f.retriever, cfg.rag.top_k, cfg.model.refusal),
     }
-    rows = {name: {r["id"]: r for r in runner.run(a, dev, 1)} for name, a in parts.items()}
+    rows = {name: {r["id"]: r for r in runner.run(a, dev, 1, None, set(), cfg.eval.batch)} for name, a in parts.items()}
     ok = {
         it.id: supported(rows["ft"][it.id]["answer"], it.question, f.retriever.search(it.question, cfg.rag.top_k)[0])
         for it in dev

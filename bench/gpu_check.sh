@@ -40,7 +40,7 @@ from engrain.demo.domain import build_domain
 from engrain.demo.project import write_demo_config
 out = Path(sys.argv[1])
 build_domain(out / "domain", seed=0)
-write_demo_config(out, quick=True)
+write_demo_config(out, size="quick")
 EOF
 CFG="$WORK/engrain.toml"
 SET=(--set train.bf16=on --set train.packing=on --set model.dtype=auto --set train.budget=none)

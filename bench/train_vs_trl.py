@@ -72,7 +72,7 @@ def _demo_examples(tmp: Path) -> Path:
     from engrain.workspace import Workspace
 
     build_domain(tmp / "domain", seed=0)
-    cfg = write_demo_config(tmp)
+    cfg = write_demo_config(tmp, "full")
     recipe.ingest(cfg)
     recipe.synth(cfg, progress=False)
     src = Workspace(cfg).dir("synth") / "train.jsonl"

@@ -238,6 +238,11 @@ class TrainConfig(_Section):
         "train on to fit it (every fact once, then more phrasings, reverse questions, RAFT records) and says what it "
         "left out. auto = 25 minutes without a GPU, no cap with one; none = the whole recipe.",
     )
+    budget_repeat: Literal["first", "last"] = Field(
+        "last",
+        description="Under a budget: last = train each kept example once, further phrasings before any "
+        "repetition, epochs only once all fit; first = keep the configured epochs over fewer examples.",
+    )
     seed: int | None = Field(
         None,
         description="Training's own seed (adapter initialisation, batch order); None: the project's seed. Another "

@@ -93,7 +93,7 @@ def retrain(
             f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
             f"on {len(examples)} examples ({n_docs} changed or new documents, {len(changed) - n_docs} conversations)"
         )
-        candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, progress)
+        candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, say, progress)
         result = _compare(cfg, ws, production, candidate, say)
         passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain, cfg.retrain.max_drop)
         if passed:
@@ -132,14 +132,18 @@ def _training_set(cfg: EngrainConfig, ws: Workspace, prod_meta: dict) -> tuple[l
 
 
 def _train_candidate(
-    cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path, progress: bool
+    cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path, say: Say, progress: bool
 ) -> str:
     from engrain.train.trainer import train as run_training
 
     init = prod_dir if cfg.retrain.start == "production" else None
     model_dir = artifact_in(folder, "retrain", "model")
     dev = read_split(ws, "dev")
-    result = run_training(cfg, examples, dev, artifact_in(folder, "retrain", "work"), model_dir, progress, init)
+    plan = recipe.announce_plan(cfg, artifact_in(folder, "retrain", "plan"), folder.name, examples, dev, say)
+    examples = [examples[i] for i in plan.selection.keep]  # train.budget holds for a cycle too
+    run_cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update={"epochs": plan.selection.epochs})})
+    work = artifact_in(folder, "retrain", "work")
+    result = run_training(run_cfg, examples, dev, work, model_dir, progress, init, plan.step_costs)
     trained = result.to_dict() | {"refusal": recipe.calibrate_refusal(cfg, model_dir, dev, progress=progress)}
     return recipe.register_model(
         cfg, ws, trained, model_dir, {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name}

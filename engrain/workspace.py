@@ -52,6 +52,7 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
         "markdown": ("cycle.md", False),
         "model": ("model", False),
         "work": ("train", False),
+        "plan": ("plan.json", False),
     },  # under retrain/<cycle key>/
     "leakage": {"json": ("leakage.json", False), "markdown": ("leakage.md", False)},  # under leakage/report/
     "ablate": {"json": ("ablation.json", False), "markdown": ("ablation.md", False), "plot": ("ablation.png", False)},

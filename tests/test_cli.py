@@ -118,3 +118,9 @@ def test_a_damaged_pdf_is_one_line(tmp_path):
     (tmp_path / "docs" / "bad.pdf").write_bytes(b"\x8e\x00\x14\x83" + bytes(range(256)) * 2)
     write_config(tmp_path, 'name = "x"\n[data]\ndocs = ["docs"]\n')
     assert_clean_error(engrain("ingest", cwd=tmp_path), "bad.pdf: not a readable PDF")
+
+
+def test_the_demo_takes_one_size(tmp_path):
+    res = engrain("demo", "--quick", "--full", "--out", str(tmp_path / "d"), cwd=tmp_path)
+    assert_clean_error(res, "--quick and --full")
+    assert not (tmp_path / "d").exists()  # refused before anything is written

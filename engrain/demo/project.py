@@ -1,14 +1,22 @@
-"""The demo's project config: the same TOML a user would write, sized for a 2-core CPU."""
+"""The demo's project config: the same TOML a user would write, sized for a 2-core CPU.
+
+Three sizes: `default` trains what DEMO_BUDGET buys (the plan picks the examples), `full` the whole
+recipe (`engrain demo --full`), `quick` ten steps (a smoke run, not a result).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from engrain.config import EngrainConfig, dump_toml, load
 from engrain.io import write_text
 
+Size = Literal["quick", "default", "full"]
+DEMO_BUDGET = "6m"  # training and its dev checks in the default demo (docs/experiments.md)
 
-def demo_config(quick: bool = False) -> EngrainConfig:
+
+def demo_config(size: Size = "default") -> EngrainConfig:
     cfg = EngrainConfig(name="corvid-instruments-demo", workspace="workspace", seed=0)
     cfg.data.docs = ["domain/docs"]
     cfg.data.logs = ["domain/logs/support.jsonl"]
@@ -37,25 +45,25 @@ def demo_config(quick: bool = False) -> EngrainConfig:
         48,
     )
     cfg.train.batch_size = 4  # twice the optimizer steps for the same tokens: facts are fitted sooner
-    # The whole recipe: the demo's figures are measured with it (train.budget caps a user's first run).
-    cfg.train.budget = "none"
+    # The default demo trains what its budget buys; --full trains the whole recipe.
+    cfg.train.budget = DEMO_BUDGET if size == "default" else "none"
     cfg.eval.limit = 8  # questions per category and kind, stratified and seeded
     cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3
     # The second cycle trains on the few changed documents plus this share of the rest: a third
     # of the first cycle's wall time at most (README).
     cfg.retrain.replay = 0.1
-    if quick:
+    if size == "quick":
         cfg.synth.paraphrases, cfg.synth.views = 1, 0
         cfg.train.max_steps, cfg.train.dev_max_questions = 10, 8
         cfg.eval.limit, cfg.eval.warmup = 3, 1
     return cfg
 
 
-def write_demo_config(out: Path, quick: bool = False, overrides: list[str] | None = None) -> EngrainConfig:
+def write_demo_config(out: Path, size: Size = "default", overrides: list[str] | None = None) -> EngrainConfig:
     """Write the folder's engrain.toml with `--set` overrides applied: it must be the config
     that ran, or a follow-up `engrain run -c` silently retrains with the defaults."""
     path = out / "engrain.toml"
-    write_text(path, dump_toml(demo_config(quick)))
+    write_text(path, dump_toml(demo_config(size)))
     if overrides:
         write_text(path, dump_toml(load(path, overrides)))
     return load(path)

@@ -23,7 +23,8 @@ LONG_RUN_S = 3600  # a plan over this says so, with the setting that shortens it
 GPU_NAME, GPU_PEAK_FLOPS, GPU_UTILISATION = "H100", 989e12, 0.2
 GPU_TOKEN_S = 0.004  # one generated token on that GPU with transformers: kernel launches, not FLOPs, bound it
 GPU_STEP_S = 0.05  # a small model's optimizer step there is bound by kernel launches too, not by FLOPs
-DEV_BATCH_SPEEDUP = 4.0  # checkpoint selection answers the dev questions in batches of 16
+DEV_BATCH_SPEEDUP = 4.0  # checkpoint selection and the refusal threshold answer dev questions in batches of 16
+EVAL_BATCH_SPEEDUP = 2.6  # eval answers outside the timed sample, eval.batch at a time (measured: base and rag, demo)
 TUNED_TOKENS = 12  # a tuned model's answer: a short phrase or the refusal, then end of turn
 # shares of eval questions on which ft+rag and auto read the passages (the rest replay ft's memoized answer)
 HYBRID_READS, AUTO_READS = 0.5, 0.3
@@ -77,9 +78,11 @@ def make_plan(
     eval_questions: int,
     say=print,
     budget_tokens: int | None = None,
+    still_to_answer: list[str] | None = None,
 ) -> Plan:
     """The plan for training on `examples` and evaluating `eval_questions`; `budget_tokens` fixes the
-    budget's token count (a resumed run keeps the one it started with)."""
+    budget's token count (a resumed run keeps the one it started with); `still_to_answer`: the pipelines
+    the eval will run (default: all; the baseline stage may have answered the untuned ones)."""
     import torch
 
     lengths, targets = shapes(cfg, examples)
@@ -95,7 +98,16 @@ def make_plan(
         budget = parse_budget("none")
     if budget_tokens is None and budget.capped:
         budget_tokens = budget.tokens or price.tokens_for(budget.seconds - dev_s, budget.text)
-    chosen = select(examples, lengths, cfg.train.epochs, cfg.train.once, budget_tokens, cfg.train_seed, budget.text)
+    chosen = select(
+        examples,
+        lengths,
+        cfg.train.epochs,
+        cfg.train.once,
+        budget_tokens,
+        cfg.train_seed,
+        budget.text,
+        cfg.train.budget_repeat,
+    )
     if examples and not chosen.keep:
         raise EngrainError(
             f"train.budget {budget.text} leaves nothing to train here (the dev checks alone take "
@@ -115,7 +127,9 @@ def make_plan(
         machine_speed,
         sum(costs),
         dev_s,
-        _eval_seconds(cfg, machine_speed, eval_questions),
+        _eval_seconds(
+            cfg, machine_speed, eval_questions, cfg.eval.pipelines if still_to_answer is None else still_to_answer
+        ),
         eval_questions,
         gpu_train_s,
         answers * cfg.model.max_new_tokens * GPU_TOKEN_S,
@@ -184,7 +198,9 @@ class _Pricer:
         t = self.cfg.train
         tokens = None
         for _ in range(4):
-            chosen = select(self.examples, self.lengths, t.epochs, t.once, tokens, self.cfg.train_seed, label)
+            chosen = select(
+                self.examples, self.lengths, t.epochs, t.once, tokens, self.cfg.train_seed, label, t.budget_repeat
+            )
             took = sum(self.steps(chosen))
             if took <= seconds * 1.02 and (tokens is None or took >= seconds * 0.95):
                 break
@@ -198,15 +214,17 @@ def _sum_shapes(shapes_) -> tuple[int, int, int]:
 
 
 def _dev_seconds(cfg: EngrainConfig, s: Speed, dev_questions: int) -> float:
-    """Checkpoint selection (each epoch and at the end, batched) and the refusal threshold (one at a time)."""
+    """Checkpoint selection (each epoch and at the end) and the refusal threshold, both batched."""
     tuned = s.answer_s(min(TUNED_TOKENS, cfg.model.max_new_tokens))
     rounds = math.ceil(cfg.train.epochs) + 1
-    return rounds * min(dev_questions, cfg.train.dev_max_questions) * tuned / DEV_BATCH_SPEEDUP + dev_questions * tuned
+    selection = rounds * min(dev_questions, cfg.train.dev_max_questions)
+    return (selection + dev_questions) * tuned / DEV_BATCH_SPEEDUP
 
 
-def _eval_seconds(cfg: EngrainConfig, s: Speed, questions: int) -> float:
+def _eval_seconds(cfg: EngrainConfig, s: Speed, questions: int, pipelines: list[str]) -> float:
     """Untuned models answer at length (up to model.max_new_tokens), tuned ones briefly; ft+rag and auto
-    replay ft's closed-book answers and read the passages on a share of the questions."""
+    replay ft's closed-book answers and read the passages on a share of the questions. The timed sample
+    is answered one at a time, the rest in batches."""
     n = cfg.model.max_new_tokens
     short = min(TUNED_TOKENS, n)
     per = {
@@ -216,8 +234,10 @@ def _eval_seconds(cfg: EngrainConfig, s: Speed, questions: int) -> float:
         "ft+rag": HYBRID_READS * s.read_s(short),
         "auto": AUTO_READS * s.read_s(short),
     }
-    chosen = [p for p in cfg.eval.pipelines if p in per]
-    answers = questions * sum(per[p] for p in chosen) + cfg.eval.warmup * sum(per[p] for p in chosen)
+    chosen = sum(per[p] for p in pipelines if p in per)
+    timed = questions if cfg.eval.timed == 0 else min(cfg.eval.timed, questions)
+    batched = (questions - timed) / (EVAL_BATCH_SPEEDUP if cfg.eval.batch > 1 else 1.0)
+    answers = (timed + batched + cfg.eval.warmup) * chosen
     load = cfg.eval.throughput_queries * len(cfg.eval.throughput_concurrency) * (per["ft"] + per["rag"])
     return answers + load
 
@@ -230,11 +250,12 @@ def describe(plan: Plan) -> list[str]:
     )
     one_pass = sum(v["tokens"] for v in plan.by_kind.values())
     examples = sum(v["examples"] for v in plan.by_kind.values())
+    evaluation = f"eval of {plan.eval_questions} questions ~{clock(plan.eval_s)}; " if plan.eval_s else ""
     lines = [
         f"plan: {examples:,} examples, {one_pass / 1000:.0f}k tokens a pass ({kinds})",
         f"plan: training {sel.tokens / 1000:.0f}k tokens ({len(sel.keep):,} examples, {sel.epochs:g} epochs) in "
-        f"{plan.steps:,} steps: ~{clock(plan.train_s)}; dev checks ~{clock(plan.dev_s)}; eval of "
-        f"{plan.eval_questions} questions ~{clock(plan.eval_s)}; in all ~{clock(plan.total_s)}",
+        f"{plan.steps:,} steps: ~{clock(plan.train_s)}; dev checks ~{clock(plan.dev_s)}; {evaluation}"
+        f"in all ~{clock(plan.total_s)}",
         f"plan: this machine ({s.machine}): {s.step_overhead_s:.2f} s a step + {s.token_s * 1000:.2f} ms a padded "
         f"token, {s.prefill_s:.2f} s to a first token + {s.decode_s * 1000:.0f} ms a further one"
         f"{' (cached measurement)' if s.cached else ''}"

@@ -10,9 +10,13 @@ in tiers, and a budget keeps a prefix of the ranking:
 3. `reverse`: questions asked backwards (value -> entity);
 4. `raft`: reading examples (question + retrieved passages), long and about a skill.
 
-The configured epochs are kept while the first tier fits them (knowledge arrives with
-repetition); a budget too small for that trains fewer epochs, and only below one epoch does it
-drop facts. What was left out is counted per tier (coverage), for the plan and the report.
+How epochs and tiers share a budget is `train.budget_repeat`:
+- `first`: the configured epochs are kept while the first tier fits them (each kept example is
+  repeated); a budget too small for that trains fewer epochs, and only below one epoch does it
+  drop facts;
+- `last`: every kept example is trained once, tier after tier, and epochs are added only once the
+  whole recipe fits (a fact's further phrasings before its repetitions).
+What was left out is counted per tier (coverage), for the plan and the report.
 """
 
 from __future__ import annotations
@@ -122,6 +126,7 @@ def select(
     budget_tokens: int | None,
     seed: int,
     budget: str = "none",
+    repeat: str = "last",
 ) -> Selection:
     """The ranked prefix whose training tokens (every epoch; `once` kinds a single time) fit `budget_tokens`."""
     ranked = rank(examples, seed)
@@ -129,11 +134,13 @@ def select(
     full = round(sum(n * r for n, r in zip(lengths, reps)))
     if budget_tokens is None or full <= budget_tokens:
         return _selection(examples, range(len(examples)), ranked, epochs, full, full, budget)
-    first = ranked.order[: ranked.groups]
-    first_once = sum(lengths[i] for i in first)
-    if first_once * epochs > budget_tokens:  # fewer epochs before fewer facts
-        epochs = max(1.0, math.floor(budget_tokens / max(first_once, 1) * 10) / 10)
-        reps = [1.0 if e.kind in once else epochs for e in examples]
+    if repeat == "last":
+        epochs = _epochs_that_fit(examples, lengths, once, epochs, budget_tokens)
+    else:
+        first_once = sum(lengths[i] for i in ranked.order[: ranked.groups])
+        if first_once * epochs > budget_tokens:  # fewer epochs before fewer facts
+            epochs = max(1.0, math.floor(budget_tokens / max(first_once, 1) * 10) / 10)
+    reps = [1.0 if e.kind in once else epochs for e in examples]
     kept, spent, facts_left_out = [], 0.0, False
     for i in ranked.order:
         cost = lengths[i] * reps[i]
@@ -147,6 +154,18 @@ def select(
         kept.append(i)
         spent += cost
     return _selection(examples, sorted(kept), ranked, epochs, round(spent), full, budget)
+
+
+def _epochs_that_fit(
+    examples: Sequence[Example], lengths: Sequence[int], once: Sequence[str], epochs: float, budget_tokens: int
+) -> float:
+    """`repeat = last`: 1 until every example fits once, then as many tenths of an epoch as fit (at most
+    the configured epochs)."""
+    single = sum(n for n, e in zip(lengths, examples) if e.kind in once)
+    repeated = sum(n for n, e in zip(lengths, examples) if e.kind not in once)
+    if single + repeated > budget_tokens or not repeated:
+        return 1.0
+    return min(epochs, max(1.0, math.floor((budget_tokens - single) / repeated * 10) / 10))
 
 
 def _selection(

@@ -28,10 +28,11 @@ from engrain.recipe import report as _report
 from engrain.recipe import synth as _synth
 from engrain.recipe import train as _train
 from engrain.recipe.registration import register_model
-from engrain.recipe.train import calibrate_refusal
+from engrain.recipe.train import announce_plan, calibrate_refusal
 from engrain.workspace import Workspace
 
 __all__ = [
+    "announce_plan",
     "calibrate_refusal",
     "evaluate",
     "index",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engrain import graph
 from engrain import progress as ui
 from engrain.config import EngrainConfig
 from engrain.io import read_json, write_json
 from engrain.plan.estimate import Plan
 from engrain.progress import Say
+from engrain.recipe import baseline
 from engrain.recipe.registration import discard_training_data, register_model
 from engrain.records import EvalItem, Example
 from engrain.workspace import Workspace, read_split
@@ -60,28 +62,41 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
 def plan_training(
     cfg: EngrainConfig, ws: Workspace, key: str, examples: list[Example], dev: list[EvalItem], say: Say
 ) -> Plan:
-    """The plan, printed before training; its budget's token count is kept with the stage's key, so a resumed
-    run trains on the very examples it started with (a new speed measurement does not move it)."""
+    """The train stage's plan, with the evaluation still to come (the baseline stage may have answered
+    the untuned pipelines already)."""
     from engrain.evaluate.runner import sample_items
+
+    questions = len(sample_items(read_split(ws, "eval"), cfg.eval.limit, cfg.seed))
+    left = cfg.eval.pipelines
+    if ws.fresh("baseline", graph.key("baseline", cfg, ws)):
+        left = [p for p in left if p not in baseline.untuned(cfg)]
+    return announce_plan(cfg, ws.path("train", "plan"), key, examples, dev, say, questions, left)
+
+
+def announce_plan(
+    cfg: EngrainConfig,
+    record_path: Path,
+    key: str,
+    examples: list[Example],
+    dev: list[EvalItem],
+    say: Say,
+    eval_questions: int = 0,
+    still_to_answer: list[str] | None = None,
+) -> Plan:
+    """The plan, printed before training; its budget's token count is kept at `record_path` with the
+    training's key, so a resumed run trains on the very examples it started with (a new speed
+    measurement does not move it)."""
     from engrain.plan.estimate import describe, make_plan
 
-    stored = read_json(ws.path("train", "plan")) if ws.path("train", "plan").is_file() else {}
-    questions = len(sample_items(read_split(ws, "eval"), cfg.eval.limit, cfg.seed))
+    stored = read_json(record_path) if record_path.is_file() else {}
     qa = sum(d.kind == "qa" for d in dev)
     tokens = stored.get("budget_tokens") if stored.get("key") == key else None
-    plan = make_plan(cfg, examples, qa, questions, say, budget_tokens=tokens)
+    plan = make_plan(cfg, examples, qa, eval_questions, say, tokens, still_to_answer)
     for line in describe(plan):
         say(line)
     kept = plan.selection
-    record = {"key": key, "budget_tokens": None if kept.complete else kept.tokens, **plan.to_dict()}
-    write_json(ws.path("train", "plan"), record)
+    write_json(record_path, {"key": key, "budget_tokens": None if kept.complete else kept.tokens, **plan.to_dict()})
     return plan
-
-
-def reuse(cfg: EngrainConfig, ws: Workspace, say: Say) -> None:
-    """An unchanged model: finish a discard that a kill interrupted (nothing left: a no-op)."""
-    if cfg.train.discard_data:
-        discard_training_data(ws, ws.manifest("train")["model_id"], say)
 
 
 def calibrate_refusal(

@@ -19,7 +19,7 @@ def test_second_cycle_compares_stale_retrained_and_rag_on_release_two(tmp_path, 
     build_domain(out / "domain", seed=0)
     cfg = write_demo_config(
         out,
-        quick=True,
+        size="quick",
         overrides=[
             f"model.base={tiny_model}",
             "train.max_steps=2",
