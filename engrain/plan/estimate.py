@@ -225,6 +225,8 @@ def _eval_seconds(cfg: EngrainConfig, s: Speed, questions: int, pipelines: list[
     """Untuned models answer at length (up to model.max_new_tokens), tuned ones briefly; ft+rag and auto
     replay ft's closed-book answers and read the passages on a share of the questions. The timed sample
     is answered one at a time, the rest in batches."""
+    if not questions:
+        return 0.0
     n = cfg.model.max_new_tokens
     short = min(TUNED_TOKENS, n)
     per = {

@@ -96,3 +96,19 @@ def test_finished_runs_correct_the_plans_that_follow(tiny_model):
     again = speed.cached(cfg)
     assert again.observed == [1.3, 1.2] and again.correction == pytest.approx(1.25)
     assert again.step_seconds(shape) == pytest.approx(first.step_seconds(shape) * 1.25)
+
+
+def test_the_eval_estimate_counts_what_is_left_to_answer_and_the_batches(tiny_model, monkeypatch):
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+    cfg, ex = _cfg(tiny_model), _examples()
+    cfg.eval.throughput_queries = 0
+
+    def plan(questions: int = 100, **kw) -> estimate.Plan:
+        return estimate.make_plan(cfg, ex, 0, questions, say=lambda _: None, **kw)
+
+    every, tuned = plan(), plan(still_to_answer=["ft", "ft+rag", "auto"])  # base and rag answered before training
+    assert 0 < tuned.eval_s < every.eval_s and plan(still_to_answer=[]).eval_s == 0
+    cfg.eval.batch = 1
+    assert plan().eval_s > 1.8 * every.eval_s  # one at a time: 100 answers at full price instead of 16
+    none = plan(questions=0)  # retrain's plan: nothing to evaluate in it
+    assert none.eval_s == 0 and "eval of" not in estimate.describe(none)[1]
