@@ -225,6 +225,14 @@ class SynthConfig(_Section):
         description="At most this many facts held out as dev questions (checkpoint "
         "selection scores train.dev_max_questions of them).",
     )
+    dev_from_eval: float = Field(
+        0.25,
+        ge=0,
+        lt=1,
+        description="With an eval file (data.eval): this seeded share of its questions, by category, is the dev "
+        "split instead of synthesized phrasings (checkpoint choice and the refusal threshold are tuned on "
+        "questions people wrote; never in the eval sample; at most dev_max_facts). 0: synthesized dev only.",
+    )
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
 
 

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from engrain.config import EvalConfig
+from engrain.evaluate.diagnostics import context_metrics, context_rank, risk_coverage
 from engrain.evaluate.stats import bootstrap_ci, mcnemar, percentiles
 from engrain.model.batching import answer_all
 from engrain.records import LATENCY_STAGES, Answer, Answerer, EvalItem
@@ -89,6 +90,7 @@ def _row(pipeline: str, it: EvalItem, ans: Answer, timed: bool) -> dict:
         "timed": timed,
         "timings_ms": {k: round(v, 3) for k, v in ans.timings_ms.items()},
         "passages": [p.chunk_id for p in ans.passages],
+        **({} if (rank := context_rank(ans.passages, it.answers)) is None else {"context_rank": rank}),
         "embed_tokens": ans.embed_tokens,
         **({"route": ans.route} if ans.route else {}),
         **({"confidence": round(ans.confidence, 4)} if ans.confidence is not None else {}),
@@ -135,6 +137,9 @@ def _pipeline_metrics(rs: list[dict]) -> dict:
     m["completion_tokens_mean"] = round(sum(r["completion_tokens"] for r in rs) / len(rs), 2)
     m["embed_tokens_mean"] = round(sum(r.get("embed_tokens", 0) for r in rs) / len(rs), 1)
     m["retrieved_fraction"] = round(sum(bool(r.get("passages")) for r in rs) / len(rs), 4)
+    m["coverage"] = risk_coverage(rs)
+    if (context := context_metrics(rs)) is not None:
+        m["context"] = context
     if routes := [r["route"] for r in rs if "route" in r]:
         m["routes"] = {k: round(v / len(routes), 4) for k, v in sorted(Counter(routes).items())}
     cats: dict[str, list[dict]] = defaultdict(list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
 
@@ -58,6 +59,18 @@ def mcnemar(a: Sequence[bool], b: Sequence[bool]) -> dict:
         stat = (abs(b01 - b10) - 1) ** 2 / n
         p, test = math.erfc(math.sqrt(stat / 2)), "chi2"  # chi-square(1) survival function
     return {"b01": b01, "b10": b10, "statistic": stat, "test": test, "p_value": p, "significant": p < 0.05}
+
+
+def questions_to_settle(b01: int, b10: int, n: int, alpha: float = 0.05, power: float = 0.8) -> int | None:
+    """Paired questions McNemar's test needs to call a gap of the observed size significant (at `alpha`)
+    with probability `power`, when disagreements keep their observed rate (Connor, 1987). None when the
+    two pipelines are level: no number of questions settles a gap of zero."""
+    if n <= 0 or b01 == b10:
+        return None
+    disagree, gap = (b01 + b10) / n, abs(b01 - b10) / n
+    z_alpha, z_power = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
+    root = z_alpha * math.sqrt(disagree) + z_power * math.sqrt(max(disagree - gap * gap, 0.0))
+    return math.ceil(root * root / (gap * gap))
 
 
 def percentiles(values: Sequence[float]) -> dict:

@@ -8,6 +8,7 @@ plan's, corrected by the speed it sees. A reference GPU's time is estimated from
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from engrain.budget import parse_budget
 from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.plan.selection import Selection, select
-from engrain.plan.speed import Speed, shapes, speed
+from engrain.plan.speed import Speed, on_corpus, shapes, speed
 from engrain.records import Example
 
 LONG_RUN_S = 3600  # a plan over this says so, with the setting that shortens it
@@ -61,6 +62,7 @@ class Plan:
             "gpu_train_s": round(self.gpu_train_s, 1),
             "gpu_eval_s": round(self.gpu_eval_s, 1),
             "machine": self.speed.machine,
+            "on_corpus": self.speed.on_corpus,
             "speed": {
                 "step_overhead_s": self.speed.step_overhead_s,
                 "token_s": self.speed.token_s,
@@ -79,14 +81,19 @@ def make_plan(
     say=print,
     budget_tokens: int | None = None,
     still_to_answer: list[str] | None = None,
+    corpus_ratio: float | None = None,
 ) -> Plan:
     """The plan for training on `examples` and evaluating `eval_questions`; `budget_tokens` fixes the
     budget's token count (a resumed run keeps the one it started with); `still_to_answer`: the pipelines
-    the eval will run (default: all; the baseline stage may have answered the untuned ones)."""
+    the eval will run (default: all; the baseline stage may have answered the untuned ones); `corpus_ratio`:
+    the timing of this corpus's own batches a plan of the same run measured already."""
     import torch
 
     lengths, targets = shapes(cfg, examples)
     machine_speed = speed(cfg, say)
+    if corpus_ratio is None:
+        corpus_ratio = on_corpus(cfg, examples, lengths, targets, machine_speed)
+    machine_speed = dataclasses.replace(machine_speed, on_corpus=corpus_ratio)
     budget = parse_budget(cfg.train.budget, gpu=torch.cuda.is_available())
     dev_s = _dev_seconds(cfg, machine_speed, dev_questions)
     price = _Pricer(cfg, examples, lengths, targets, machine_speed)
@@ -260,8 +267,8 @@ def describe(plan: Plan) -> list[str]:
         f"in all ~{clock(plan.total_s)}",
         f"plan: this machine ({s.machine}): {s.step_overhead_s:.2f} s a step + {s.token_s * 1000:.2f} ms a padded "
         f"token, {s.prefill_s:.2f} s to a first token + {s.decode_s * 1000:.0f} ms a further one"
-        f"{' (cached measurement)' if s.cached else ''}"
-        f"{f'; x{s.correction:.2f} from {len(s.observed)} earlier runs here' if s.observed else ''}",
+        f"{' (cached measurement)' if s.cached else ''}; x{s.on_corpus:.2f} on this corpus's own batches"
+        f"{f', x{s.correction:.2f} from {len(s.observed)} earlier runs here' if s.observed else ''}",
         f"plan: on an {GPU_NAME} (estimate: FLOPs at {GPU_UTILISATION:.0%} of peak, small steps launch-bound): "
         f"training "
         f"~{clock(plan.gpu_train_s)}, eval ~{clock(plan.gpu_eval_s)}",

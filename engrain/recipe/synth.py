@@ -43,11 +43,16 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     ws.begin("synth")
     write_jsonl(ws.path("synth", "train"), result.train)
     write_jsonl(ws.path("synth", "dev"), result.dev)
-    write_jsonl(ws.path("synth", "eval"), result.eval if result.eval is not None else eval_items)
+    write_jsonl(ws.path("synth", "eval"), result.eval)
     write_json(ws.path("synth", "stats"), result.stats)
     ws.mark("synth", key, **result.stats)
     by_kind = ", ".join(f"{k} {v}" for k, v in result.stats["by_kind"].items())
     say(f"synth: {result.stats['examples']} training examples ({by_kind}); {result.stats['facts_found']} facts found")
+    if result.stats["dev_source"] == "eval file":
+        say(
+            f"synth: dev split: {len(result.dev)} questions of the eval file, held out (seeded; never in the eval "
+            f"sample); eval keeps {len(result.eval)}"
+        )
     if "teacher" in result.stats:
         say(f"synth: teacher {result.stats['teacher']}")
 

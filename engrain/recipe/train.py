@@ -90,8 +90,9 @@ def announce_plan(
 
     stored = read_json(record_path) if record_path.is_file() else {}
     qa = sum(d.kind == "qa" for d in dev)
-    tokens = stored.get("budget_tokens") if stored.get("key") == key else None
-    plan = make_plan(cfg, examples, qa, eval_questions, say, tokens, still_to_answer)
+    same = stored.get("key") == key
+    tokens, ratio = (stored.get("budget_tokens"), stored.get("on_corpus")) if same else (None, None)
+    plan = make_plan(cfg, examples, qa, eval_questions, say, tokens, still_to_answer, ratio)
     for line in describe(plan):
         say(line)
     kept = plan.selection

@@ -15,6 +15,12 @@ from engrain.io import read_json, read_jsonl
 from engrain.workspace import artifact_in
 
 METRICS = ("accuracy", "hallucination_rate", "abstention_rate", "f1")
+DIAGNOSTICS = {  # why a pipeline fails (engrain.evaluate.diagnostics); None where a run has no such figure
+    "answered": lambda m: (m.get("coverage") or {}).get("answered"),
+    "right_when_answered": lambda m: (m.get("coverage") or {}).get("accuracy_when_answered"),
+    "context_hit": lambda m: (m.get("context") or {}).get("hit_rate"),
+    "right_when_hit": lambda m: (m.get("context") or {}).get("accuracy_when_hit"),
+}
 
 
 def load_run(path: str | Path) -> tuple[dict, list[dict]]:
@@ -43,6 +49,9 @@ def compare_runs(a: str | Path, b: str | Path) -> dict:
                 "b": mb["latency_ms"][q],
                 "delta": _delta(ma["latency_ms"][q], mb["latency_ms"][q]),
             }
+        entry["diagnostics"] = {
+            k: {"a": f(ma), "b": f(mb), "delta": _delta(f(ma), f(mb))} for k, f in DIAGNOSTICS.items()
+        }
         qa = {r["id"]: r for r in rows_a if r["pipeline"] == name}
         qb = {r["id"]: r for r in rows_b if r["pipeline"] == name}
         shared = [i for i in qa if i in qb]
@@ -83,6 +92,15 @@ def render_comparison(cmp: dict, max_flips: int = 5) -> str:
             f"{e['latency_p95_ms']['a']:,.0f} -> {e['latency_p95_ms']['b']:,.0f} | "
             f"{'n/a' if p is None else f'{p:.3g}'} | {verdict} |"
         )
+    lines += [
+        "\nWhy pipelines fail, A -> B (answered: not declined; context hit: the answer was in the passages):\n",
+        "| pipeline | " + " | ".join(k.replace("_", " ") for k in DIAGNOSTICS) + " |",
+        "|---|" + "---|" * len(DIAGNOSTICS),
+    ]
+    for name, e in cmp["pipelines"].items():
+        d = e.get("diagnostics") or {}
+        cells = [f"{_pct(d[k]['a'])} -> {_pct(d[k]['b'])}" if k in d else "n/a" for k in DIAGNOSTICS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name, e in cmp["pipelines"].items():
         for kind in ("broken", "fixed"):
             flips = e["flips"][kind]

@@ -15,7 +15,11 @@ Rules, checked in order (first match wins); every threshold is a `DecisionInputs
   5. rag        if costs were given and fine-tuning is not cheaper per month at the
                 stated volume (steady state, retraining amortised).
   6. fine-tune  otherwise.
-Significance (McNemar) and latency are quoted in the reasons but do not change the rule.
+Accuracy gaps count only where the paired test (McNemar) finds them: ft+rag does not win outright
+on a lead the test calls a tie, ft is not held outside the bounds by one, and when ft and rag
+tie, latency and cost decide between them (a fine-tuned model neither faster nor cheaper loses to
+the retrieval that is already built). Each tie names the number of questions that would settle a
+gap of its size, so a user knows whether labelling more would change the answer.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engrain.config import CHANGE_MONTHS
 from engrain.errors import EngrainError
+from engrain.evaluate.stats import questions_to_settle
 
 
 class DecisionInputs(BaseModel):
@@ -63,16 +68,64 @@ def _cmp(metrics: dict, key: str, label: str, x: str, y: str) -> str:
     return f"{x} {label} {a:.2f} vs {y} {b:.2f} ({_pts(a, b)})"
 
 
-def _significance(metrics: dict, x: str, y: str) -> str | None:
-    sig = (metrics[x].get("significant_vs") or {}).get(y)
-    if sig is None:
+def _test(metrics: dict, x: str, y: str) -> dict | None:
+    """The paired test between x and y as recorded (a bare bool from older reports becomes a dict)."""
+    sig = (metrics.get(x, {}).get("significant_vs") or {}).get(y)
+    return sig if isinstance(sig, dict) else None if sig is None else {"significant": bool(sig)}
+
+
+def _tied(metrics: dict, x: str, y: str) -> bool:
+    """A paired test was run and did not find the gap: as far as this eval can tell, x and y are level."""
+    t = _test(metrics, x, y)
+    if t is None:
+        return False
+    p = t.get("p_value")
+    return not t.get("significant", p is not None and p < 0.05)
+
+
+def _to_settle(t: dict) -> int | None:
+    if not {"b01", "b10", "n"} <= t.keys():
         return None
-    if isinstance(sig, dict):
-        p = sig.get("p_value")
-        flag = sig.get("significant", p is not None and p < 0.05)
-        pv = f" p={p:.3g}" if p is not None else ""
-        return f"{x} vs {y}: McNemar{pv} ({'significant' if flag else 'not significant; treat as a tie'})"
-    return f"{x} vs {y}: {'significant' if sig else 'not significant; treat as a tie'} (McNemar, 0.05)"
+    return questions_to_settle(t["b01"], t["b10"], t["n"])
+
+
+def _significance(metrics: dict, x: str, y: str) -> str | None:
+    t = _test(metrics, x, y)
+    if t is None:
+        return None
+    p = t.get("p_value")
+    pv = f" p={p:.3g}" if p is not None else ""
+    if not _tied(metrics, x, y):
+        return f"{x} vs {y}: McNemar{pv} (significant)"
+    need = _to_settle(t)
+    settle = (
+        f"; about {need:,} questions (now {t['n']:,}) would settle a gap this size at 80% power"
+        if need is not None
+        else ""
+    )
+    return f"{x} vs {y}: McNemar{pv} (not significant: a tie{settle})"
+
+
+def comparisons(metrics: dict) -> list[dict]:
+    """The accuracy gaps the decision weighs, each with its test and, for a tie, the questions to settle it."""
+    out = []
+    for x, y in (("ft", "rag"), ("ft+rag", "rag"), ("ft+rag", "ft")):
+        t = _test(metrics, x, y) if x in metrics and y in metrics else None
+        if t is None:
+            continue
+        tied = _tied(metrics, x, y)
+        out.append(
+            {
+                "a": x,
+                "b": y,
+                "gap_pts": round((metrics[x]["accuracy"] - metrics[y]["accuracy"]) * 100, 1),
+                "p_value": t.get("p_value"),
+                "significant": not tied,
+                "n": t.get("n"),
+                "questions_to_settle": _to_settle(t) if tied else None,
+            }
+        )
+    return out
 
 
 def _latency(metrics: dict, x: str, y: str) -> str | None:
@@ -97,7 +150,8 @@ def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
         _cmp(metrics, "accuracy", "accuracy", "ft", "rag"),
         _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag"),
     ]
-    reasons += [s for s in (_significance(metrics, "ft", "rag"), _latency(metrics, "ft", "rag")) if s]
+    tests = [_significance(metrics, x, y) for x, y in (("ft", "rag"), ("ft+rag", "rag"), ("ft+rag", "ft"))]
+    reasons += [s for s in (*tests, _latency(metrics, "ft", "rag")) if s]
     if costs is not None:
         cur, be = costs.get("currency", "USD"), costs.get("break_even_month")
         reasons.append(
@@ -106,30 +160,61 @@ def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
             + (f"break-even in month {be}" if be is not None else "no break-even within the horizon")
         )
     rec, lead, change = _ladder(metrics, costs, t)
+    if rec == "fine-tune" and _tied(metrics, "ft", "rag"):
+        rec, lead, change = _tie_break(metrics, costs, change)
     if costs is not None and rec != "hybrid":
         change += _volume_changes(costs, t)
-    return {"recommendation": rec, "reasons": lead + reasons, "thresholds": t.thresholds(), "what_would_change": change}
+    return {
+        "recommendation": rec,
+        "reasons": lead + reasons,
+        "thresholds": t.thresholds(),
+        "what_would_change": change,
+        "comparisons": comparisons(metrics),
+    }
+
+
+def _tie_break(metrics: dict, costs: dict | None, change: list[str]) -> tuple[str, list[str], list[str]]:
+    """ft and rag are level on accuracy: the faster or cheaper one wins; neither, and rag (already built) stays."""
+    test = _test(metrics, "ft", "rag") or {}
+    p = test.get("p_value")
+    tie = f"ft and rag tie on accuracy (McNemar{f' p={p:.3g}' if p is not None else ''}): latency and cost decide"
+    lat = {n: (metrics[n].get("latency_ms") or {}).get("p95") for n in ("ft", "rag")}
+    faster = lat["ft"] is not None and lat["rag"] is not None and lat["ft"] < lat["rag"]
+    cheaper = costs is not None and costs["ft_monthly"] < costs["rag_monthly"]
+    if faster or cheaper:
+        basis = " and ".join(w for w, ok in (("faster", faster), ("cheaper per month", cheaper)) if ok)
+        return "fine-tune", [f"{tie}; ft is {basis}"], change
+    need = _to_settle(test)
+    more = f" (about {need:,} questions would settle the present gap)" if need is not None else ""
+    return (
+        "rag",
+        [f"{tie}; ft is neither faster nor cheaper, so the retrieval pipeline stays"],
+        [f"a significant ft lead over rag{more}, or ft faster or cheaper"],
+    )
 
 
 def _ladder(metrics: dict, costs: dict | None, t: DecisionInputs) -> tuple[str, list[str], list[str]]:
     """The first rule that applies, in order: hybrid wins outright, ft's quality, logs, change rate, cost.
     Returns the recommendation, the reasons that lead the list, and what would change it."""
     ft, rag, hyb = metrics["ft"], metrics["rag"], metrics.get("ft+rag")
-    quality_ok = (
-        ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap
-        and ft["hallucination_rate"] - rag["hallucination_rate"] <= t.max_hallucination_gap
-    )
+    quality_ok = (ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap or _tied(metrics, "ft", "rag")) and ft[
+        "hallucination_rate"
+    ] - rag["hallucination_rate"] <= t.max_hallucination_gap
     change_months = CHANGE_MONTHS[t.change_rate]
-    if hyb is not None and (
-        hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
+    better = "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"
+    if (
+        hyb is not None
+        and hyb["accuracy"] >= max(ft["accuracy"], rag["accuracy"]) + t.hybrid_margin
+        and not _tied(metrics, "ft+rag", better)
         and hyb["hallucination_rate"]
         <= min(ft["hallucination_rate"], rag["hallucination_rate"]) + t.max_hallucination_gap
     ):
         return (
             "hybrid",
             [
-                _cmp(metrics, "accuracy", "accuracy", "ft+rag", "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"),
-                f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts",
+                _cmp(metrics, "accuracy", "accuracy", "ft+rag", better),
+                f"ft+rag beats both ft and rag by at least {t.hybrid_margin * 100:.1f} pts"
+                + (" (significant)" if _test(metrics, "ft+rag", better) else ""),
             ],
             [
                 f"if ft+rag's lead over the better single pipeline fell below {t.hybrid_margin * 100:.1f} pts, drop "

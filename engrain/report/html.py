@@ -48,6 +48,7 @@ div.t{overflow-x:auto}img{max-width:100%;height:auto;display:block;margin:1rem 0
 PLOTS: dict[str, tuple[tuple[str, Callable[[dict], str | None]], ...]] = {
     "headline": (("hallucination and abstention rates per pipeline", plots.rates),),
     "categories": (("accuracy by pipeline and category", plots.accuracy_by_category),),
+    "diagnostics": (("risk-coverage: accuracy at each answer rate", plots.risk_coverage),),
     "latency": (
         ("latency percentiles per pipeline", plots.latency_percentiles),
         ("mean latency by stage per pipeline", plots.latency_stages),

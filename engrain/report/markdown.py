@@ -186,6 +186,62 @@ def _significance(rep: dict) -> Section:
     )
 
 
+def _diagnostics(rep: dict) -> Section:
+    """Why each pipeline fails: retrieval (the answer was not in its passages) or reading (it was), and what
+    it gets right on the questions it chose to answer."""
+    names = [n for n in pipelines(rep) if rep["pipelines"][n].get("coverage")]
+    if not names:
+        return Section("diagnostics", "Why pipelines fail", ["No per-question diagnostics in these results."])
+    rows = []
+    for n in names:
+        m = rep["pipelines"][n]
+        cov, ctx = m["coverage"], m.get("context") or {}
+        ranks = ctx.get("first_hit_rank") or {}
+        rows.append(
+            [
+                n,
+                pct(cov.get("answered")),
+                pct(cov.get("accuracy_when_answered")),
+                f"{pct(ctx['hit_rate'])} (n={ctx['n']})" if ctx else NA,
+                ", ".join(f"#{k}: {v}" for k, v in ranks.items()) if ctx else NA,
+                pct(ctx.get("accuracy_when_hit")) if ctx else NA,
+                pct(ctx.get("accuracy_when_missed")) if ctx else NA,
+            ]
+        )
+    steps = [k / 10 for k in range(1, 11)]
+    line_rows = [[n, *(_at_coverage(rep["pipelines"][n]["coverage"]["line"], c) for c in steps)] for n in names]
+    return Section(
+        "diagnostics",
+        "Why pipelines fail",
+        [
+            "Context hit: a reference answer is in the retrieved passages (questions with a reference that "
+            "retrieved). Right when hit low: the reader fails; hit rate low: retrieval fails. Answered: not "
+            "declined; a pipeline that wins by declining shows a low answer rate.",
+            Table(
+                [
+                    "Pipeline",
+                    "Answered",
+                    "Right when answered",
+                    "Context hit",
+                    "First hit at rank",
+                    "Right when hit",
+                    "Right when missed",
+                ],
+                rows,
+            ),
+            "Risk-coverage: accuracy on the surest answers (ranked by the pipeline's confidence) at each share "
+            "of the questions answered; — where the pipeline declined more.",
+            Table(["Pipeline", *(f"{c:.0%}" for c in steps)], line_rows),
+        ],
+    )
+
+
+def _at_coverage(line: list[dict], share: float) -> str:
+    """Accuracy at the first point of the line that answers at least `share` of the questions."""
+    point = next((p for p in line if p["coverage"] >= share - 1e-9), None)
+    return NA if point is None else pct(point["accuracy"])
+
+
 def _latency(rep: dict) -> Section:
     rows = []
     for name in pipelines(rep):
@@ -349,6 +405,25 @@ def _decision(rep: dict) -> Section:
         blocks += ["Reasons:", Bullets(list(d["reasons"]))]
     if d.get("what_would_change"):
         blocks += ["What would change it:", Bullets(list(d["what_would_change"]))]
+    if d.get("comparisons"):
+        blocks += ["Accuracy gaps and their paired tests (a tie names the questions that would settle it):"]
+        blocks.append(
+            Table(
+                ["", "gap", "McNemar p", "verdict", "questions to settle"],
+                [
+                    [
+                        f"{c['a']} vs {c['b']}",
+                        f"{c['gap_pts']:+.1f} pts",
+                        num(c.get("p_value"), 3),
+                        "significant" if c["significant"] else "tie",
+                        NA
+                        if c.get("questions_to_settle") is None
+                        else f"{c['questions_to_settle']:,} (now {c['n']:,})",
+                    ]
+                    for c in d["comparisons"]
+                ],
+            )
+        )
     for label, key in (("Thresholds", "thresholds"), ("Inputs", "inputs")):
         if d.get(key):
             blocks += [f"{label}:", Table(["", "value"], [[k, value(v)] for k, v in d[key].items()])]
@@ -427,10 +502,18 @@ def _training_data(rep: dict) -> Section:
     return Section("training-data", "Training data", blocks)
 
 
+DEV_SOURCE = {  # where the dev split that tuned ft (checkpoint, refusal threshold) came from
+    "eval file": "(a seeded share of the eval file's questions, held out: never in the eval sample)",
+    "synthesized": "(synthesized phrasings of the corpus's facts: dev accuracy measures those, not questions "
+    "people write; supply an eval file to tune on real ones)",
+}
+
+
 def _provenance(rep: dict) -> Section:
     mo, co, data, ev = (rep.get(k) or {} for k in ("models", "corpus", "data", "eval"))
     src = str(ev.get("source") or data.get("eval_source") or "")
     n_eval = ev.get("questions_total") or data.get("eval_questions")
+    dev_from = f" {DEV_SOURCE[data['dev_source']]}" if data.get("dev_source") in DEV_SOURCE else ""
     if "synth" in src or "split" in src:
         where = (
             f"The eval set ({num(n_eval, 0)} questions) was split off from synthesized questions, not supplied "
@@ -455,7 +538,7 @@ def _provenance(rep: dict) -> Section:
                 + ".",
                 f"Synthesized: {num(data.get('facts_found'), 0)} facts, {num(data.get('examples'), 0)} training "
                 "examples, "
-                f"{num(data.get('dev_questions'), 0)} dev questions.",
+                f"{num(data.get('dev_questions'), 0)} dev questions{dev_from}.",
                 where,
                 f"Decontamination: {num(data.get('decontaminated'), 0)} training examples dropped for overlapping "
                 "eval/dev questions.",
@@ -473,7 +556,18 @@ def _provenance(rep: dict) -> Section:
 def sections(rep: dict) -> list[Section]:
     """Everything after the executive summary, in report order."""
     return [
-        f(rep) for f in (_categories, _significance, _latency, _training, _training_data, _cost, _decision, _provenance)
+        f(rep)
+        for f in (
+            _categories,
+            _significance,
+            _diagnostics,
+            _latency,
+            _training,
+            _training_data,
+            _cost,
+            _decision,
+            _provenance,
+        )
     ]
 
 

@@ -231,3 +231,25 @@ def cost_by_volume(rep: dict) -> str | None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return _uri(fig)
+
+
+def risk_coverage(rep: dict) -> str | None:
+    """Accuracy against the share of questions answered, one line per pipeline (a dot where it has no confidence)."""
+    lines = {n: (rep["pipelines"][n].get("coverage") or {}).get("line") or [] for n in pipelines(rep)}
+    lines = {n: line for n, line in lines.items() if line}
+    if not lines:
+        return None
+    fig = Figure(figsize=(6.0, 3.4))
+    ax = fig.add_subplot()
+    for i, (name, line) in enumerate(lines.items()):
+        xs, ys = [p["coverage"] for p in line], [p["accuracy"] for p in line]
+        ax.plot(xs, ys, marker="o", markersize=3 if len(xs) > 1 else 6, color=_color(name, i), label=name)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("questions answered (surest first)")
+    ax.set_ylabel("accuracy on those")
+    ax.set_title("Risk-coverage: accuracy at each answer rate")
+    ax.legend(fontsize=8)
+    return _uri(fig)

@@ -46,7 +46,7 @@ PROBE_SHAPES = ("attr_first", "possessive", "has")
 class SynthResult:
     train: list[Example]
     dev: list[EvalItem]
-    eval: list[EvalItem] | None  # only when the user gave no eval file
+    eval: list[EvalItem]  # the eval file less its dev share, or questions split off when there is none
     stats: dict = field(default_factory=dict)
 
 
@@ -120,6 +120,9 @@ def synthesize(
     will see; without one, a word-overlap ranking of `chunks` stands in. `refusal` is the reply
     the model is taught for what the corpus does not answer (`model.refusal`, the one it serves)."""
     rng = random.Random(seed)
+    user_dev: list[EvalItem] = []
+    if eval_items is not None:
+        user_dev, eval_items = hold_out_dev(eval_items, cfg.dev_from_eval, cfg.dev_max_facts, seed)
     corpus = read_corpus(docs, cfg)
     plan = split_plan(corpus, cfg, rng, eval_given=eval_items is not None)
     mix = Mix(dropped=Counter(corpus.dropped))
@@ -137,13 +140,36 @@ def synthesize(
         mix.train += log_examples(logs)
 
     rng.shuffle(mix.dev)  # lookups and abstentions mixed, so train.dev_max_questions keeps both
-    held_out = (eval_items if eval_items is not None else mix.made_eval) + mix.dev
+    held_out = (eval_items if eval_items is not None else mix.made_eval) + mix.dev + user_dev
     train, mix.dropped["decontaminated"] = decontaminate(mix.train, held_out)
     rng.shuffle(train)
-    stats = synth_stats(corpus, train, mix, eval_items)
+    if user_dev:  # tuned on questions people wrote: the synthesized phrasings stay out of training all the same
+        mix.dev = user_dev
+    stats = synth_stats(corpus, train, mix, eval_items) | {"dev_source": "eval file" if user_dev else "synthesized"}
     if teacher is not None:
         stats["teacher"] = teacher.stats
-    return SynthResult(train, mix.dev, None if eval_items is not None else mix.made_eval, stats)
+    return SynthResult(train, mix.dev, eval_items if eval_items is not None else mix.made_eval, stats)
+
+
+def hold_out_dev(items: list[EvalItem], share: float, most: int, seed: int) -> tuple[list[EvalItem], list[EvalItem]]:
+    """(dev, eval): a seeded `share` of each category of the user's questions (at most `most` in all) as the dev
+    split; the rest stays the eval set, in its order. Categories keep their proportions, so the refusal
+    threshold sees unanswerable questions as often as the eval does."""
+    if share <= 0 or len(items) < 4:
+        return [], items
+    rng = random.Random(f"{seed}|dev-from-eval")
+    want = min(most, round(share * len(items)))
+    by_cat: dict[str, list[int]] = {}
+    for i, it in enumerate(items):
+        by_cat.setdefault(it.category, []).append(i)
+    picked: list[int] = []
+    for cat in sorted(by_cat):
+        ids = by_cat[cat]
+        rng.shuffle(ids)
+        picked += ids[: round(want * len(ids) / len(items))]
+    rng.shuffle(picked)
+    chosen = set(picked)
+    return [items[i] for i in picked], [it for i, it in enumerate(items) if i not in chosen]
 
 
 # -- reading and splitting ----------------------------------------------------------------

@@ -70,3 +70,17 @@ def test_percentiles():
     assert p == pytest.approx({"mean": 50.5, "p50": 50.5, "p95": 95.05, "p99": 99.01})
     with pytest.raises(ValueError):
         percentiles([])
+
+
+def test_questions_to_settle_a_gap():
+    from engrain.evaluate.stats import questions_to_settle
+
+    # 20 disagreements in 100 questions, 14 one way and 6 the other: a gap of 8 points
+    n = questions_to_settle(6, 14, 100)
+    assert n == 243  # (1.96 x sqrt(0.2) + 0.8416 x sqrt(0.1936))^2 / 0.0064 = 242.9, rounded up
+    assert questions_to_settle(3, 7, 50) == n == questions_to_settle(14, 6, 100)  # the rates set it, not n
+    assert questions_to_settle(8, 12, 100) > n  # a smaller gap takes more questions
+    assert questions_to_settle(5, 5, 100) is None and questions_to_settle(0, 0, 0) is None
+    # at the size it names, the observed rates make the test significant
+    scale = n / 100
+    assert mcnemar(*_pairs(round(6 * scale), round(14 * scale)))["significant"]

@@ -25,6 +25,14 @@ FAST = Speed(
 )
 
 
+@pytest.fixture
+def fast(monkeypatch) -> Speed:
+    """The FAST prices, taken as they are (no timing of the corpus's own batches)."""
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+    monkeypatch.setattr(estimate, "on_corpus", lambda *a, **k: 1.0)
+    return FAST
+
+
 def _cfg(tiny_model, budget: str = "none") -> EngrainConfig:
     cfg = EngrainConfig(seed=0)
     cfg.model.base, cfg.model.max_new_tokens = str(tiny_model), 4
@@ -36,8 +44,7 @@ def _examples() -> list[Example]:
     return list(MIXED) + list(EXAMPLES[:4])
 
 
-def test_every_step_of_the_schedule_is_priced_and_the_whole_recipe_fits_without_a_budget(tiny_model, monkeypatch):
-    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+def test_every_step_of_the_schedule_is_priced_and_the_whole_recipe_fits_without_a_budget(tiny_model, fast):
     cfg, ex = _cfg(tiny_model), _examples()
     plan = estimate.make_plan(cfg, ex, dev_questions=8, eval_questions=10, say=lambda _: None)
     lengths, _ = speed.shapes(cfg, ex)
@@ -51,8 +58,7 @@ def test_every_step_of_the_schedule_is_priced_and_the_whole_recipe_fits_without_
     assert plan.gpu_train_s < plan.train_s
 
 
-def test_a_time_budget_trains_what_fits_and_says_what_it_left_out(tiny_model, monkeypatch):
-    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+def test_a_time_budget_trains_what_fits_and_says_what_it_left_out(tiny_model, fast):
     full = estimate.make_plan(_cfg(tiny_model), _examples(), 0, 0, say=lambda _: None)
     cfg = _cfg(tiny_model, budget=f"{full.train_s / 2:.0f}s")
     half = estimate.make_plan(cfg, _examples(), 0, 0, say=lambda _: None)
@@ -65,8 +71,20 @@ def test_a_time_budget_trains_what_fits_and_says_what_it_left_out(tiny_model, mo
 def test_a_run_over_an_hour_says_so_and_names_the_setting_that_shortens_it(tiny_model, monkeypatch):
     slow = Speed(**{**FAST.__dict__, "step_overhead_s": 2000.0})
     monkeypatch.setattr(estimate, "speed", lambda *a, **k: slow)
+    monkeypatch.setattr(estimate, "on_corpus", lambda *a, **k: 1.0)
     lines = estimate.describe(estimate.make_plan(_cfg(tiny_model), _examples(), 0, 0, say=lambda _: None))
     assert "over an hour" in lines[-1] and "train.budget" in lines[-1]
+
+
+def test_the_fit_is_checked_on_the_corpus_own_batches_once_per_plan(tiny_model, monkeypatch):
+    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+    cfg, ex = _cfg(tiny_model), _examples()
+    checked = estimate.make_plan(cfg, ex, 0, 0, say=lambda _: None)
+    # FAST prices a tiny model's step at half a second: its real steps take a small share of that
+    assert 0 < checked.speed.on_corpus < 0.5 and checked.to_dict()["on_corpus"] == checked.speed.on_corpus
+    unchecked = estimate.make_plan(cfg, ex, 0, 0, say=lambda _: None, corpus_ratio=1.0)
+    assert checked.train_s == pytest.approx(unchecked.train_s * checked.speed.on_corpus)
+    assert "x1.00 on this corpus's own batches" in estimate.describe(unchecked)[2]
 
 
 def test_the_speed_is_measured_once_per_machine_model_and_settings(tiny_model):
@@ -98,8 +116,7 @@ def test_finished_runs_correct_the_plans_that_follow(tiny_model):
     assert again.step_seconds(shape) == pytest.approx(first.step_seconds(shape) * 1.25)
 
 
-def test_the_eval_estimate_counts_what_is_left_to_answer_and_the_batches(tiny_model, monkeypatch):
-    monkeypatch.setattr(estimate, "speed", lambda *a, **k: FAST)
+def test_the_eval_estimate_counts_what_is_left_to_answer_and_the_batches(tiny_model, fast):
     cfg, ex = _cfg(tiny_model), _examples()
     cfg.eval.throughput_queries = 0
 

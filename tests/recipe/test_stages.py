@@ -66,6 +66,20 @@ def test_report_has_every_field_the_issue_names(project):
     assert t["refusal"]["refuse_below"] == rep["models"]["refuse_below"]  # auto: ft used the dev split's choice
     assert rep["decision"]["recommendation"] in {"fine-tune", "rag", "hybrid"}
     assert (project.workspace_dir / "report" / "report.html").read_text().count("data:image/png;base64,") >= 3
+    # why each pipeline fails: what retrieval found, what every pipeline answered
+    rows = read_jsonl(Workspace(project).path("eval", "results"))
+    rag_rows = [r for r in rows if r["pipeline"] == "rag" and r["references"]]
+    ctx = rep["pipelines"]["rag"]["context"]
+    assert ctx["n"] == len(rag_rows) and ctx["hit_rate"] == round(
+        sum(r["context_rank"] > 0 for r in rag_rows) / len(rag_rows), 4
+    )
+    assert "context" not in rep["pipelines"]["base"] and "context" not in rep["pipelines"]["ft"]
+    for name in ("base", "rag", "ft", "ft+rag"):
+        cov = rep["pipelines"][name]["coverage"]
+        assert cov["answered"] == round(1 - rep["pipelines"][name]["abstention_rate"], 4) or cov["line"] == []
+        assert cov["line"] == [] or cov["line"][-1]["coverage"] == cov["answered"]
+    md = (project.workspace_dir / "report" / "report.md").read_text()
+    assert "## Why pipelines fail" in md and "| rag | " in md.split("## Why pipelines fail")[1]
 
 
 def test_unchanged_stages_are_reused_and_changes_rerun_only_dependents(project):

@@ -20,6 +20,8 @@ def _run(folder, correct: list[bool]):
         "abstention_rate": 0.0,
         "f1": acc,
         "latency_ms": {"mean": 100.0, "p95": 150.0},
+        "coverage": {"answered": 1.0, "accuracy_when_answered": acc, "line": []},
+        "context": {"n": len(correct), "hit_rate": 0.5, "accuracy_when_hit": acc},
     }
     (folder / "report.json").write_text(json.dumps({"pipelines": {"ft": metrics}}))
     return folder
@@ -38,7 +40,10 @@ def test_a_large_drop_is_a_significant_regression(tmp_path):
     cmp = compare_runs(a, b)
     assert [r["pipeline"] for r in cmp["regressions"]] == ["ft"]
     assert len(cmp["pipelines"]["ft"]["flips"]["broken"]) == 15
-    assert "REGRESSION" in render_comparison(cmp)
+    text = render_comparison(cmp)
+    assert "REGRESSION" in text
+    assert cmp["pipelines"]["ft"]["diagnostics"]["right_when_hit"]["delta"] == -0.375
+    assert "| ft | 100.0% -> 100.0% | 100.0% -> 62.5% | 50.0% -> 50.0% | 100.0% -> 62.5% |" in text
 
 
 def test_a_small_drop_is_not_flagged(tmp_path):

@@ -92,3 +92,48 @@ def test_inputs_validate():
         DecisionInputs(change_rate="weekly")
     with pytest.raises(ValueError):
         DecisionInputs(surprise=1)
+
+
+def _tie(metrics: dict, x: str, y: str, b01: int = 6, b10: int = 10, n: int = 120) -> dict:
+    """Record a paired test between x and y that did not find their gap."""
+    t = {"a": x, "b": y, "b01": b01, "b10": b10, "n": n, "p_value": 0.45, "significant": False}
+    metrics[x].setdefault("significant_vs", {})[y] = t
+    metrics[y].setdefault("significant_vs", {})[x] = t
+    return metrics
+
+
+def test_a_tie_on_accuracy_is_decided_by_latency_and_cost_and_says_so():
+    d = decide(_tie(_metrics(ft_acc=0.75, rag_acc=0.70), "ft", "rag"), None, SLOW)
+    assert d["recommendation"] == "fine-tune" and "tie on accuracy" in d["reasons"][0] and "faster" in d["reasons"][0]
+    text = " ".join(d["reasons"])
+    assert "not significant" in text and "questions (now 120) would settle" in text
+    assert (
+        d["comparisons"][0] | {"p_value": 0}
+        == {
+            "a": "ft",
+            "b": "rag",
+            "gap_pts": 5.0,
+            "p_value": 0,
+            "significant": False,
+            "n": 120,
+            "questions_to_settle": d["comparisons"][0]["questions_to_settle"],
+        }
+        and d["comparisons"][0]["questions_to_settle"] > 120
+    )
+    slow = _tie(_metrics(ft_acc=0.75, rag_acc=0.70), "ft", "rag")
+    slow["ft"]["latency_ms"] = {"mean": 500.0, "p95": 600.0}
+    d = decide(slow, None, SLOW)  # ft neither faster nor (no costs given) cheaper: rag stays
+    assert d["recommendation"] == "rag" and "neither faster nor cheaper" in d["reasons"][0]
+    assert "significant ft lead" in d["what_would_change"][0]
+
+
+def test_a_gap_the_test_calls_a_tie_neither_rules_ft_out_nor_makes_a_hybrid_win():
+    behind = _tie(_metrics(ft_acc=0.64, rag_acc=0.70), "ft", "rag")  # 6 pts behind, but not significantly
+    assert decide(behind, None, SLOW)["recommendation"] == "fine-tune"  # faster, and level as far as n tells
+    lead = _tie(_metrics(hybrid=0.90), "ft+rag", "ft")  # 9 pts ahead of ft, not significantly
+    d = decide(lead, None, SLOW)
+    assert d["recommendation"] == "fine-tune" and "ft+rag vs ft: McNemar p=0.45 (not significant" in " ".join(
+        d["reasons"]
+    )
+    lead["ft+rag"]["significant_vs"]["ft"] = lead["ft"]["significant_vs"]["ft+rag"] = {"p_value": 0.01}
+    assert decide(lead, None, SLOW)["recommendation"] == "hybrid"

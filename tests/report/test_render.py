@@ -37,6 +37,24 @@ def _pipe(acc: float, hal: float, mean_ms: float) -> dict:
         "prompt_tokens_mean": 640.0 if mean_ms > 300 else 80.0,
         "completion_tokens_mean": 18.5,
         "decode_tokens_per_second": 52.3,
+        "coverage": {
+            "answered": 0.9,
+            "accuracy_when_answered": round(acc / 0.9, 4),
+            "line": [{"coverage": c / 10, "accuracy": round(min(1.0, acc + 0.3 - c / 40), 4)} for c in range(1, 10)],
+        },
+        **(
+            {
+                "context": {
+                    "n": 110,
+                    "hit_rate": 0.74,
+                    "first_hit_rank": {"1": 50, "2": 21, "3": 10},
+                    "accuracy_when_hit": 0.25,
+                    "accuracy_when_missed": 0.05,
+                }
+            }
+            if mean_ms > 300
+            else {}
+        ),
         "by_category": {
             "specs": _rates(acc + 0.05, hal),
             "procedures": _rates(acc - 0.05, hal),
@@ -65,6 +83,7 @@ def sample_report() -> dict:
             "examples": 1450,
             "by_kind": {"completion": 450, "qa": 1000},
             "dev_questions": 40,
+            "dev_source": "eval file",
             "eval_source": "split from synthesized questions",
             "eval_questions": 200,
             "decontaminated": 7,
@@ -122,6 +141,7 @@ def sample_report() -> dict:
             "refusal": {
                 "refuse_below": 0.9,
                 "dev_questions": 40,
+                "dev_source": "eval file",
                 "off": {"threshold": 0.0, "correct": 0.6, "hallucinated": 0.3, "abstained": 0.1},
                 "chosen": {"threshold": 0.9, "correct": 0.7, "hallucinated": 0.05, "abstained": 0.3},
             },
@@ -157,6 +177,26 @@ def sample_report() -> dict:
             "thresholds": {"min_change_months": 3, "max_accuracy_gap": 0.02},
             "what_would_change": ["if knowledge started changing more often than every 3 months, switch to hybrid"],
             "inputs": {"change_rate": "quarterly", "log_months": 6, "monthly_queries": 1_000_000},
+            "comparisons": [
+                {
+                    "a": "ft",
+                    "b": "rag",
+                    "gap_pts": -2.7,
+                    "p_value": 0.52,
+                    "significant": False,
+                    "n": 120,
+                    "questions_to_settle": 2140,
+                },
+                {
+                    "a": "ft+rag",
+                    "b": "rag",
+                    "gap_pts": 4.0,
+                    "p_value": 0.031,
+                    "significant": True,
+                    "n": 120,
+                    "questions_to_settle": None,
+                },
+            ],
         },
         "forgetting": {"base_ppl": 12.3, "ft_ppl": 13.1, "ratio": 1.065},
         "throughput": [
@@ -196,7 +236,16 @@ def test_markdown_headline_recommendation_and_provenance():
         r"^\| ft \| 71.3% \[65.3, 77.3\] \| 0.763 \| 5.0% \| 4.0% \| 190 \| 304 \| 0.0077 USD \|$", md, re.M
     )
     assert "Recommendation: fine-tune — ft is within quality bounds" in md
+    assert "| ft vs rag | -2.7 pts | 0.520 | tie | 2,140 (now 120) |" in md
+    diag = md.split("## Why pipelines fail")[1].split("## ")[0]
+    assert re.search(
+        r"^\| rag \| 90.0% \| 82.2% \| 74.0% \(n=110\) \| #1: 50, #2: 21, #3: 10 \| 25.0% \| 5.0% \|$", diag, re.M
+    )
+    assert re.search(r"^\| ft \| 90.0% \| 79.2% \| — \| — \| — \| — \|$", diag, re.M)
+    assert re.search(r"^\| ft \| (\S+ \| ){9}— \|$", diag, re.M)  # declined a tenth: no point at 100%
+    assert "| ft+rag vs rag | +4.0 pts | 0.031 | significant | — |" in md
     assert "split off from synthesized questions" in md
+    assert "dev questions (a seeded share of the eval file's questions, held out: never in the eval sample)." in md
     assert "7 training examples dropped" in md and "up to 20 questions per category" in md
     assert "break-even month | 3" in md and "completion 450, qa 1,000" in md
     assert "ratio 1.065x" in md and "| 8 | 21.70 | 610.00 |" in md  # optional sections rendered
@@ -229,7 +278,7 @@ def test_html_is_self_contained_and_parses():
     out = render_html(sample_report())
     _Strict().check(out)
     assert out.count(PNG) >= 4
-    assert out.count(PNG) == 6  # rates, categories, 2 latency, training, cost
+    assert out.count(PNG) == 7  # rates, categories, risk-coverage, 2 latency, training, cost
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", out, re.I)
     assert "@import" not in out and "url(" not in out
     assert "fine-tune" in out and "71.3%" in out
@@ -262,7 +311,7 @@ def test_sparse_report_does_not_crash():
     md, out = render_markdown(rep), render_html(rep)
     assert "No break-even analysis" in md and "| base | 21.0%" in md
     _Strict().check(out)
-    assert out.count(PNG) == 4  # rates, categories, 2 latency; no training or cost curve
+    assert out.count(PNG) == 5  # rates, categories, risk-coverage, 2 latency; no training or cost curve
 
 
 def test_minimal_report_does_not_crash():

@@ -199,3 +199,32 @@ def test_composed_questions_join_the_mix_but_never_ask_a_held_out_one():
     assert not any(
         "Kestrel DL-40" in m[0]["content"] and "Osprey GX-7" in m[0]["content"] for m in composed if m not in bridge
     )
+
+
+def test_an_eval_file_gives_the_dev_split_a_seeded_share_of_its_questions_by_category():
+    from engrain.synth.build import hold_out_dev
+
+    items = [EvalItem(f"q{i}", f"question {i}?", [f"a{i}"], "lookup" if i % 4 else "unanswerable") for i in range(40)]
+    dev, rest = hold_out_dev(items, 0.25, 100, seed=7)
+    assert len(dev) == 10 and sorted(d.id for d in dev + rest) == sorted(i.id for i in items)
+    assert not {d.id for d in dev} & {r.id for r in rest}
+    assert sum(d.category == "unanswerable" for d in dev) == round(10 * 10 / 40)  # categories keep their share
+    assert [i.id for i in rest] == [i.id for i in items if i not in dev]  # the eval keeps its order
+    assert hold_out_dev(items, 0.25, 100, seed=7) == (dev, rest) and hold_out_dev(items, 0.25, 100, seed=8) != (
+        dev,
+        rest,
+    )
+    assert len(hold_out_dev(items, 0.5, 6, seed=7)[0]) == 6 and hold_out_dev(items, 0.0, 100, seed=7) == ([], items)
+
+
+def test_synthesis_with_an_eval_file_tunes_on_the_users_questions():
+    chunks = chunk_corpus(DOCS, 40, 10)
+    facts = extract_facts(DOCS)
+    evals = [EvalItem(f"e{i}", f"What is the {f.attribute} of the {f.entity}?", [f.value]) for i, f in enumerate(facts)]
+    res = synthesize(DOCS, [], chunks, SynthConfig(), seed=0, eval_items=evals)
+    assert res.stats["dev_source"] == "eval file" and res.dev and {d.id for d in res.dev} <= {e.id for e in evals}
+    assert len(res.dev) + len(res.eval) == len(evals) and not {d.id for d in res.dev} & {e.id for e in res.eval}
+    asked = {normalize(d.question) for d in res.dev}
+    assert not any(normalize(e.messages[0]["content"]) in asked for e in res.train if e.messages)  # decontaminated
+    synthetic = synthesize(DOCS, [], chunks, SynthConfig(dev_from_eval=0.0), seed=0, eval_items=evals)
+    assert synthetic.stats["dev_source"] == "synthesized" and len(synthetic.eval) == len(evals)
