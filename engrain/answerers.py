@@ -126,4 +126,4 @@ class AnswererFactory:
     def retriever(self) -> Retriever:
         if self.index_dir is None:
             raise EngrainError("no index yet: run `engrain index` first")
-        return Retriever(self.index_dir, load_embedder(self.cfg.model.embedder))
+        return Retriever(self.index_dir, load_embedder(self.cfg.model.embedder), self.cfg.rag.retriever)

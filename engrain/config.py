@@ -338,6 +338,11 @@ class RagConfig(_Section):
     chunk_words: int = Field(80, ge=16, description="Chunk size in words.")
     chunk_overlap: int = Field(20, ge=0, description="Words shared by consecutive chunks.")
     top_k: int = Field(3, ge=1, le=50, description="Passages put into the prompt.")
+    retriever: Literal["dense", "hybrid"] = Field(
+        "dense",
+        description="dense: the embedder's nearest chunks. hybrid: BM25 (LanceDB's full-text index) and dense "
+        "results fused by reciprocal rank, as LlamaIndex and Haystack deploy it.",
+    )
     batch_size: int = Field(32, ge=1, description="Embedding batch size.")
     hybrid: Literal["verify", "read"] = Field(
         "verify",

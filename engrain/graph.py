@@ -106,7 +106,16 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "synth",
         reads=("ingest", "index"),
-        settings=("synth", "rag.top_k", "rag.chunk_words", "rag.chunk_overlap", "model.base", "model.refusal", "seed"),
+        settings=(
+            "synth",
+            "rag.top_k",
+            "rag.retriever",
+            "rag.chunk_words",
+            "rag.chunk_overlap",
+            "model.base",
+            "model.refusal",
+            "seed",
+        ),
         inputs=_eval_file,
         doc="training examples, dev and eval splits",
     ),

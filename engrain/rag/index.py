@@ -1,4 +1,9 @@
-"""Embed chunks into an on-disk LanceDB table (embedded, no server) and search it."""
+"""Embed chunks into an on-disk LanceDB table (embedded, no server) and search it.
+
+The table carries a full-text (BM25) index beside the vectors, so `rag.retriever = "hybrid"`
+fuses keyword and dense results by reciprocal rank (LanceDB's hybrid query and RRF reranker)
+on the same index; `"dense"` (the default) searches the vectors alone.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from engrain.rag.chunk import Chunk
 from engrain.records import Passage
 
 TABLE = "chunks"
+TEXT = "text"  # the column the full-text index covers
 
 
 def _lancedb():
@@ -43,28 +49,57 @@ def build_index(chunks: list[Chunk], embedder, out_dir: str | Path, batch_size: 
         for c, v in zip(chunks, vectors)
     ]
     with atomic_path(out_dir, is_dir=True) as tmp:
-        lancedb.connect(str(tmp)).create_table(TABLE, data=rows, mode="overwrite")
+        _full_text_index(lancedb.connect(str(tmp)).create_table(TABLE, data=rows, mode="overwrite"))
     return len(rows)
 
 
-class Retriever:
-    """Query embedding + vector search, timed separately for the latency breakdown."""
+def _full_text_index(table) -> None:
+    from lancedb.index import FTS
 
-    def __init__(self, index_dir: str | Path, embedder) -> None:
+    table.create_index(TEXT, config=FTS(), replace=True)
+
+
+def _has_full_text_index(table) -> bool:
+    return any(
+        TEXT in getattr(ix, "columns", []) and "FTS" in str(getattr(ix, "index_type", "")).upper()
+        for ix in table.list_indices()
+    )
+
+
+class Retriever:
+    """Query embedding + vector (or hybrid) search, timed separately for the latency breakdown."""
+
+    def __init__(self, index_dir: str | Path, embedder, mode: str = "dense") -> None:
         lancedb = _lancedb()
 
         if not (Path(index_dir) / f"{TABLE}.lance").exists():
             raise EngrainError(f"no index at {index_dir}: run `engrain index` first")
         self.table = lancedb.connect(str(index_dir)).open_table(TABLE)
-        self.embedder = embedder
+        self.embedder, self.mode = embedder, mode
+        if mode == "hybrid" and not _has_full_text_index(self.table):
+            _full_text_index(self.table)  # an index built before full-text indexing: a new table version
 
     def search(self, query: str, k: int) -> tuple[list[Passage], dict[str, float]]:
         t0 = time.perf_counter()
-        vec = self.embedder.encode([query], normalize_embeddings=True, show_progress_bar=False)[0]
+        vec = self.embedder.encode([query], normalize_embeddings=True, show_progress_bar=False)[0].astype(np.float32)
         t1 = time.perf_counter()
-        rows = self.table.search(vec.astype(np.float32)).distance_type("cosine").limit(k).to_list()
+        if self.mode == "hybrid":
+            from lancedb.rerankers import RRFReranker
+
+            query_ = self.table.search(query_type="hybrid").vector(vec).text(query).limit(k).rerank(RRFReranker())
+            rows, score = query_.to_list(), "_relevance_score"
+        else:
+            rows, score = self.table.search(vec).distance_type("cosine").limit(k).to_list(), "_distance"
         t2 = time.perf_counter()
-        passages = [Passage(r["doc_id"], r["chunk_id"], r["text"], 1.0 - float(r["_distance"])) for r in rows]
+        passages = [
+            Passage(
+                r["doc_id"],
+                r["chunk_id"],
+                r["text"],
+                float(r[score]) if score != "_distance" else 1.0 - float(r[score]),
+            )
+            for r in rows[:k]
+        ]
         return passages, {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3}
 
     def embed_tokens(self, query: str) -> int:

@@ -21,7 +21,7 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
         from engrain.model.loading import load_embedder
         from engrain.rag.index import Retriever
 
-        retriever = Retriever(ws.path("index", "lancedb"), load_embedder(cfg.model.embedder))
+        retriever = Retriever(ws.path("index", "lancedb"), load_embedder(cfg.model.embedder), cfg.rag.retriever)
         retrieve = lambda q, k: retriever.search(q, k)[0]
     teacher = open_teacher(cfg, ws, say, progress)
     try:

@@ -39,6 +39,54 @@ def test_index_round_trip_returns_the_right_chunk(tmp_path):
     assert set(timings) == {"embed", "search"}
 
 
+class _OneDirection:
+    """An embedder that sees every text as the same point: dense search alone cannot rank."""
+
+    def encode(self, texts, **kw):
+        import numpy as np
+
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
+class _Misled(_OneDirection):
+    """Dense search ranks a filler chunk above the one that answers (its vector is nearer the query)."""
+
+    def encode(self, texts, **kw):
+        import numpy as np
+
+        def point(t: str) -> list[float]:
+            if "number 0" in t or "?" in t:
+                return [1.0, 0.0, 0.0, 0.0]
+            return [0.9, 0.436, 0.0, 0.0] if "ships" in t else [0.0, 1.0, 0.0, 0.0]
+
+        return np.array([point(t) for t in texts], dtype=np.float32)
+
+
+def test_hybrid_retrieval_fuses_keyword_matches_with_the_vectors(tmp_path):
+    from engrain.rag.chunk import Chunk
+
+    chunks = [Chunk(f"d{i}#0", f"d{i}", f"Filler sentence number {i} about nothing.") for i in range(8)]
+    chunks.append(Chunk("k#0", "k", "The Kestrel DL-40 logger ships firmware 5.4.9."))
+    build_index(chunks, _Misled(), tmp_path / "idx", progress=False)
+    question = "Which firmware does the Kestrel DL-40 run?"
+    dense, _ = Retriever(tmp_path / "idx", _Misled()).search(question, 3)
+    assert [p.chunk_id for p in dense[:2]] == ["d0#0", "k#0"]
+    hybrid, _ = Retriever(tmp_path / "idx", _Misled(), "hybrid").search(question, 3)
+    assert hybrid[0].chunk_id == "k#0" and hybrid[0].score > hybrid[1].score and len(hybrid) == 3
+
+
+def test_an_index_built_without_its_full_text_index_gets_one_for_hybrid_search(tmp_path):
+    import lancedb
+
+    from engrain.rag.index import TABLE
+
+    rows = [{"chunk_id": "a#0", "doc_id": "a", "text": "Osprey port 4711", "vector": [0.5] * 4}]
+    rows.append({"chunk_id": "b#0", "doc_id": "b", "text": "unrelated words", "vector": [0.5] * 4})
+    lancedb.connect(str(tmp_path / "old")).create_table(TABLE, data=rows)  # as indexes were written before
+    passages, _ = Retriever(tmp_path / "old", _OneDirection(), "hybrid").search("Osprey port", 1)
+    assert [p.chunk_id for p in passages] == ["a#0"]
+
+
 def test_retriever_without_index_is_a_clear_error(tmp_path):
     with pytest.raises(EngrainError, match="engrain index"):
         Retriever(tmp_path / "nothing", None)
