@@ -36,12 +36,19 @@ class Engine:
     ) -> None:
         self.cfg, self.ws, self.model_ref = cfg, Workspace(cfg), model_ref
         self.checkpoint: str | None = None  # the registered model id being served, when serving from the registry
-        self.factory = factory or self._factory()
-        self._answerers: dict[str, Answerer] = {}
+        # the served model and its built pipelines, swapped together in one assignment
+        self._current: tuple[AnswererFactory, dict[str, Answerer]] = (factory or self._factory(), {})
         self._building = threading.Lock()  # one build per pipeline, however many workers ask for it
+        self._running: dict[int, int] = {}  # id(factory) -> requests answering on it now
+        self._retired: dict[int, AnswererFactory] = {}  # swapped out, closed once its last request ends
+        self._count = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=cfg.serve.max_batch, thread_name_prefix="engrain-answer")
         self.ready = threading.Event()
         self.created = int(time.time())
+
+    @property
+    def factory(self) -> AnswererFactory:
+        return self._current[0]
 
     def _factory(self) -> AnswererFactory:
         batch = self.cfg.serve.max_batch
@@ -66,8 +73,27 @@ class Engine:
             return False
         factory = self._factory()
         warm = {self.cfg.serve.pipeline: factory.build(self.cfg.serve.pipeline)}
-        self.factory, self._answerers = factory, warm  # one assignment each: requests see old or new
+        old, self._current = self._current[0], (factory, warm)  # requests see old or new, never a mix
+        with self._count:
+            self._retired[id(old)] = old
+        self._release(old, started=False)  # closes it now if nothing runs on it
         return True
+
+    def _hold(self) -> tuple[AnswererFactory, dict[str, Answerer]]:
+        """The model a request answers with, counted so a hot swap closes it only after the request ends."""
+        with self._count:
+            current = self._current
+            self._running[id(current[0])] = self._running.get(id(current[0]), 0) + 1
+        return current
+
+    def _release(self, factory: AnswererFactory, started: bool = True) -> None:
+        with self._count:
+            left = self._running.pop(id(factory), 0) - started
+            if left:
+                self._running[id(factory)] = left
+            done = left == 0 and self._retired.pop(id(factory), None) is not None
+        if done:
+            factory.__exit__(None, None, None)  # its batching threads stop and free the old weights
 
     def servable(self) -> list[str]:
         """Pipelines whose inputs exist: tuned ones need a trained model, retrieving ones an index."""
@@ -84,12 +110,12 @@ class Engine:
         self._worker.submit(self._get, name).result()
         self.ready.set()
 
-    def _get(self, name: str) -> Answerer:
-        answerers = self._answerers  # a hot swap replaces the dict: build into the one read here
+    def _get(self, name: str, current: tuple[AnswererFactory, dict[str, Answerer]] | None = None) -> Answerer:
+        factory, answerers = current or self._current  # a hot swap replaces both: build into the pair read here
         if name not in answerers:
             with self._building:
                 if name not in answerers:
-                    answerers[name] = self.factory.build(name)
+                    answerers[name] = factory.build(name)
         return answerers[name]
 
     async def answer(
@@ -110,9 +136,16 @@ class Engine:
         def run() -> Answer:
             if cancelled is not None and cancelled.is_set():
                 raise Cancelled  # gone while queued: never start
-            return self._get(name).answer(question, kind, max_tokens, sink)
+            current = self._hold()
+            try:
+                return self._get(name, current).answer(question, kind, max_tokens, sink)
+            finally:
+                self._release(current[0])
 
         return await asyncio.get_running_loop().run_in_executor(self._worker, run)
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
+        with self._count:
+            self._retired[id(self.factory)] = self.factory
+        self._release(self.factory, started=False)  # closed now, or when its last request ends

@@ -38,7 +38,7 @@ class _Talker:
 
 def test_a_disconnected_stream_stops_at_the_next_token(engine):
     talker, cancelled = _Talker(), threading.Event()
-    engine._answerers["base"] = talker
+    engine._current[1]["base"] = talker
     with pytest.raises(Cancelled):
         asyncio.run(engine.answer("base", "q", "qa", 12, lambda t: cancelled.set(), cancelled))
     assert talker.sent == 1  # the piece during which the client left; nothing after
@@ -65,6 +65,7 @@ def test_a_promotion_swaps_the_served_checkpoint_without_a_restart(tmp_path, tin
     from samples import make_project
 
     from engrain import recipe
+    from engrain.model.batching import BatchingGenerator
     from engrain.registry import Registry
     from engrain.workspace import Workspace
 
@@ -79,12 +80,41 @@ def test_a_promotion_swaps_the_served_checkpoint_without_a_restart(tmp_path, tin
     reg = Registry(ws.dir("registry"))
     second = reg.register(other, {"base": cfg.model.base}, "test")
     reg.promote(first, "production", "test")
+    cfg.serve.max_batch = 4  # answers decode in batches: each model has a batching thread
     engine = Engine(cfg, model_ref="production")
     try:
         assert engine.checkpoint == first and not engine.refresh()
+        asyncio.run(engine.answer("ft", "What port?", "qa", 4))
+        old = engine.factory.tuned
+        assert isinstance(old, BatchingGenerator) and old._thread.is_alive()
         reg.promote(second, "production", "test")
         assert engine.refresh() and engine.checkpoint == second
+        assert not old._thread.is_alive()  # nothing ran on the old model: its thread and weights are let go
         assert asyncio.run(engine.answer("ft", "What port?", "qa", 4)).completion_tokens <= 4
     finally:
         engine.close()
         reg.close()
+
+
+def test_a_swapped_out_model_closes_only_after_its_last_request(tmp_path, tiny_model):
+    from samples import make_project
+
+    cfg = make_project(tmp_path, tiny_model)
+    engine = Engine(cfg)
+    closed = []
+
+    class _Factory:
+        def __exit__(self, *exc):
+            closed.append(self)
+
+    old, new = _Factory(), _Factory()
+    engine._current = (old, {})
+    held = engine._hold()  # a request answering on the old model
+    engine._current = (new, {})
+    with engine._count:
+        engine._retired[id(old)] = old
+    engine._release(old, started=False)  # the swap: a request still runs on it
+    assert closed == [] and held[0] is old
+    engine._release(old)  # that request ends
+    assert closed == [old]
+    engine._worker.shutdown()
