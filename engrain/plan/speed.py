@@ -186,7 +186,7 @@ def on_corpus(cfg: EngrainConfig, examples: list[Example], lengths: list[int], t
     kinds = [e.kind for e in examples]
     batches = schedule.build(lengths, kinds, [], 1, t.batch_size, 1, cfg.train_seed, -1, t.batch_order).epoch_batches(0)
     priced = sorted(batches, key=lambda b: s.fitted(step_shape(cfg, lengths, targets, b)))
-    picked = [priced[min(len(priced) - 1, int((i + 0.5) * len(priced) / CORPUS_STEPS))] for i in range(CORPUS_STEPS)]
+    picked = [priced[int((i + 0.5) * len(priced) / CORPUS_STEPS)] for i in range(CORPUS_STEPS)]
     picked = list({tuple(b): b for b in picked}.values())  # a small corpus may have fewer distinct batches
     used = sorted({i for b in picked for i in b})
     at = {i: j for j, i in enumerate(used)}

@@ -60,10 +60,7 @@ def _full_text_index(table) -> None:
 
 
 def _has_full_text_index(table) -> bool:
-    return any(
-        TEXT in getattr(ix, "columns", []) and "FTS" in str(getattr(ix, "index_type", "")).upper()
-        for ix in table.list_indices()
-    )
+    return any(ix.index_type == "FTS" and TEXT in ix.columns for ix in table.list_indices())
 
 
 class Retriever:
@@ -87,19 +84,12 @@ class Retriever:
             from lancedb.rerankers import RRFReranker
 
             query_ = self.table.search(query_type="hybrid").vector(vec).text(query).limit(k).rerank(RRFReranker())
-            rows, score = query_.to_list(), "_relevance_score"
+            rows = [(r, float(r["_relevance_score"])) for r in query_.to_list()]
         else:
-            rows, score = self.table.search(vec).distance_type("cosine").limit(k).to_list(), "_distance"
+            found = self.table.search(vec).distance_type("cosine").limit(k).to_list()
+            rows = [(r, 1.0 - float(r["_distance"])) for r in found]
         t2 = time.perf_counter()
-        passages = [
-            Passage(
-                r["doc_id"],
-                r["chunk_id"],
-                r["text"],
-                float(r[score]) if score != "_distance" else 1.0 - float(r[score]),
-            )
-            for r in rows[:k]
-        ]
+        passages = [Passage(r["doc_id"], r["chunk_id"], r["text"], score) for r, score in rows[:k]]
         return passages, {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3}
 
     def embed_tokens(self, query: str) -> int:

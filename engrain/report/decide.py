@@ -68,6 +68,9 @@ def _cmp(metrics: dict, key: str, label: str, x: str, y: str) -> str:
     return f"{x} {label} {a:.2f} vs {y} {b:.2f} ({_pts(a, b)})"
 
 
+PAIRS = (("ft", "rag"), ("ft+rag", "rag"), ("ft+rag", "ft"))  # the accuracy gaps the decision weighs
+
+
 def _test(metrics: dict, x: str, y: str) -> dict | None:
     """The paired test between x and y as recorded (a bare bool from older reports becomes a dict)."""
     sig = (metrics.get(x, {}).get("significant_vs") or {}).get(y)
@@ -109,7 +112,7 @@ def _significance(metrics: dict, x: str, y: str) -> str | None:
 def comparisons(metrics: dict) -> list[dict]:
     """The accuracy gaps the decision weighs, each with its test and, for a tie, the questions to settle it."""
     out = []
-    for x, y in (("ft", "rag"), ("ft+rag", "rag"), ("ft+rag", "ft")):
+    for x, y in PAIRS:
         t = _test(metrics, x, y) if x in metrics and y in metrics else None
         if t is None:
             continue
@@ -150,7 +153,7 @@ def decide(metrics: dict, costs: dict | None, inputs: DecisionInputs) -> dict:
         _cmp(metrics, "accuracy", "accuracy", "ft", "rag"),
         _cmp(metrics, "hallucination_rate", "hallucination", "ft", "rag"),
     ]
-    tests = [_significance(metrics, x, y) for x, y in (("ft", "rag"), ("ft+rag", "rag"), ("ft+rag", "ft"))]
+    tests = [_significance(metrics, x, y) for x, y in PAIRS]
     reasons += [s for s in (*tests, _latency(metrics, "ft", "rag")) if s]
     if costs is not None:
         cur, be = costs.get("currency", "USD"), costs.get("break_even_month")
@@ -197,9 +200,8 @@ def _ladder(metrics: dict, costs: dict | None, t: DecisionInputs) -> tuple[str, 
     """The first rule that applies, in order: hybrid wins outright, ft's quality, logs, change rate, cost.
     Returns the recommendation, the reasons that lead the list, and what would change it."""
     ft, rag, hyb = metrics["ft"], metrics["rag"], metrics.get("ft+rag")
-    quality_ok = (ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap or _tied(metrics, "ft", "rag")) and ft[
-        "hallucination_rate"
-    ] - rag["hallucination_rate"] <= t.max_hallucination_gap
+    accurate_enough = ft["accuracy"] - rag["accuracy"] >= -t.max_accuracy_gap or _tied(metrics, "ft", "rag")
+    quality_ok = accurate_enough and ft["hallucination_rate"] - rag["hallucination_rate"] <= t.max_hallucination_gap
     change_months = CHANGE_MONTHS[t.change_rate]
     better = "ft" if ft["accuracy"] >= rag["accuracy"] else "rag"
     if (

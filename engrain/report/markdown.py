@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from engrain.evaluate.diagnostics import COVERAGE_STEPS
 from engrain.pipelines import ROUTES, ordered
 from engrain.records import LATENCY_STAGES
 
@@ -208,7 +209,7 @@ def _diagnostics(rep: dict) -> Section:
                 pct(ctx.get("accuracy_when_missed")) if ctx else NA,
             ]
         )
-    steps = [k / 10 for k in range(1, 11)]
+    steps = [k / COVERAGE_STEPS for k in range(1, COVERAGE_STEPS + 1)]  # the points the line was cut at
     line_rows = [[n, *(_at_coverage(rep["pipelines"][n]["coverage"]["line"], c) for c in steps)] for n in names]
     return Section(
         "diagnostics",

@@ -74,10 +74,14 @@ class Engine:
         factory = self._factory()
         warm = {self.cfg.serve.pipeline: factory.build(self.cfg.serve.pipeline)}
         old, self._current = self._current[0], (factory, warm)  # requests see old or new, never a mix
-        with self._count:
-            self._retired[id(old)] = old
-        self._release(old, started=False)  # closes it now if nothing runs on it
+        self._retire(old)
         return True
+
+    def _retire(self, factory: AnswererFactory) -> None:
+        """Close a model no request will start on: now if nothing runs on it, else when its last request ends."""
+        with self._count:
+            self._retired[id(factory)] = factory
+        self._release(factory, started=False)
 
     def _hold(self) -> tuple[AnswererFactory, dict[str, Answerer]]:
         """The model a request answers with, counted so a hot swap closes it only after the request ends."""
@@ -146,6 +150,4 @@ class Engine:
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
-        with self._count:
-            self._retired[id(self.factory)] = self.factory
-        self._release(self.factory, started=False)  # closed now, or when its last request ends
+        self._retire(self.factory)

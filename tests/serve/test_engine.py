@@ -111,9 +111,7 @@ def test_a_swapped_out_model_closes_only_after_its_last_request(tmp_path, tiny_m
     engine._current = (old, {})
     held = engine._hold()  # a request answering on the old model
     engine._current = (new, {})
-    with engine._count:
-        engine._retired[id(old)] = old
-    engine._release(old, started=False)  # the swap: a request still runs on it
+    engine._retire(old)  # the swap: a request still runs on it
     assert closed == [] and held[0] is old
     engine._release(old)  # that request ends
     assert closed == [old]
