@@ -19,6 +19,7 @@ from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.batching import BatchingGenerator
 from engrain.model.generate import Generator, TextGenerator
 from engrain.model.loading import load_causal_lm, load_embedder, set_threads
+from engrain.rag import tune
 from engrain.rag.answerer import RagAnswerer
 from engrain.rag.auto import AutoAnswerer
 from engrain.rag.index import Retriever
@@ -50,8 +51,10 @@ class AnswererFactory:
 
     @classmethod
     def for_workspace(cls, cfg: EngrainConfig, ws: Workspace, max_batch: int = 1) -> AnswererFactory:
-        """The tuned model and the index this workspace's train and index stages wrote (from one corpus)."""
-        return cls(cfg, ws.path("train", "model"), ws.path("index", "lancedb"), max_batch=max_batch, linger_s=0.05)
+        """The tuned model and the index this workspace's train and index stages wrote (from one corpus), with
+        rag's settings as chosen on the dev split (engrain.rag.tune)."""
+        cfg, index = tune.applied(cfg, ws)
+        return cls(cfg, ws.path("train", "model"), index, max_batch=max_batch, linger_s=0.05)
 
     def __enter__(self) -> AnswererFactory:
         return self

@@ -7,6 +7,7 @@ written atomically, so an interrupted command never leaves a half-written artifa
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 
 from engrain import pipelines
-from engrain.errors import EngrainError, Interrupted
+from engrain.errors import EngrainError, Interrupted, Terminated
 from engrain.workspace import artifact_in
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
@@ -26,19 +27,23 @@ SET = Annotated[list[str] | None, typer.Option("--set", help="Override a setting
 FORCE = Annotated[bool, typer.Option("--force", help="Re-run even if inputs are unchanged.")]
 
 
+STOPPED = "interrupted; finished outputs are kept and the next run resumes"
+
+
 def main() -> None:
     _quiet_libraries()
+    _stop_on_signals()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except Interrupted as e:
         console.print(f"interrupted: {e}", highlight=False)
-        sys.exit(130)
+        sys.exit(128 + e.signum)
     except EngrainError as e:
         console.print(f"[red]error:[/red] {e}", highlight=False)
         sys.exit(1)
-    except KeyboardInterrupt:
-        console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
-        sys.exit(130)
+    except KeyboardInterrupt as e:
+        console.print(STOPPED, highlight=False)
+        sys.exit(128 + getattr(e, "signum", 2))
     except Exception as e:  # click's usage errors and friends (typer vendors its own click: matched by shape)
         kind = type(e).__name__
         if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):  # UsageError, BadParameter, ...
@@ -48,10 +53,25 @@ def main() -> None:
             sys.exit(getattr(e, "exit_code", 0))
         if kind == "Abort":  # click turns Ctrl-C into Abort
             if isinstance(e.__context__, KeyboardInterrupt):
-                console.print("interrupted; finished outputs are kept and the next run resumes", highlight=False)
-                sys.exit(130)
+                console.print(STOPPED, highlight=False)
+                sys.exit(128 + getattr(e.__context__, "signum", 2))
             sys.exit(1)
         raise
+    if isinstance(code, int) and code:  # typer returns an exit code here; Ctrl-C outside a stage is 130
+        if code == 130:
+            console.print(STOPPED, highlight=False)
+        sys.exit(code)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C raises KeyboardInterrupt even where the shell started engrain with SIGINT ignored (a background
+    job of a script), and SIGTERM stops a stage the same way (Terminated), not by killing the process mid-write."""
+
+    def terminate(signum, frame) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def _say(msg: str) -> None:
@@ -165,6 +185,15 @@ def synth(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: F
     from engrain import recipe
 
     recipe.run_stage(_load(config, overrides), "synth", _say, force)
+
+
+@app.command("tune-rag")
+def tune_rag(config: CONFIG = Path("engrain.toml"), overrides: SET = None, force: FORCE = False) -> None:
+    """Choose rag's retriever, top_k and chunk size on the dev split (the grid in rag.tune_*), as ft's checkpoint
+    and refusal threshold are chosen there; rag, ft+rag and auto then retrieve with the winner."""
+    from engrain import recipe
+
+    recipe.run_stage(_load(config, overrides), "tune_rag", _say, force)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -344,6 +344,25 @@ class RagConfig(_Section):
         "results fused by reciprocal rank, as LlamaIndex and Haystack deploy it.",
     )
     batch_size: int = Field(32, ge=1, description="Embedding batch size.")
+    tune: bool = Field(
+        True,
+        description="Choose the retriever, top_k and chunk size on the dev split (the one that tunes ft) from "
+        "the settings above and the alternatives below: the most accurate setting answers as rag, ft+rag and "
+        "auto; the report shows the grid. false: the settings above as given.",
+    )
+    tune_retrievers: list[Literal["dense", "hybrid"]] = Field(
+        default_factory=lambda: ["dense", "hybrid"], description="Retrievers tried beside `retriever`."
+    )
+    tune_top_k: list[Annotated[int, Field(ge=1, le=50)]] = Field(
+        default_factory=lambda: [3, 5], description="Passage counts tried beside `top_k`."
+    )
+    tune_chunk_words: list[Annotated[int, Field(ge=16)]] = Field(
+        default_factory=lambda: [80, 160],
+        description="Chunk sizes tried beside `chunk_words` (overlap scaled with the size; one more index each).",
+    )
+    tune_questions: int = Field(
+        100, ge=1, description="At most this many dev questions answered by each setting of the grid."
+    )
     hybrid: Literal["verify", "read"] = Field(
         "verify",
         description="How ft+rag answers. read: the tuned model reads the passages (RAFT). verify: it answers "

@@ -12,4 +12,14 @@ class EngrainError(Exception):
 
 
 class Interrupted(EngrainError):
-    """Ctrl-C stopped a stage after it saved what the next run resumes from (exit 130)."""
+    """Ctrl-C (or SIGTERM) stopped a stage after it saved what the next run resumes from (exit 128 + signal)."""
+
+    def __init__(self, message: str, signum: int = 2) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every stage stops the same way (exit 143, not 130)."""
+
+    signum = 15

@@ -119,10 +119,27 @@ STAGES: tuple[Stage, ...] = (
         inputs=_eval_file,
         doc="training examples, dev and eval splits",
     ),
+    # rag's retriever, top_k and chunk size chosen on the dev split (the base model reads; engrain.rag.tune)
+    Stage(
+        "tune_rag",
+        reads=("index", "synth"),
+        settings=(
+            "rag",
+            "model.base",
+            "model.dtype",
+            "model.embedder",
+            "model.system_prompt",
+            "model.max_new_tokens",
+            "model.refusal",
+            "eval.batch",
+        ),
+        ignore=("rag.hybrid", "rag.read_refusals", "rag.auto_confidence"),  # how ft+rag and auto answer
+        doc="rag's retrieval settings, chosen on the dev split",
+    ),
     # the untuned pipelines (base, rag) answer the eval split before training: rag's figures come first
     Stage(
         "baseline",
-        reads=("index", "synth"),
+        reads=("index", "synth", "tune_rag"),
         settings=("eval", "model", "rag", "seed"),
         ignore=("model.refuse_below", "rag.hybrid", "rag.read_refusals", "rag.auto_confidence"),  # tuned ones only
         doc="the untuned pipelines' answers to the eval split, before training",
@@ -145,7 +162,7 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "eval",
-        reads=("index", "synth", "baseline", "train"),
+        reads=("index", "synth", "tune_rag", "baseline", "train"),
         settings=("eval", "model", "rag", "seed"),
         doc="every pipeline's answers to the eval split",
     ),

@@ -36,6 +36,7 @@ from engrain.evaluate.evalfile import load_eval_file
 from engrain.graph import RETRAIN
 from engrain.io import read_json, write_json, write_text
 from engrain.progress import Say, quiet
+from engrain.rag import tune
 from engrain.records import EvalItem, Example
 from engrain.registry.lineage import changed_sources
 from engrain.workspace import Workspace, artifact_in, read_split
@@ -143,7 +144,7 @@ def _train_candidate(
     examples = [examples[i] for i in plan.selection.keep]  # train.budget holds for a cycle too
     run_cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update={"epochs": plan.selection.epochs})})
     work = artifact_in(folder, "retrain", "work")
-    result = run_training(run_cfg, examples, dev, work, model_dir, progress, init, plan.step_costs)
+    result = run_training(run_cfg, examples, dev, work, model_dir, progress, init, plan.step_costs, say)
     trained = result.to_dict() | {"refusal": recipe.calibrate_refusal(cfg, model_dir, dev, progress=progress)}
     return recipe.register_model(
         cfg, ws, trained, model_dir, {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name}
@@ -183,7 +184,7 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
             name: AnswererFactory(cfg, reg.path(mid), None, **batch)
             for name, mid in (("production", production), ("candidate", candidate))
         }
-    refs = AnswererFactory(cfg, None, ws.path("index", "lancedb"), **batch)
+    refs = AnswererFactory(*tune.applied(cfg, ws), **batch)  # rag as tuned, if tuned on this index
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     out = []
     with ExitStack() as stack:

@@ -22,7 +22,7 @@ from engrain.errors import EngrainError
 from engrain.io import folder_hashes, read_json, read_jsonl, sha256_file, sha256_json, write_json
 from engrain.records import Conversation, Document, EvalItem, Example
 
-STAGES = ("ingest", "index", "synth", "baseline", "train", "eval", "report")
+STAGES = ("ingest", "index", "synth", "tune_rag", "baseline", "train", "eval", "report")
 MANIFEST, LOCK = "manifest.json", ".lock"
 _HELD: set[Path] = set()  # workspace locks this process holds
 
@@ -36,6 +36,7 @@ ARTIFACTS: dict[str, dict[str, tuple[str, bool]]] = {
         "eval": ("eval.jsonl", True),
         "stats": ("stats.json", False),
     },
+    "tune_rag": {"choice": ("choice.json", True), "indexes": ("indexes", False)},
     "train": {"model": ("model", True), "result": ("train_result.json", True), "plan": ("plan.json", False)},
     "baseline": {"results": ("results.jsonl", True)},
     "eval": {"results": ("results.jsonl", True), "metrics": ("metrics.json", True)},

@@ -124,3 +124,41 @@ def test_the_demo_takes_one_size(tmp_path):
     res = engrain("demo", "--quick", "--full", "--out", str(tmp_path / "d"), cwd=tmp_path)
     assert_clean_error(res, "--quick and --full")
     assert not (tmp_path / "d").exists()  # refused before anything is written
+
+
+@pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
+def test_a_signal_mid_stage_stops_it_within_two_seconds_with_one_line(tmp_path, monkeypatch, capsys, signum, code):
+    import os
+    import signal
+    import time
+
+    from engrain import cli
+    from engrain.rag import index
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Pumps\n\nThe Heron MX-2 pump moves 40 litres per minute.\n")
+    write_config(tmp_path, '[data]\ndocs = ["docs"]\n')
+    sent: list[float] = []
+
+    def slow_build(*args, **kwargs):  # a long embedding loop, signalled in its first batch
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signum)
+        for _ in range(100):
+            time.sleep(0.1)
+        raise AssertionError("the signal did not stop the stage")
+
+    monkeypatch.setattr(index, "build_index", slow_build)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["engrain", "index"])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main()
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    assert exit_.value.code == code and time.monotonic() - sent[0] < 2.0
+    err = capsys.readouterr().err
+    assert "stopped during index; the next run reuses ingest" in err and "Traceback" not in err
+    assert (tmp_path / "workspace" / "ingest" / "manifest.json").exists()  # what the next run reuses
+    assert not (tmp_path / "workspace" / "index" / "manifest.json").exists()

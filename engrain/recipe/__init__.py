@@ -1,4 +1,4 @@
-"""The bake-off recipe: ingest -> index -> synth -> baseline -> train -> eval -> report.
+"""The bake-off recipe: ingest -> index -> synth -> tune_rag -> baseline -> train -> eval -> report.
 
 The index comes before synth because RAFT records are built from what it retrieves; the untuned
 pipelines (rag, base) answer before training, so their figures come first.
@@ -17,7 +17,7 @@ from types import ModuleType
 
 from engrain import graph
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError
+from engrain.errors import EngrainError, Interrupted
 from engrain.graph import out_of_date
 from engrain.progress import Say, quiet
 from engrain.recipe import baseline as _baseline
@@ -27,6 +27,7 @@ from engrain.recipe import ingest as _ingest
 from engrain.recipe import report as _report
 from engrain.recipe import synth as _synth
 from engrain.recipe import train as _train
+from engrain.recipe import tune_rag as _tune_rag
 from engrain.recipe.registration import register_model
 from engrain.recipe.train import announce_plan, calibrate_refusal
 from engrain.workspace import Workspace
@@ -50,6 +51,7 @@ _RUNNERS: dict[str, ModuleType] = {
     "ingest": _ingest,
     "index": _index,
     "synth": _synth,
+    "tune_rag": _tune_rag,
     "baseline": _baseline,
     "train": _train,
     "eval": _evaluate,
@@ -87,7 +89,13 @@ def _run_one(cfg: EngrainConfig, stage: str, say: Say, force: bool, progress: bo
         if hasattr(runner, "reuse"):
             runner.reuse(cfg, ws, say)
         return key
-    runner.run(cfg, ws, key, say, progress)
+    try:
+        runner.run(cfg, ws, key, say, progress)
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM between two of the stage's batches: it left no output
+        done = ", ".join(graph.before(stage)) or "nothing"
+        raise Interrupted(
+            f"stopped during {stage}; the next run reuses {done} and runs {stage} again", getattr(e, "signum", 2)
+        ) from None
     return key
 
 

@@ -33,7 +33,9 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
         ws.begin("train")
     run_cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update={"epochs": epochs})})
     costs = plan.step_costs if plan is not None else None
-    result = run_training(run_cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress, None, costs)
+    result = run_training(
+        run_cfg, examples, dev, ws.dir("train"), ws.path("train", "model"), progress, None, costs, say
+    )
     if not w.main:  # a data-parallel helper process: process 0 writes the model and the workspace
         return
     trained = result.to_dict() | {"refusal": calibrate_refusal(cfg, ws.path("train", "model"), dev, say, progress)}

@@ -16,6 +16,7 @@ from engrain.cost.model import break_even, pipeline_costs, query_cost, training_
 from engrain.cost.pricebook import load_pricebook
 from engrain.io import atomic_path, write_json, write_text
 from engrain.pipelines import PIPELINES
+from engrain.rag import tune
 from engrain.report.decide import DecisionInputs, decide
 from engrain.workspace import Workspace, artifact_in, read_artifact
 
@@ -73,6 +74,7 @@ def build_report(cfg: EngrainConfig, ws: Workspace, decision_inputs: DecisionInp
     }
     if metrics.get("forgetting"):
         rep["forgetting"] = metrics["forgetting"]
+    rep["rag_tuning"] = tune.chosen(ws)
     rep["cost"] = _costs(cfg, pipes, trained, index)
     inputs = decision_inputs or DecisionInputs(
         change_rate=cfg.cost.change_rate, log_months=cfg.cost.log_months, monthly_queries=cfg.cost.monthly_queries

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from engrain.evaluate.diagnostics import COVERAGE_STEPS
 from engrain.pipelines import ROUTES, ordered
+from engrain.rag.tune import Setting
 from engrain.records import LATENCY_STAGES
 
 STAGES = LATENCY_STAGES
@@ -233,6 +234,39 @@ def _diagnostics(rep: dict) -> Section:
             "Risk-coverage: accuracy on the surest answers (ranked by the pipeline's confidence) at each share "
             "of the questions answered; — where the pipeline declined more.",
             Table(["Pipeline", *(f"{c:.0%}" for c in steps)], line_rows),
+        ],
+    )
+
+
+def _retrieval(rep: dict) -> Section:
+    """rag's grid on the dev split (engrain.rag.tune): what was tried, what each scored, what answers now."""
+    rec = rep.get("rag_tuning") or {}
+    title = "Retrieval settings"
+    chosen = (rec.get("chosen") or {}).get("setting")
+    if not chosen:
+        return Section("retrieval", title, ["No retrieval tuning recorded."])
+    picked = Setting(**chosen).label
+    if not rec.get("grid"):
+        return Section("retrieval", title, [f"rag, ft+rag and auto retrieve with the settings as given: {picked}."])
+    rows = [
+        [
+            e["label"],
+            "chosen" if e["setting"] == chosen else "",
+            pct(e["accuracy"]),
+            pct(e["hallucination_rate"]),
+            pct(e.get("context_hit")),
+            num(e["prompt_tokens"], 0),
+        ]
+        for e in rec["grid"]
+    ]
+    return Section(
+        "retrieval",
+        title,
+        [
+            f"Chosen on {rec['questions']} dev questions, as ft's checkpoint and refusal threshold are (the first "
+            f"row is the configuration as given; the most accurate wins, ties to the first row, then to fewer "
+            f"prompt tokens). rag, ft+rag and auto retrieve with: {picked}.",
+            Table(["Setting", "", "Dev accuracy", "Hallucination", "Context hit", "Prompt tokens"], rows),
         ],
     )
 
@@ -562,6 +596,7 @@ def sections(rep: dict) -> list[Section]:
             _categories,
             _significance,
             _diagnostics,
+            _retrieval,
             _latency,
             _training,
             _training_data,

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from engrain import pipelines
 from engrain.answerers import AnswererFactory
 from engrain.config import EngrainConfig
+from engrain.rag import tune
 from engrain.records import Answer, Answerer
 from engrain.registry import Registry
 from engrain.registry.lineage import changed_sources
@@ -52,16 +53,15 @@ class Engine:
 
     def _factory(self) -> AnswererFactory:
         batch = self.cfg.serve.max_batch
+        cfg, index = tune.applied(self.cfg, self.ws)  # rag's settings as chosen on the dev split
         if self.model_ref is None:
-            return AnswererFactory(
-                self.cfg, self.ws.path("train", "model"), self.ws.path("index", "lancedb"), max_batch=batch
-            )
+            return AnswererFactory(cfg, self.ws.path("train", "model"), index, max_batch=batch)
         with Registry(self.ws.dir("registry")) as reg:
             self.checkpoint = reg.resolve(self.model_ref)
             model_dir = reg.path(self.checkpoint)  # verified against its hashes
             lineage = reg.show(self.checkpoint).get("lineage")
         changed = changed_sources(lineage, self.ws.manifest("ingest"), conversations=False)
-        return AnswererFactory(self.cfg, model_dir, self.ws.path("index", "lancedb"), changed, max_batch=batch)
+        return AnswererFactory(cfg, model_dir, index, changed, max_batch=batch)
 
     def refresh(self) -> bool:
         """Swap to the model the alias names now, if it changed; the new one is loaded before the swap."""

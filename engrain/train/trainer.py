@@ -26,11 +26,12 @@ import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError, Interrupted
+from engrain.errors import EngrainError, Interrupted, Terminated
 from engrain.graph import GRAPH
 from engrain.io import atomic_path
 from engrain.model.generate import Generation, Generator, Request
 from engrain.model.loading import load_causal_lm, set_threads
+from engrain.progress import Say, quiet
 from engrain.records import EvalItem, Example
 from engrain.scoring import score
 from engrain.train import checkpoint, schedule
@@ -96,6 +97,7 @@ class _Run:
     loss: torch.nn.Module  # TrainingLoss: the model's summed target-token loss (sharded with it under FSDP)
     state: LocalState | ShardedState
     world: World = field(default_factory=World)
+    settings: dict = field(default_factory=dict)  # what the fingerprint hashes, kept readable in each checkpoint
 
     @property
     def total_steps(self) -> int:
@@ -119,11 +121,12 @@ def train(
     progress: bool = True,
     init_adapter: Path | None = None,
     step_costs: list[float] | None = None,
+    say: Say = quiet,
 ) -> TrainResult:
     """Train into `work_dir` (resumable checkpoints, the best dev weights) and write the chosen model to `model_dir`.
     `init_adapter`: continue a trained LoRA adapter (a retraining cycle) instead of starting a new one.
     `step_costs`: the plan's seconds for each step, so the progress bar's ETA is the plan's (engrain.plan)."""
-    run = setup(cfg, examples, dev, Path(work_dir), init_adapter)
+    run = setup(cfg, examples, dev, Path(work_dir), init_adapter, say)
     with _PeakRss() as rss:
         fit(run, progress, step_costs)
     return save(run, Path(model_dir), rss.peak_mb)
@@ -131,7 +134,12 @@ def train(
 
 # -- setup ----------------------------------------------------------------------------------
 def setup(
-    cfg: EngrainConfig, examples: list[Example], dev: list[EvalItem], out_dir: Path, init_adapter: Path | None = None
+    cfg: EngrainConfig,
+    examples: list[Example],
+    dev: list[EvalItem],
+    out_dir: Path,
+    init_adapter: Path | None = None,
+    say: Say = quiet,
 ) -> _Run:
     """Model, data, optimizer and schedule; restored from the last checkpoint made under these settings."""
     from transformers import get_cosine_schedule_with_warmup, set_seed
@@ -171,8 +179,9 @@ def setup(
     )
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(total_steps * t.warmup_ratio), total_steps)
     state = ShardedState(loss, optimizer) if sharded else LocalState(model, optimizer)
-    fingerprint = _fingerprint(cfg, encoded, init_adapter, w.size)
-    progress = _resume(out_dir, fingerprint, state, scheduler, w)
+    settings = _settings(cfg, init_adapter, w.size)
+    fingerprint = _fingerprint(settings, encoded)
+    progress = _resume(out_dir, fingerprint, settings, state, scheduler, w, say)
     selector = _DevSelector(
         model, tok, cfg, dev[: t.dev_max_questions], out_dir / "best", t.patience, progress, bf16, state, w
     )
@@ -195,6 +204,7 @@ def setup(
         loss=loss,
         state=state,
         world=w,
+        settings=settings,
     )
 
 
@@ -238,27 +248,51 @@ def _frozen_linears_to_bf16(model) -> None:
             base.to(torch.bfloat16)
 
 
-def _fingerprint(cfg: EngrainConfig, encoded: list[dict], init_adapter: Path | None = None, processes: int = 1) -> str:
-    """What a checkpoint must share with this run to be resumed: settings, base model (and adapter continued),
-    the number of processes (it sets the global batch), the very examples."""
+def _settings(cfg: EngrainConfig, init_adapter: Path | None, processes: int) -> dict:
+    """What a checkpoint must share with this run besides its examples: training settings, base model (and the
+    adapter continued), the number of processes (it sets the global batch)."""
     settings = {k: v for k, v in GRAPH["train"].config(cfg).items() if k not in _AFTER_TRAINING}
-    h = hashlib.sha256(json.dumps([settings, str(init_adapter or ""), processes], sort_keys=True).encode())
+    return settings | {"init_adapter": str(init_adapter or ""), "processes": processes}
+
+
+def _fingerprint(settings: dict, encoded: list[dict]) -> str:
+    """The settings and the very examples, hashed."""
+    h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for e in encoded:
         h.update(json.dumps([e["input_ids"], e["labels"]]).encode())
     return h.hexdigest()
 
 
-def _resume(out_dir: Path, fingerprint: str, state: LocalState | ShardedState, scheduler, w: World) -> Progress:
+def _resume(
+    out_dir: Path, fingerprint: str, settings: dict, state: LocalState | ShardedState, scheduler, w: World, say: Say
+) -> Progress:
+    """The latest checkpoint of these settings and examples. One of others is set aside, never deleted (a setting
+    changed by mistake must not cost the training done), and one set aside earlier under these is taken back."""
     folder = out_dir / "checkpoints"
+    if w.main:
+        _sort_checkpoints(out_dir, fingerprint, settings, say)
+    w.barrier()  # no process reads before process 0 has sorted the checkpoints
     last = checkpoint.latest(folder)
-    progress = None
+    if last is None or checkpoint.fingerprint_of(last) != fingerprint:
+        return Progress()
+    return checkpoint.load(last, state, scheduler)
+
+
+def _sort_checkpoints(out_dir: Path, fingerprint: str, settings: dict, say: Say) -> None:
+    """Leave in `checkpoints/` (and `best/`) only what this run can resume: another run's state is set aside
+    with its best dev weights, and this run's, if set aside earlier, is taken back."""
+    folder, best, aside = out_dir / "checkpoints", out_dir / "best", out_dir / "set-aside"
+    last = checkpoint.latest(folder)
     if last is not None and checkpoint.fingerprint_of(last) == fingerprint:
-        progress = checkpoint.load(last, state, scheduler)
-    elif w.main:
-        shutil.rmtree(folder, ignore_errors=True)  # made under other settings (or none): start over
-        shutil.rmtree(out_dir / "best", ignore_errors=True)
-    w.barrier()  # no process starts before every one has read the checkpoint
-    return progress or Progress()
+        return
+    if last is not None:
+        kept = checkpoint.set_aside(last, best, aside)
+        what = checkpoint.changed(checkpoint.settings_of(kept), settings) or "the training examples changed"
+        say(f"train: the checkpoint at {last.name} was made under other settings ({what}); kept at {kept}")
+    shutil.rmtree(folder, ignore_errors=True)  # unfinished writes of a killed run
+    shutil.rmtree(best, ignore_errors=True)  # best dev weights without a checkpoint to resume them with
+    if (back := checkpoint.take_back(aside, fingerprint, folder, best)) is not None:
+        say(f"train: resuming from {back.name}, set aside earlier under these settings")
 
 
 # -- fit ------------------------------------------------------------------------------------
@@ -287,11 +321,14 @@ def fit(run: _Run, progress: bool, step_costs: list[float] | None = None) -> Non
                 run.selector.evaluate(p.step)
             requested = w.any(stop.requested)
             if (p.step % t.save_every == 0 or requested) and takes_part:
-                checkpoint.save(run.out_dir / "checkpoints", run.fingerprint, run.state, run.scheduler, p, write=w.main)
+                checkpoint.save(
+                    run.out_dir / "checkpoints", run.fingerprint, run.state, run.scheduler, p, w.main, run.settings
+                )
             if requested:
                 w.barrier()
                 raise Interrupted(
-                    f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there"
+                    f"training stopped at step {p.step}/{run.total_steps}; `engrain train` resumes from there",
+                    stop.signum,
                 )
     if takes_part:
         run.selector.evaluate(p.step)  # the final weights compete too
@@ -638,22 +675,26 @@ class _ProgressBar:
 
 
 class _SaveOnInterrupt:
-    """Turns Ctrl-C into a request the loop honours after the current step, so the checkpoint is whole."""
+    """Turns Ctrl-C (and SIGTERM) into a request the loop honours after the current step, so the checkpoint is
+    whole."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum = int(signal.SIGINT)
 
     def __enter__(self):
-        self._previous = None
+        self._previous: dict = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
         return self
 
     def _handle(self, signum, frame) -> None:
         if self.requested:  # a second Ctrl-C: stop now
-            raise KeyboardInterrupt
-        self.requested = True
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        self.requested, self.signum = True, signum
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for s, previous in self._previous.items():
+            signal.signal(s, previous)

@@ -45,7 +45,7 @@ def test_a_new_setting_in_a_section_changes_the_keys_of_the_stages_that_read_it_
     )
     a, b = plus(workspace=str(tmp_path / "ws")), plus(workspace=str(tmp_path / "ws"))
     b.rag.rerank_depth = 20
-    assert _changed(a, b) == {"baseline", "eval"}  # index and synth read single rag fields, not the section
+    assert _changed(a, b) == {"tune_rag", "baseline", "eval"}  # index and synth read single rag fields
     c = plus(workspace=str(tmp_path / "ws"))
     c.train.warm_restarts = 2
     assert _changed(a, c) == {"train", "retrain"}
@@ -56,11 +56,13 @@ def test_a_new_setting_in_a_section_changes_the_keys_of_the_stages_that_read_it_
     [
         ("train.epochs", 5.0, {"train", "retrain"}),
         ("train.discard_data", True, set()),  # deletes files after training: shapes nothing
-        ("rag.top_k", 5, {"synth", "baseline", "eval"}),  # RAFT records hold the served passages
-        ("rag.chunk_words", 100, {"index", "synth", "baseline", "eval"}),
+        ("rag.top_k", 5, {"synth", "tune_rag", "baseline", "eval"}),  # RAFT records hold the served passages
+        ("rag.chunk_words", 100, {"index", "synth", "tune_rag", "baseline", "eval"}),
+        ("rag.tune_top_k", [4], {"tune_rag", "baseline", "eval"}),  # the grid: rag's side only
+        ("rag.hybrid", "read", {"eval"}),  # how ft+rag answers: never rag's tuning
         ("data.scrub_pii", False, {"ingest", "index"}),
         ("data.eval", "other.jsonl", {"synth"}),  # the file's contents, not its name in data
-        ("model.refusal", "Not in the manual.", {"synth", "baseline", "train", "eval", "retrain"}),
+        ("model.refusal", "Not in the manual.", {"synth", "tune_rag", "baseline", "train", "eval", "retrain"}),
         ("model.refuse_below", 0.5, {"eval"}),
         ("rag.auto_confidence", 0.5, {"eval"}),  # ft's threshold: the untuned pipelines never read it
         ("model.threads", 2, {"baseline", "eval"}),
@@ -92,17 +94,17 @@ def test_upstream_keys_flow_downstream_through_the_manifests(cfg):
     before = _keys(cfg)
     ws.mark("synth", "a-new-synth-key")
     after = _keys(cfg)
-    assert {n for n in KEYED if after[n] != before[n]} == {"baseline", "train", "eval", "retrain"}
+    assert {n for n in KEYED if after[n] != before[n]} == {"tune_rag", "baseline", "train", "eval", "retrain"}
 
 
 def test_stages_run_after_everything_they_read():
     assert graph.before("ingest") == []
     assert graph.before("synth") == ["ingest", "index"]
-    assert graph.before("eval") == ["ingest", "index", "synth", "baseline", "train"]
+    assert graph.before("eval") == ["ingest", "index", "synth", "tune_rag", "baseline", "train"]
     order = [s.name for s in graph.STAGES]
     for stage in graph.STAGES:
         assert all(order.index(up) < order.index(stage.name) for up in stage.upstream)
-    assert graph.CACHED == ("ingest", "index", "synth", "baseline", "train", "eval")
+    assert graph.CACHED == ("ingest", "index", "synth", "tune_rag", "baseline", "train", "eval")
 
 
 def test_declared_settings_exist_in_the_config():

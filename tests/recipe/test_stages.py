@@ -9,6 +9,7 @@ from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.evaluate.evalfile import load_eval_file
 from engrain.io import read_json, read_jsonl
+from engrain.rag import tune
 from engrain.workspace import Workspace
 
 
@@ -38,6 +39,24 @@ def test_every_stage_writes_its_outputs(project):
     assert before_training == [r for r in rows if r["pipeline"] in ("base", "rag")]
     timed = [r for r in rows if r["timed"]]
     assert {r["id"] for r in timed if r["pipeline"] == "ft"} == {r["id"] for r in timed if r["pipeline"] == "rag"}
+
+
+def test_rag_is_tuned_on_the_dev_split_and_answers_with_the_winner(project):
+    ws = Workspace(project)
+    rec = read_json(ws.path("tune_rag", "choice"))
+    dev = [d for d in read_jsonl(ws.path("synth", "dev")) if d["kind"] == "qa"]
+    assert rec["questions"] == len(dev) > 0
+    assert len(rec["grid"]) == 8 and rec["chosen"] in rec["grid"]
+    assert (ws.path("tune_rag", "indexes") / "160w").is_dir()  # the alternative chunk size's own index
+    chosen = rec["chosen"]["setting"]
+    rag_rows = [r for r in read_jsonl(ws.path("eval", "results")) if r["pipeline"] == "rag"]
+    assert rag_rows and max(len(r["passages"]) for r in rag_rows) <= chosen["top_k"]
+    applied, index = tune.applied(project, ws)  # what every answerer of this workspace is built with
+    assert (applied.rag.retriever, applied.rag.top_k) == (chosen["retriever"], chosen["top_k"])
+    assert index == tune.index_dir(ws, chosen["chunk_words"], project)
+    rep = read_json(ws.path("report", "json"))
+    assert rep["rag_tuning"]["chosen"] == rec["chosen"]
+    assert "Retrieval settings" in ws.path("report", "markdown").read_text()
 
 
 def test_report_has_every_field_the_issue_names(project):

@@ -62,3 +62,41 @@ def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny
     assert run.progress.step == 2
     cfg.train.learning_rate *= 2  # another schedule: the checkpoint must not be continued
     assert trainer.setup(cfg, data, [], tmp_path).progress.step == 0
+
+
+def test_a_checkpoint_of_other_settings_is_set_aside_named_and_taken_back(tiny_model, tmp_path, monkeypatch):
+    cfg, data = _resumable_cfg(tiny_model), MIXED
+    cfg.train.save_every = 2
+    real_step = trainer._step
+    monkeypatch.setattr(
+        trainer,
+        "_step",
+        lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(cfg, data, [], tmp_path, tmp_path / "model", progress=False)
+    said: list[str] = []
+    changed = cfg.model_copy(deep=True)
+    changed.train.learning_rate *= 2  # a setting changed by mistake
+    assert trainer.setup(changed, data, [], tmp_path, say=said.append).progress.step == 0
+    lr = cfg.train.learning_rate
+    assert f"train.learning_rate {lr} -> {lr * 2}" in said[0] and "kept at" in said[0]
+    assert checkpoint.latest(tmp_path / "checkpoints") is None
+    said.clear()
+    assert trainer.setup(cfg, data, [], tmp_path, say=said.append).progress.step == 2  # set back: resumed
+    assert "resuming from step-2" in said[0]
+    assert checkpoint.latest(tmp_path / "checkpoints").name == "step-2"
+    assert not any((tmp_path / "set-aside").iterdir())  # taken back, not copied
+    said.clear()
+    assert trainer.setup(cfg, MIXED[:-1], [], tmp_path, say=said.append).progress.step == 0  # other examples
+    assert "the training examples changed" in said[0]
+
+
+def test_only_the_newest_checkpoints_of_other_settings_are_kept(tmp_path):
+    aside = tmp_path / "set-aside"
+    for i in range(checkpoint.KEPT_ASIDE + 2):
+        step = tmp_path / "checkpoints" / f"step-{i}"
+        step.mkdir(parents=True)
+        (step / checkpoint.FINGERPRINT).write_text(f"{i:016d}")
+        os.utime(checkpoint.set_aside(step, tmp_path / "best", aside).parent, (i, i))
+    assert sorted(p.name for p in aside.iterdir()) == [f"{i:016d}" for i in (2, 3)]

@@ -1,0 +1,89 @@
+"""rag's retrieval settings, chosen on the dev split as ft's checkpoint and threshold are.
+
+The grid is every combination of retriever, top_k and chunk size (each the configured value and
+the `rag.tune_*` alternatives). Each setting answers the same dev questions with the base model
+(engrain.recipe.tune_rag); the most accurate wins, a tie going to the configured setting, then to
+the setting with the fewest prompt tokens (the cheaper query). rag, ft+rag and auto then answer
+with the winner (`applied`), so the bake-off compares two sides tuned with equal effort on the
+same questions, neither having seen the eval split.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from engrain import graph
+from engrain.config import EngrainConfig, RagConfig
+from engrain.io import read_json
+from engrain.workspace import Workspace
+
+STAGE = "tune_rag"
+
+
+@dataclass(frozen=True)
+class Setting:
+    retriever: str
+    top_k: int
+    chunk_words: int
+    chunk_overlap: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.retriever} top-{self.top_k}, {self.chunk_words}-word chunks"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def configured(rag: RagConfig) -> Setting:
+    return Setting(rag.retriever, rag.top_k, rag.chunk_words, rag.chunk_overlap)
+
+
+def grid(rag: RagConfig) -> list[Setting]:
+    """The configured setting first, then every other combination (overlap scales with chunk size)."""
+    first = configured(rag)
+    retrievers = dict.fromkeys([rag.retriever, *rag.tune_retrievers])
+    top_ks = dict.fromkeys([rag.top_k, *rag.tune_top_k])
+    sizes = dict.fromkeys([rag.chunk_words, *rag.tune_chunk_words])
+    out = [first]
+    for r, k, n in itertools.product(retrievers, top_ks, sizes):
+        s = Setting(r, k, n, round(rag.chunk_overlap * n / rag.chunk_words))
+        if s != first:
+            out.append(s)
+    return out
+
+
+def choose(scored: list[dict]) -> dict:
+    """The most accurate entry; ties go to the configured setting (listed first), then to fewer prompt tokens.
+    Each entry: {"setting": Setting.to_dict(), "correct": n, "prompt_tokens": mean, ...}."""
+    order = {id(e): i for i, e in enumerate(scored)}
+    return max(scored, key=lambda e: (e["correct"], order[id(e)] == 0, -e["prompt_tokens"]))
+
+
+def index_dir(ws: Workspace, chunk_words: int, cfg: EngrainConfig) -> Path:
+    """The index a chunk size is searched in: the index stage's for the configured size, else the
+    one the tuning stage built beside it."""
+    if chunk_words == cfg.rag.chunk_words:
+        return ws.path("index", "lancedb")
+    return ws.path(STAGE, "indexes") / f"{chunk_words}w"
+
+
+def applied(cfg: EngrainConfig, ws: Workspace) -> tuple[EngrainConfig, Path]:
+    """The config with rag's tuned settings, and the index they search. The configured settings when
+    tuning is off or has not run on the current index, dev split and settings (a stale choice is
+    never served)."""
+    index = ws.path("index", "lancedb")
+    path = ws.path(STAGE, "choice")
+    if not cfg.rag.tune or not path.is_file() or not ws.fresh(STAGE, graph.key(STAGE, cfg, ws)):
+        return cfg, index
+    chosen = Setting(**read_json(path)["chosen"]["setting"])
+    rag = cfg.rag.model_copy(update=chosen.to_dict())
+    return cfg.model_copy(update={"rag": rag}), index_dir(ws, chosen.chunk_words, cfg)
+
+
+def chosen(ws: Workspace) -> dict | None:
+    """The stage's record (the grid and the winner) for the report; None when it has not run."""
+    path = ws.path(STAGE, "choice")
+    return read_json(path) if path.is_file() else None
