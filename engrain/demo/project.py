@@ -48,6 +48,7 @@ def demo_config(size: Size = "default") -> EngrainConfig:
     # The default demo trains what its budget buys; --full trains the whole recipe.
     cfg.train.budget = DEMO_BUDGET if size == "default" else "none"
     cfg.eval.limit = 8  # questions per category and kind, stratified and seeded
+    cfg.rag.tune_questions = 48  # rag's settings read on as many dev questions as a checkpoint round
     cfg.eval.throughput_concurrency, cfg.eval.throughput_queries = [1, 2], 3
     # The second cycle trains on the few changed documents plus this share of the rest: a third
     # of the first cycle's wall time at most (README).

@@ -1,11 +1,15 @@
 """rag's retrieval settings, chosen on the dev split as ft's checkpoint and threshold are.
 
 The grid is every combination of retriever, top_k and chunk size (each the configured value and
-the `rag.tune_*` alternatives). Each setting answers the same dev questions with the base model
-(engrain.recipe.tune_rag); the most accurate wins, a tie going to the configured setting, then to
-the setting with the fewest prompt tokens (the cheaper query). rag, ft+rag and auto then answer
-with the winner (`applied`), so the bake-off compares two sides tuned with equal effort on the
-same questions, neither having seen the eval split.
+the `rag.tune_*` alternatives). Two rounds on the same dev questions (engrain.recipe.tune_rag):
+1. Retrieval, every setting (seconds): the context hit, the share of questions whose passages hold
+   a reference answer. A reader cannot use an answer it was not given.
+2. Reading, the finalists (the setting as given, and per top_k the retriever and chunk size with
+   the best hit): the base model answers from the passages. Longer passages find more but are
+   harder for a small reader, so the reader decides.
+The most accurate finalist wins, a tie going to the configured setting, then to the fewest prompt
+tokens (the cheaper query). rag, ft+rag and auto then answer with the winner (`applied`), so the
+bake-off compares two sides tuned on the same dev questions, neither having seen the eval split.
 """
 
 from __future__ import annotations
@@ -55,11 +59,21 @@ def grid(rag: RagConfig) -> list[Setting]:
     return out
 
 
+def finalists(settings: list[Setting], hits: list[float | None]) -> list[Setting]:
+    """The setting as given (first), then per top_k the retriever and chunk size whose passages held a reference
+    most often (ties: the one listed first, i.e. nearer the setting as given; None: no reference to find)."""
+    best: dict[int, tuple[float, Setting]] = {}
+    for s, hit in zip(settings, [-1.0 if h is None else h for h in hits]):
+        if s.top_k not in best or hit > best[s.top_k][0]:
+            best[s.top_k] = (hit, s)
+    return list(dict.fromkeys([settings[0], *(s for _, s in best.values())]))
+
+
 def choose(scored: list[dict]) -> dict:
-    """The most accurate entry; ties go to the configured setting (listed first), then to fewer prompt tokens.
-    Each entry: {"setting": Setting.to_dict(), "correct": n, "prompt_tokens": mean, ...}."""
-    order = {id(e): i for i, e in enumerate(scored)}
-    return max(scored, key=lambda e: (e["correct"], order[id(e)] == 0, -e["prompt_tokens"]))
+    """The most accurate entry that was read; ties go to the configured setting (listed first), then to fewer
+    prompt tokens. Each entry: {"setting": Setting.to_dict(), "correct": n, "prompt_tokens": mean, ...}."""
+    read = [e for e in scored if "correct" in e]
+    return max(read, key=lambda e: (e["correct"], e is scored[0], -e["prompt_tokens"]))
 
 
 def index_dir(ws: Workspace, chunk_words: int, cfg: EngrainConfig) -> Path:

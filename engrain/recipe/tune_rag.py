@@ -1,9 +1,10 @@
 """Stage `tune_rag`: rag's retriever, top_k and chunk size chosen on the dev split (engrain.rag.tune).
 
 ft's checkpoint and refusal threshold are chosen on the dev split; without this stage rag would
-enter the bake-off with whatever settings it was given. Every setting of the grid answers the same
-dev questions with the base model, batched; a chunk size other than the configured one gets its
-own index here (the corpus embedded again: seconds). The winner answers as rag, ft+rag and auto.
+enter the bake-off with whatever settings it was given. Every setting of the grid retrieves for
+the dev questions (the context hit, seconds); the finalists are then read by the base model,
+batched. A chunk size other than the configured one gets its own index here (the corpus embedded
+again: seconds). The winner answers as rag, ft+rag and auto.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
         record = {"questions": 0, "grid": [], "chosen": {"setting": settings[0].to_dict()}}
         say("tune_rag: off (rag.tune = false or no dev questions): rag answers with its settings as given")
     else:
-        say(f"tune_rag: {len(settings)} retrieval settings x {len(dev)} dev questions, answered by the base model")
-        scored = _score(cfg, ws, settings, dev, progress)
+        scored = _score(cfg, ws, settings, dev, say, progress)
         best = tune.choose(scored)
         record = {"questions": len(dev), "grid": scored, "chosen": best}
         say(_summary(best, scored[0], len(dev)))
@@ -36,7 +36,10 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     ws.mark(STAGE, key, questions=record["questions"], settings=len(settings))
 
 
-def _score(cfg: EngrainConfig, ws: Workspace, settings: list[tune.Setting], dev: list[EvalItem], progress: bool):
+def _score(
+    cfg: EngrainConfig, ws: Workspace, settings: list[tune.Setting], dev: list[EvalItem], say: Say, progress: bool
+) -> list[dict]:
+    """Every setting's context hit, then the finalists' answers."""
     from engrain.answerers import AnswererFactory
     from engrain.evaluate import runner
     from engrain.model.loading import load_embedder
@@ -45,15 +48,31 @@ def _score(cfg: EngrainConfig, ws: Workspace, settings: list[tune.Setting], dev:
 
     embedder = load_embedder(cfg.model.embedder)
     _build_indexes(cfg, ws, settings, embedder)
-    scored = []
+    retrievers = {s: Retriever(tune.index_dir(ws, s.chunk_words, cfg), embedder, s.retriever) for s in settings}
+    scored = {
+        s: {"setting": s.to_dict(), "label": s.label, "context_hit": _hit(retrievers[s], s, dev)} for s in settings
+    }
+    final = tune.finalists(settings, [scored[s]["context_hit"] for s in settings])
+    say(
+        f"tune_rag: {len(settings)} retrieval settings by context hit on {len(dev)} dev questions; "
+        f"{len(final)} read by the base model"
+    )
     factory = AnswererFactory(cfg, None, None, max_batch=cfg.eval.batch, linger_s=0.05)
     with factory, ui.bar(progress) as b:
-        for s in settings:
-            retriever = Retriever(tune.index_dir(ws, s.chunk_words, cfg), embedder, s.retriever)
-            answerer = RagAnswerer("rag", factory.base, retriever, s.top_k, cfg.model.refusal)
+        for s in final:
+            answerer = RagAnswerer("rag", factory.base, retrievers[s], s.top_k, cfg.model.refusal)
             tick = ui.ticker(b, f"tune rag: {s.label}", len(dev))
-            scored.append(_entry(s, runner.run(answerer, dev, 0, tick, set(), cfg.eval.batch)))
-    return scored
+            scored[s] |= _reading(runner.run(answerer, dev, 0, tick, set(), cfg.eval.batch))
+    return [scored[s] for s in settings]
+
+
+def _hit(retriever, s: tune.Setting, dev: list[EvalItem]) -> float | None:
+    """The share of dev questions with a reference whose top_k passages hold one."""
+    from engrain.evaluate.diagnostics import context_rank
+
+    ranks = [context_rank(retriever.search(d.question, s.top_k)[0], d.answers) for d in dev if d.answers]
+    seen = [r for r in ranks if r is not None]
+    return round(sum(r > 0 for r in seen) / len(seen), 4) if seen else None
 
 
 def _build_indexes(cfg: EngrainConfig, ws: Workspace, settings: list[tune.Setting], embedder) -> None:
@@ -66,17 +85,12 @@ def _build_indexes(cfg: EngrainConfig, ws: Workspace, settings: list[tune.Settin
         build_index(chunks, embedder, tune.index_dir(ws, s.chunk_words, cfg), cfg.rag.batch_size, progress=False)
 
 
-def _entry(s: tune.Setting, rows: list[dict]) -> dict:
-    from engrain.evaluate.diagnostics import context_metrics
-
+def _reading(rows: list[dict]) -> dict:
     n = len(rows)
     return {
-        "setting": s.to_dict(),
-        "label": s.label,
         "correct": sum(r["correct"] for r in rows),
         "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
         "hallucination_rate": round(sum(r["hallucinated"] for r in rows) / n, 4),
-        "context_hit": (context_metrics(rows) or {}).get("hit_rate"),
         "prompt_tokens": round(sum(r["prompt_tokens"] for r in rows) / n, 1),
     }
 

@@ -25,12 +25,30 @@ def _entry(label: str, correct: int, tokens: float) -> dict:
     return {"label": label, "correct": correct, "prompt_tokens": tokens}
 
 
+def test_the_finalists_are_the_given_setting_and_the_best_retrieval_per_top_k():
+    rag = RagConfig(retriever="dense", top_k=3, chunk_words=80, chunk_overlap=20)
+    settings = tune.grid(rag)
+    hits = {s: 0.5 for s in settings} | {
+        tune.Setting("hybrid", 3, 160, 40): 0.7,
+        tune.Setting("dense", 5, 160, 40): 0.8,
+        tune.Setting("hybrid", 5, 160, 40): 0.8,  # a tie: the one listed first
+    }
+    assert tune.finalists(settings, [hits[s] for s in settings]) == [
+        tune.Setting("dense", 3, 80, 20),
+        tune.Setting("hybrid", 3, 160, 40),
+        tune.Setting("dense", 5, 160, 40),
+    ]
+    flat = tune.finalists(settings, [None] * len(settings))  # nothing to find: the first per top_k
+    assert flat == [settings[0], next(s for s in settings if s.top_k == 5)]
+
+
 @pytest.mark.parametrize(
     ("scored", "winner"),
     [
         ([_entry("given", 5, 300), _entry("more", 6, 600)], "more"),  # the most accurate
         ([_entry("given", 5, 300), _entry("cheaper", 5, 200)], "given"),  # a tie: the settings as given stay
         ([_entry("given", 4, 300), _entry("long", 5, 600), _entry("short", 5, 400)], "short"),  # then cheaper
+        ([_entry("given", 4, 300), {"label": "unread", "context_hit": 0.9}], "given"),  # only read ones compete
     ],
 )
 def test_the_most_accurate_setting_wins_and_ties_keep_the_given_then_the_cheaper(scored, winner):

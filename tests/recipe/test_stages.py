@@ -47,6 +47,9 @@ def test_rag_is_tuned_on_the_dev_split_and_answers_with_the_winner(project):
     dev = [d for d in read_jsonl(ws.path("synth", "dev")) if d["kind"] == "qa"]
     assert rec["questions"] == len(dev) > 0
     assert len(rec["grid"]) == 8 and rec["chosen"] in rec["grid"]
+    assert all(e["context_hit"] is not None for e in rec["grid"])  # every setting retrieved
+    read = [e for e in rec["grid"] if "accuracy" in e]
+    assert rec["grid"][0] in read and 1 < len(read) <= 3  # the given setting and the best per top-k
     assert (ws.path("tune_rag", "indexes") / "160w").is_dir()  # the alternative chunk size's own index
     chosen = rec["chosen"]["setting"]
     rag_rows = [r for r in read_jsonl(ws.path("eval", "results")) if r["pipeline"] == "rag"]
