@@ -3,7 +3,7 @@
 Plants every value of `engrain.ingest.pii_battery.BATTERY` in a support-chat sentence, scrubs
 it twice (logs: person names on; documents: names off, the default), and prints a Markdown
 table, plus the replacements made on corpora that hold no personal data (false positives):
-the bundled demo documents and, when present, ../shared/corpora/wiki-newpages-bio.
+the bundled demo documents and, when present, ../shared/corpora/wiki-newpages-{bio,multi}.
 
     python bench/pii_battery.py
 """
@@ -54,8 +54,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         build_domain(Path(tmp))
         corpora = [("demo", Path(tmp) / "docs")]
-        wiki = ROOT.parent / "shared" / "corpora" / "wiki-newpages-bio" / "docs"
-        corpora += [("wiki-newpages-bio", wiki)] if wiki.is_dir() else []
+        for name in ("wiki-newpages-bio", "wiki-newpages-multi"):
+            wiki = ROOT.parent / "shared" / "corpora" / name / "docs"
+            corpora += [(name, wiki)] if wiki.is_dir() else []
         for name, folder in corpora:
             n, found, examples, secs = false_positives(folder)
             print(f"false positives, {name} ({n} documents, no personal data): {found} replacements in {secs:.1f} s")

@@ -5,7 +5,12 @@
   payment cards (Luhn), IBANs (checksum), IPv4 and IPv6, US SSNs (context words lift the
   undashed ones), UK National Insurance numbers and postcodes, and person names (spaCy NER).
 - detect-secrets' credential detectors: AWS, GitHub, GitLab, Stripe, OpenAI, Slack, Twilio,
-  SendGrid, npm, PyPI, JWTs, private keys and more.
+  SendGrid, npm, PyPI, JWTs, private keys and more; its keyword detector (`password = ...`).
+- Credentials with no fixed prefix, by detect-secrets' Shannon entropy: a value after a
+  keyword (secret, key, token, password, ...) that mixes letters and digits at 3 bits a
+  character or more, and any 24+ character token that mixes upper case, lower case and digits
+  at 4 bits or more (an older `sk-...` key, a bare API key).
+- National ids written right after their keyword with no separators ("SSN:536224178").
 - Street addresses: no maintained offline detector exists; one pattern (house number,
   capitalised street name, street type, optional unit).
 
@@ -35,6 +40,7 @@ _PRESIDIO = {  # Presidio entity -> kind
     "PERSON": "person",
 }
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IE", "IN", "CA", "AU", "NL", "ES", "IT", "BR")
+MIN_PHONE_DIGITS = 6  # shorter matches are service codes or years, not a person's number
 SCORE = 0.4  # Presidio's score floor: phone numbers score 0.4, validated cards/IBANs/e-mails 1.0
 _VERSION_BEFORE = re.compile(r"(?:version|firmware|release|build|ver\.?)\s*$", re.I)
 _STREET = re.compile(
@@ -42,6 +48,18 @@ _STREET = re.compile(
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Close|"
     r"Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens|Walk|Strasse|Straße|Rue)\b\.?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|#)\.?\s*\w+)?"
+)
+
+
+_KEYWORD_VALUE = re.compile(
+    r"(?i)\b(?:api[ _-]?key|access[ _-]?key|secret(?:[ _-]?key)?|client[ _-]?secret|token|password|passwd|"
+    r"passphrase|credentials?|auth[ _-]?key)s?\b(?:\s+(?:is|was)\b)?\s*[:=]?\s*[\"'`]?"
+    r"(?P<value>[A-Za-z0-9+/_.~!@#$%^&*=-]{12,})"
+)
+_TOKEN = re.compile(r"(?<![\w/.@-])[A-Za-z0-9][A-Za-z0-9+/_-]{23,}={0,2}(?![\w/.@])")
+_ID_AFTER_KEYWORD = re.compile(
+    r"(?i)\b(?:ssn|social security(?: number| no\.?)?|ni(?:no| number| no\.?)|national insurance(?: number)?|"
+    r"passport(?: number| no\.?)?|national id(?: number)?)\s*[:#.]?\s*(?P<value>[A-Z]{0,2}\d{6,10}[A-Z]?)\b"
 )
 
 
@@ -105,6 +123,8 @@ def _spans(text: str, presidio_results) -> list[Span]:
             continue
         if kind == "person" and not any(ch.isupper() for ch in text[r.start : r.end]):
             continue  # the small NER model tags lower-case words now and then
+        if kind == "phone" and sum(ch.isdigit() for ch in text[r.start : r.end]) < MIN_PHONE_DIGITS:
+            continue  # a year ("1690") is a valid short number in some region; nobody's phone
         out.append(Span(r.start, r.end, kind))
     return out + _secrets(text) + [Span(m.start(), m.end(), "address") for m in _STREET.finditer(text)]
 
@@ -129,7 +149,43 @@ def _non_overlapping(spans: list[Span]) -> list[Span]:
 
 
 def _secrets(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), "secret") for rx in _secret_patterns() for m in rx.finditer(text)]
+    """Prefixed credentials (detect-secrets' regexes), keyword assignments, high-entropy values; ids after keywords."""
+    out = [Span(m.start(), m.end(), "secret") for rx in _secret_patterns() for m in rx.finditer(text)]
+    out += [Span(*_value_span(m), "secret") for m in _KEYWORD_VALUE.finditer(text) if _credential(m["value"], 3.0)]
+    out += [Span(m.start(), m.end(), "secret") for m in _TOKEN.finditer(text) if _credential(m[0], 4.0, cased=True)]
+    out += [Span(*_value_span(m), "national_id") for m in _ID_AFTER_KEYWORD.finditer(text)]
+    return out + _keyword_assignments(text)
+
+
+def _value_span(m: re.Match) -> tuple[int, int]:
+    return m.start("value"), m.end("value")
+
+
+def _credential(value: str, min_bits: float, cased: bool = False) -> bool:
+    """Letters and digits mixed (upper and lower too when `cased`) at `min_bits` of Shannon entropy a character
+    (detect-secrets' measure): a word, a date or a part number is none of these."""
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return False
+    if cased and not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+        return False
+    return Base64HighEntropyString().calculate_shannon_entropy(value) >= min_bits
+
+
+def _keyword_assignments(text: str) -> list[Span]:
+    """detect-secrets' keyword detector (`password = "..."`, `secret: ...`), line by line."""
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    detector, out, at = KeywordDetector(), [], 0
+    for line in text.splitlines(keepends=True):
+        for found in detector.analyze_line(filename="text.txt", line=line):
+            value = found.secret_value or ""
+            i = line.find(value) if len(value) >= 6 else -1
+            if i >= 0:
+                out.append(Span(at + i, at + i + len(value), "secret"))
+        at += len(line)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -82,6 +82,9 @@ BATTERY: dict[str, list[tuple[str, str]]] = {  # type -> [(sentence with {v}, va
     "national_id": [
         ("NI number {v}", "JG 10 37 52 A"),
         ("National Insurance: {v}", "PN123456B"),
+        ("SSN:{v}", "536224178"),  # no separators, right after the keyword
+        ("NI no.{v}", "QQ123456C"),
+        ("passport number {v}", "533401872"),
     ],
     "secret": [
         ("here is my key {v} if that helps", "sk-proj-9fKd2LmQ7wXz1RtY4uVb" + "T3BlbkFJ" + "a8Hc3Nq6Js0Pe5Wg2Xk7"),
@@ -96,6 +99,14 @@ BATTERY: dict[str, list[tuple[str, str]]] = {  # type -> [(sentence with {v}, va
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.8hK2dQ9LmX4pR7tV1wZ3yB6nC0sF5gJ2kE7uA9qH1c",
         ),
         ("gitlab {v}", "glpat-" + "Xk9Lm4Np1Rs8Tv3Wx6Yz"),
+        # no well-known prefix: a keyword before it, or its entropy alone
+        ("the secret is {v}", "Zq8vN2kLr5Tx9Wm3Hb7Jc1Pd"),
+        ("api key: {v}", "a8f3c91e7b2d4065f1e9c3b7a2d8e4f6"),
+        ("my token {v} expired yesterday", "Xk2pL9mQ4rT7vW1zB5nC8dF3"),
+        ("client_secret={v}", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+        ("password: {v}", "Tr0ub4dor&3xQ"),
+        ("OPENAI_API_KEY={v}", "sk-" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3"),  # the older format
+        ("use the old one, {v}, for staging", "sk-" + "Qw8Er5Ty2Ui9Op4As7Df1Gh6Jk3Lz0Xc5Vb8Nm2Qw7Er4Ty1U"),
         ("sendgrid {v}", "SG." + "Kq9Lm4Np1Rs8Tv3Wx6YzAb." + "0cD2eF4gH6iJ8kL0mN2oP4qR6sT8uV0wX2yZ4aB6cD8"),
     ],
     "address": [
@@ -110,6 +121,9 @@ BATTERY: dict[str, list[tuple[str, str]]] = {  # type -> [(sentence with {v}, va
         ("Hi, this is {v} from the Leeds branch.", "Priya Raman"),
         ("Thanks, {v}", "Daniel Okoro"),
         ("my manager {v} approved it", "Sarah O'Connell"),
+        ("Cheers, {v}", "Siobhan O'Brien"),
+        ("Talk soon, {v}", "Jean-Luc Moreau"),
+        ("I spoke to {v} yesterday", "Zoë Ångström"),
         ("Please ask for {v} at the desk.", "Luis Hernández"),
         ("Regards, {v}", "Wei Zhang"),
         ("{v} here, the unit is still beeping", "Emma Schmidt"),
