@@ -18,7 +18,6 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Comment, NavigableString
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from engrain.errors import EngrainError
 from engrain.ingest.pii import scrub_many, scrub_paths
@@ -190,8 +189,12 @@ def _pdf(path: Path, data: bytes, stem: str) -> tuple[str, str]:
             raise EngrainError(f"{path}: PDF is password-protected")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or stem
-    except (PyPdfError, ValueError, KeyError) as e:
-        raise EngrainError(f"{path}: not a readable PDF ({e})") from None
+    except EngrainError:
+        raise
+    except Exception as e:  # pypdf on a damaged file raises more than PyPdfError (TypeError, IndexError, ...: fuzzed)
+        raise EngrainError(
+            f"{path}: not a readable PDF ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        ) from None
     text = "\n\n".join(p.strip() for p in pages)
     if not text.strip():
         raise EngrainError(f"{path}: PDF has no extractable text (scanned? run OCR on it first)")

@@ -129,7 +129,8 @@ async def _admit(request: Request, model_cls) -> tuple[_State, object, str, int]
         req = model_cls.model_validate_json(body)
     except ValidationError as e:
         err = e.errors()[0]
-        raise ApiError(400, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", param=str(err["loc"][0])) from None
+        loc = ".".join(map(str, err["loc"])) or "body"  # the body itself (not JSON, not an object) has no field
+        raise ApiError(400, f"{loc}: {err['msg']}", param=loc.split(".")[0]) from None
     if (field := req.unsupported()) is not None:
         raise ApiError(400, f"'{field}' is not supported by this server", param=field, code="unsupported_parameter")
     max_tokens = req.max_completion_tokens or req.max_tokens or st.cfg.model.max_new_tokens

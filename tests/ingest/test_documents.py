@@ -5,31 +5,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from samples import pdf_bytes
 
 from engrain.errors import EngrainError
 from engrain.ingest import load_documents
-
-
-def _pdf(lines: list[str]) -> bytes:
-    """A minimal one-page PDF with a Helvetica text stream (xref offsets computed)."""
-    ops = " ".join(f"({line}) Tj 0 -16 Td" for line in lines)
-    stream = f"BT /F1 12 Tf 72 720 Td {ops} ET" if lines else ""
-    objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        " /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
 
 
 def test_markdown(tmp_path: Path) -> None:
@@ -78,15 +57,15 @@ def test_html_title_from_h1(tmp_path: Path) -> None:
     assert load_documents([tmp_path])[0].title == "Alarms"
 
 
-def test_pdf(tmp_path: Path) -> None:
-    (tmp_path / "spec.pdf").write_bytes(_pdf(["DL-40 spec sheet", "Port 7418, call +1 206 718 4432"]))
+def testpdf_bytes(tmp_path: Path) -> None:
+    (tmp_path / "spec.pdf").write_bytes(pdf_bytes(["DL-40 spec sheet", "Port 7418, call +1 206 718 4432"]))
     (doc,) = load_documents([tmp_path])
     assert doc.meta["format"] == "pdf" and doc.title == "spec"
     assert "DL-40 spec sheet" in doc.text and "[PHONE]" in doc.text and "7418" in doc.text
 
 
 def test_pdf_without_text_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "scan.pdf").write_bytes(_pdf([]))
+    (tmp_path / "scan.pdf").write_bytes(pdf_bytes([]))
     with pytest.raises(EngrainError, match=r"scan\.pdf.*no extractable text"):
         load_documents([tmp_path])
 

@@ -1,6 +1,7 @@
 """The server against the official `openai` client, live on loopback, over a tiny trained project."""
 
 import json
+import os
 import socket
 import threading
 import time
@@ -9,6 +10,8 @@ import httpx
 import openai
 import pytest
 import uvicorn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from samples import make_project
 
 from engrain import recipe
@@ -107,6 +110,45 @@ def test_bad_requests_get_openai_errors_and_no_trace(server, body, status, needl
     )
     assert r.status_code == status, r.text
     assert needle in r.json()["error"]["message"] and "Traceback" not in r.text
+
+
+_BODY = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.sampled_from(["ft", "rag", "auto", "nope", ""]) | st.integers() | st.none(),
+        "messages": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "role": st.sampled_from(["user", "system", "assistant", "tool", "x"]) | st.integers(),
+                    "content": st.text(max_size=40) | st.none() | st.lists(st.text(max_size=5), max_size=2),
+                },
+            ),
+            max_size=3,
+        )
+        | st.text(max_size=10),
+        "max_tokens": st.integers(-5, 20) | st.floats() | st.text(max_size=3),
+        "temperature": st.floats(allow_nan=True) | st.text(max_size=3),
+        "stream": st.booleans() | st.integers(),
+        "n": st.integers(-1, 3),
+    },
+)
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, derandomize=True)
+@given(body=_BODY | st.binary(max_size=64))
+def test_fuzzed_request_bodies_get_an_answer_or_an_openai_error(server, body):
+    """Random and malformed bodies: a 200 or a 4xx in OpenAI's error shape, never a 500 or a hang."""
+    content = body if isinstance(body, bytes) else json.dumps(body)
+    r = httpx.post(
+        f"{server}/v1/chat/completions",
+        content=content,
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert r.status_code == 200 or 400 <= r.status_code < 500, r.text
+    if r.status_code != 200:
+        assert r.json()["error"]["message"] and "Traceback" not in r.text
 
 
 def test_health_readiness_and_metrics(server):
