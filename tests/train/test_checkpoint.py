@@ -43,17 +43,25 @@ def test_ctrl_c_saves_and_the_next_run_ends_exactly_like_an_uninterrupted_one(ti
         assert torch.equal(p, q), n
 
 
-def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny_model, tmp_path, monkeypatch):
+def _killed_at_step_3(cfg, data, out) -> None:
+    """Train until step 3 dies as a kill would: no chance to save (the last checkpoint is step 2)."""
+    real_step = trainer._step
+
+    def step(run):
+        if run.progress.step == 3:
+            raise KeyboardInterrupt
+        return real_step(run)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(trainer, "_step", step)
+        with pytest.raises(KeyboardInterrupt):
+            trainer.train(cfg, data, [], out, out / "model", progress=False)
+
+
+def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny_model, tmp_path):
     cfg, data = _resumable_cfg(tiny_model), MIXED
     cfg.train.save_every = 2
-    real_step = trainer._step
-    monkeypatch.setattr(
-        trainer,
-        "_step",
-        lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run),
-    )
-    with pytest.raises(KeyboardInterrupt):  # as a kill would: no chance to save at step 3
-        trainer.train(cfg, data, [], tmp_path, tmp_path / "model", progress=False)
+    _killed_at_step_3(cfg, data, tmp_path)
     folder = tmp_path / "checkpoints"
     (folder / ".step-3.half").mkdir()  # what a kill -9 during a write leaves
     (folder / ".step-3.half" / "state.pt").write_bytes(b"")
@@ -64,17 +72,10 @@ def test_only_complete_checkpoints_made_under_the_same_settings_are_resumed(tiny
     assert trainer.setup(cfg, data, [], tmp_path).progress.step == 0
 
 
-def test_a_checkpoint_of_other_settings_is_set_aside_named_and_taken_back(tiny_model, tmp_path, monkeypatch):
+def test_a_checkpoint_of_other_settings_is_set_aside_named_and_taken_back(tiny_model, tmp_path):
     cfg, data = _resumable_cfg(tiny_model), MIXED
     cfg.train.save_every = 2
-    real_step = trainer._step
-    monkeypatch.setattr(
-        trainer,
-        "_step",
-        lambda run: (_ for _ in ()).throw(KeyboardInterrupt) if run.progress.step == 3 else real_step(run),
-    )
-    with pytest.raises(KeyboardInterrupt):
-        trainer.train(cfg, data, [], tmp_path, tmp_path / "model", progress=False)
+    _killed_at_step_3(cfg, data, tmp_path)
     said: list[str] = []
     changed = cfg.model_copy(deep=True)
     changed.train.learning_rate *= 2  # a setting changed by mistake
