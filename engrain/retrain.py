@@ -184,7 +184,8 @@ def _compare(cfg: EngrainConfig, ws: Workspace, production: str, candidate: str,
             name: AnswererFactory(cfg, reg.path(mid), None, **batch)
             for name, mid in (("production", production), ("candidate", candidate))
         }
-    refs = AnswererFactory(*tune.applied(cfg, ws), **batch)  # rag as tuned, if tuned on this index
+    ref_cfg, index = tune.applied(cfg, ws)  # rag as tuned, if tuned on this index
+    refs = AnswererFactory(ref_cfg, None, index, **batch)
     prices = load_pricebook(cfg.path(cfg.cost.pricebook) if cfg.cost.pricebook else None)
     out = []
     with ExitStack() as stack:
