@@ -126,13 +126,28 @@ def test_the_demo_takes_one_size(tmp_path):
     assert not (tmp_path / "d").exists()  # refused before anything is written
 
 
+def _main(monkeypatch, *args: str) -> int:
+    """`engrain ARGS` in this process (the signal handlers it installs restored after); its exit code."""
+    import signal
+
+    from engrain import cli
+
+    monkeypatch.setattr(sys, "argv", ["engrain", *args])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main()
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    return exit_.value.code
+
+
 @pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
 def test_a_signal_mid_stage_stops_it_within_two_seconds_with_one_line(tmp_path, monkeypatch, capsys, signum, code):
     import os
-    import signal
     import time
 
-    from engrain import cli
     from engrain.rag import index
 
     (tmp_path / "docs").mkdir()
@@ -149,15 +164,8 @@ def test_a_signal_mid_stage_stops_it_within_two_seconds_with_one_line(tmp_path, 
 
     monkeypatch.setattr(index, "build_index", slow_build)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["engrain", "index"])
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli.main()
-    finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
-    assert exit_.value.code == code and time.monotonic() - sent[0] < 2.0
+    code_ = _main(monkeypatch, "index")
+    assert code_ == code and time.monotonic() - sent[0] < 2.0
     err = capsys.readouterr().err
     assert "stopped during index; the next run reuses ingest" in err and "Traceback" not in err
     assert (tmp_path / "workspace" / "ingest" / "manifest.json").exists()  # what the next run reuses
@@ -170,7 +178,7 @@ def test_every_stage_command_stops_on_a_signal_and_names_what_the_next_run_reuse
     import os
     import signal
 
-    from engrain import cli, graph, recipe
+    from engrain import graph, recipe
 
     def interrupted(cfg, ws, key, say, progress):
         os.kill(os.getpid(), signal.SIGINT)
@@ -182,16 +190,7 @@ def test_every_stage_command_stops_on_a_signal_and_names_what_the_next_run_reuse
     monkeypatch.setattr(recipe._RUNNERS["synth"], "check", lambda cfg: None, raising=False)
     write_config(tmp_path, '[data]\ndocs = ["docs"]\n')
     monkeypatch.chdir(tmp_path)
-    command = "eval" if stage == "eval" else stage.replace("_", "-")
-    monkeypatch.setattr(sys, "argv", ["engrain", command])
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli.main()
-    finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
-    assert exit_.value.code == 130
+    assert _main(monkeypatch, stage.replace("_", "-")) == 130
     err = capsys.readouterr().err
     done = ", ".join(graph.before(stage)) or "nothing"
     assert f"stopped during {stage}; the next run reuses {done}" in err and "Traceback" not in err

@@ -164,20 +164,16 @@ def _value_span(m: re.Match) -> tuple[int, int]:
 def _credential(value: str, min_bits: float, cased: bool = False) -> bool:
     """Letters and digits mixed (upper and lower too when `cased`) at `min_bits` of Shannon entropy a character
     (detect-secrets' measure): a word, a date or a part number is none of these."""
-    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
-
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return False
     if cased and not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
         return False
-    return Base64HighEntropyString().calculate_shannon_entropy(value) >= min_bits
+    return _detectors()[0].calculate_shannon_entropy(value) >= min_bits
 
 
 def _keyword_assignments(text: str) -> list[Span]:
     """detect-secrets' keyword detector (`password = "..."`, `secret: ...`), line by line."""
-    from detect_secrets.plugins.keyword import KeywordDetector
-
-    detector, out, at = KeywordDetector(), [], 0
+    detector, out, at = _detectors()[1], [], 0
     for line in text.splitlines(keepends=True):
         for found in detector.analyze_line(filename="text.txt", line=line):
             value = found.secret_value or ""
@@ -186,6 +182,15 @@ def _keyword_assignments(text: str) -> list[Span]:
                 out.append(Span(at + i, at + i + len(value), "secret"))
         at += len(line)
     return out
+
+
+@lru_cache(maxsize=1)
+def _detectors():
+    """detect-secrets' entropy measure and keyword detector, made once per process."""
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    return Base64HighEntropyString(), KeywordDetector()
 
 
 @lru_cache(maxsize=1)

@@ -88,13 +88,12 @@ def applied(cfg: EngrainConfig, ws: Workspace) -> tuple[EngrainConfig, Path]:
     """The config with rag's tuned settings, and the index they search. The configured settings when
     tuning is off or has not run on the current index, dev split and settings (a stale choice is
     never served)."""
-    index = ws.path("index", "lancedb")
-    path = ws.path(STAGE, "choice")
-    if not cfg.rag.tune or not path.is_file() or not ws.fresh(STAGE, graph.key(STAGE, cfg, ws)):
-        return cfg, index
-    chosen = Setting(**read_json(path)["chosen"]["setting"])
-    rag = cfg.rag.model_copy(update=chosen.to_dict())
-    return cfg.model_copy(update={"rag": rag}), index_dir(ws, chosen.chunk_words, cfg)
+    rec = chosen(ws) if cfg.rag.tune else None
+    if rec is None or not ws.fresh(STAGE, graph.key(STAGE, cfg, ws)):
+        return cfg, ws.path("index", "lancedb")
+    setting = Setting(**rec["chosen"]["setting"])
+    rag = cfg.rag.model_copy(update=setting.to_dict())
+    return cfg.model_copy(update={"rag": rag}), index_dir(ws, setting.chunk_words, cfg)
 
 
 def chosen(ws: Workspace) -> dict | None:
