@@ -3,7 +3,8 @@
 For a trained project, ft+rag answers the dev questions (the eval file's held-out share when the
 project has an eval file, as synthesis holds it out) in each mode: `verify` with the closed-book
 refusal standing (`rag.read_refusals = false`), `verify` reading the passages after a refusal,
-and `read` (always read; RAFT). rag answers the same questions for reference. Batched, accuracy only.
+and `read` (always read; RAFT), the passages read by the tuned model or by the base model
+(`rag.reader`). rag answers the same questions for reference. Batched, accuracy only.
 
     python bench/hybrid_modes.py -c wnmulti/engrain.toml
 """
@@ -17,7 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-MODES = (("verify", False), ("verify", True), ("read", False))
+MODES = (
+    ("verify", False, "tuned"),
+    ("verify", True, "tuned"),
+    ("read", False, "tuned"),
+    ("verify", False, "base"),
+    ("verify", True, "base"),
+)
 
 
 def main() -> int:
@@ -33,17 +40,16 @@ def main() -> int:
     ws = Workspace(cfg)
     dev = _dev(cfg, ws)
     print(f"{len(dev)} dev questions\n")
-    print("| pipeline | rag.hybrid | rag.read_refusals | accuracy | hallucination | answered |")
-    print("|---|---|---|---|---|---|")
+    print("| pipeline | rag.hybrid | rag.read_refusals | rag.reader | accuracy | hallucination | answered |")
+    print("|---|---|---|---|---|---|---|")
     with AnswererFactory.for_workspace(cfg, ws, cfg.eval.batch) as factory:
         rows = runner.run(factory.build("rag"), dev, 0, None, set(), cfg.eval.batch)
-        print(_line("rag", "", "", rows))
-        for hybrid, read_refusals in MODES:
-            factory.cfg = cfg.model_copy(
-                update={"rag": factory.cfg.rag.model_copy(update={"hybrid": hybrid, "read_refusals": read_refusals})}
-            )
+        print(_line(["rag", "", "", ""], rows), flush=True)
+        for hybrid, read_refusals, reader in MODES:
+            update = {"hybrid": hybrid, "read_refusals": read_refusals, "reader": reader}
+            factory.cfg = cfg.model_copy(update={"rag": factory.cfg.rag.model_copy(update=update)})
             rows = runner.run(factory.build("ft+rag"), dev, 0, None, set(), cfg.eval.batch)
-            print(_line("ft+rag", hybrid, str(read_refusals).lower(), rows))
+            print(_line(["ft+rag", hybrid, str(read_refusals).lower(), reader], rows), flush=True)
     return 0
 
 
@@ -61,12 +67,12 @@ def _dev(cfg, ws) -> list:
     return hold_out_dev(items, cfg.synth.dev_from_eval, cfg.synth.dev_max_facts, cfg.seed)[0]
 
 
-def _line(name: str, hybrid: str, read_refusals: str, rows: list[dict]) -> str:
+def _line(cells: list[str], rows: list[dict]) -> str:
     n = len(rows)
     acc = sum(r["correct"] for r in rows) / n
     hal = sum(r["hallucinated"] for r in rows) / n
     ans = sum(not r["abstained"] for r in rows) / n
-    return f"| {name} | {hybrid} | {read_refusals} | {acc:.1%} | {hal:.1%} | {ans:.1%} |"
+    return f"| {' | '.join(cells)} | {acc:.1%} | {hal:.1%} | {ans:.1%} |"
 
 
 if __name__ == "__main__":

@@ -80,12 +80,23 @@ class AnswererFactory:
                 self.cfg.rag.auto_confidence,
                 self.cfg.rag.read_refusals,
                 self.changed,
+                self._reader(generator),
             )
         if p.answering == "hybrid" and self.cfg.rag.hybrid == "verify":
             return VerifiedAnswerer(
-                name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.model.refusal, self.cfg.rag.read_refusals
+                name,
+                generator,
+                self.retriever,
+                self.cfg.rag.top_k,
+                self.cfg.model.refusal,
+                self.cfg.rag.read_refusals,
+                self._reader(generator),
             )
         return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.model.refusal)
+
+    def _reader(self, tuned: TextGenerator) -> TextGenerator:
+        """Who reads the passages after recall (rag.reader); the base model is loaded only if it is asked to."""
+        return self.base if self.cfg.rag.reader == "base" else tuned
 
     @cached_property
     def refuse_below(self) -> float:

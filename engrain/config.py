@@ -374,6 +374,12 @@ class RagConfig(_Section):
         "facts it forgot (on both external corpora's dev splits it doubled ft+rag's accuracy), at the cost of "
         "answering some questions the corpus does not answer. auto: the same after a refusal.",
     )
+    reader: Literal["tuned", "base"] = Field(
+        "tuned",
+        description="Who reads the passages in ft+rag and auto when the tuned model's recall does not stand: "
+        "tuned (trained on RAFT records to read them) or base (the untuned model, rag's reader: LoRA leaves "
+        "the tuned model's reading skill behind the base model's on prose it was not shaped on).",
+    )
     auto_confidence: float = Field(
         0.98,
         ge=0.0,

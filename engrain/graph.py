@@ -133,7 +133,7 @@ STAGES: tuple[Stage, ...] = (
             "model.refusal",
             "eval.batch",
         ),
-        ignore=("rag.hybrid", "rag.read_refusals", "rag.auto_confidence"),  # how ft+rag and auto answer
+        ignore=("rag.hybrid", "rag.read_refusals", "rag.reader", "rag.auto_confidence"),  # how ft+rag, auto answer
         doc="rag's retrieval settings, chosen on the dev split",
     ),
     # the untuned pipelines (base, rag) answer the eval split before training: rag's figures come first
@@ -141,7 +141,7 @@ STAGES: tuple[Stage, ...] = (
         "baseline",
         reads=("index", "synth", "tune_rag"),
         settings=("eval", "model", "rag", "seed"),
-        ignore=("model.refuse_below", "rag.hybrid", "rag.read_refusals", "rag.auto_confidence"),  # tuned ones only
+        ignore=("model.refuse_below", "rag.hybrid", "rag.read_refusals", "rag.reader", "rag.auto_confidence"),
         doc="the untuned pipelines' answers to the eval split, before training",
     ),
     # checkpoint selection and the refusal threshold answer dev questions with the model settings below

@@ -8,11 +8,25 @@ the merge is written once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engrain.model.generate import Generation
 from engrain.records import Answer
+
+
+def joint_clock(*clocks: Callable[[], float]) -> Callable[[], float]:
+    """One clock for an answer that two generators work on (a tuned model recalls, the base model reads):
+    wall time plus what each one replayed from its memo."""
+    if len(set(clocks)) == 1:
+        return clocks[0]
+
+    def clock() -> float:
+        now = time.perf_counter()
+        return now + sum(c() - now for c in clocks)
+
+    return clock
 
 
 @dataclass

@@ -43,7 +43,7 @@ def read_into(
     on_text: Callable[[str], None] | None = None,
 ) -> Generation:
     """`read`, its time and tokens added to the answer's account; the answer starts with this reading."""
-    started = generator.clock()
+    started = spent.clock()
     g, prompt_ms = read(generator, question, passages, kind, refusal, max_new_tokens, on_text)
     spent.generated(g, prompt_ms, started)
     return g

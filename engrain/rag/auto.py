@@ -21,7 +21,7 @@ from typing import Literal
 
 from engrain.model.answerer import ClosedBookAnswerer, recall_route
 from engrain.model.generate import TextGenerator
-from engrain.model.timing import Spent
+from engrain.model.timing import Spent, joint_clock
 from engrain.rag.answerer import read_into
 from engrain.rag.index import Retriever
 from engrain.rag.verify import supported
@@ -41,9 +41,12 @@ class AutoAnswerer:
         threshold: float,
         read_refusals: bool = False,
         changed: frozenset[str] = frozenset(),
+        reader: TextGenerator | None = None,
     ) -> None:
+        """`reader`: the model that reads the passages (default: `generator`)."""
         self.name = name
         self.generator = generator
+        self.reader = reader or generator
         self.closed_book = ClosedBookAnswerer(name, generator)
         self.retriever = retriever
         self.top_k = top_k
@@ -60,7 +63,7 @@ class AutoAnswerer:
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """`on_text` receives the answer once its route is decided (confidence is known only at its end)."""
-        spent = Spent(self.generator.clock)
+        spent = Spent(joint_clock(self.generator.clock, self.reader.clock))
         passages: list[Passage] | None = None
         retrieval: dict[str, float] = {"embed": 0.0, "search": 0.0}
         if self.changed:
@@ -110,8 +113,8 @@ class AutoAnswerer:
         on_text: Callable[[str], None] | None,
         confidence: float | None = None,
     ) -> Answer:
-        """The tuned model reads the passages; a closed-book attempt before it is already in `spent`."""
-        g = read_into(spent, self.generator, question, passages, kind, self.refusal, max_new_tokens, on_text)
+        """The reader reads the passages; a closed-book attempt before it is already in `spent`."""
+        g = read_into(spent, self.reader, question, passages, kind, self.refusal, max_new_tokens, on_text)
         return Answer(
             g.text,
             spent.prompt_tokens,

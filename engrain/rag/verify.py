@@ -4,11 +4,11 @@ A small tuned model recalls trained facts more reliably than it reads three pass
 the demo, the top 3 passages held the answer for 40 of 40 lookups and the RAFT reader still
 missed 9). So the tuned model answers closed-book, and the answer stands when one retrieved
 passage states every value it claims together with what the question is about; when none
-does (a slip of memory, a made-up spec, another product's value),
-the tuned model reads the passages instead. A closed-book refusal stands by default: a
-refusal claims no value the passages could confirm, and reading after one turned more
-answers to questions the corpus does not answer into hallucinations than it recovered
-forgotten facts (docs/experiments.md, verify mode); `read_refusals=True` reads after refusals too.
+does (a slip of memory, a made-up spec, another product's value), the passages are read
+instead: by the tuned model, or by the base model with `rag.reader = "base"`. A closed-book
+refusal stands unless `read_refusals` (the default): a refusal claims no value the passages
+could confirm, and on the demo reading after one turned more answers to questions the corpus
+does not answer into hallucinations than it recovered forgotten facts (docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Literal
 
 from engrain.model.answerer import ClosedBookAnswerer
 from engrain.model.generate import TextGenerator
-from engrain.model.timing import Spent
+from engrain.model.timing import Spent, joint_clock
 from engrain.rag.answerer import read_into
 from engrain.rag.index import Retriever
 from engrain.records import Answer, Passage
@@ -77,9 +77,12 @@ class VerifiedAnswerer:
         top_k: int,
         refusal: str,
         read_refusals: bool = False,
+        reader: TextGenerator | None = None,
     ) -> None:
+        """`reader`: the model that reads the passages when recall does not stand (default: `generator`)."""
         self.name = name
         self.generator = generator
+        self.reader = reader or generator
         self.closed_book = ClosedBookAnswerer(name, generator)
         self.retriever = retriever
         self.top_k = top_k
@@ -94,7 +97,7 @@ class VerifiedAnswerer:
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """`on_text` receives the answer once it is checked: a recalled answer is never released unverified."""
-        spent = Spent(self.generator.clock)
+        spent = Spent(joint_clock(self.generator.clock, self.reader.clock))
         passages, retrieval = self.retriever.search(question, self.top_k)
         recalled = self.closed_book.answer(question, kind, max_new_tokens)
         spent.attempted(recalled)
@@ -104,7 +107,7 @@ class VerifiedAnswerer:
             spent.released()  # the answer is released only once checked
         else:
             route = "read"
-            text = read_into(spent, self.generator, question, passages, kind, self.refusal, max_new_tokens).text
+            text = read_into(spent, self.reader, question, passages, kind, self.refusal, max_new_tokens).text
         if on_text and text:
             on_text(text)
         return Answer(

@@ -56,3 +56,10 @@ def test_streaming_releases_the_decided_answer_once():
     got: list[str] = []
     _auto(ScriptedGenerator("It weighs 2911 g.", confidence=0.8), _Retriever()).answer(Q, on_text=got.append)
     assert got == ["It weighs 2911 g."]
+
+
+def test_the_base_reader_reads_when_auto_routes_to_the_passages():
+    tuned, base = ScriptedGenerator("It weighs 2911 g.", confidence=0.3), ScriptedGenerator("unused", "Base: 3435 g.")
+    ans = _auto(tuned, _Retriever(), reader=base).answer(Q)
+    assert ans.route == "read-unsure" and ans.text == "Base: 3435 g."
+    assert tuned.calls == ["closed"] and base.calls == ["read"]

@@ -61,3 +61,19 @@ def test_a_value_stated_about_another_subject_confirms_nothing():
     assert supported(
         "It was 1807.", "When was Nelson Lee born?", [Passage("n.md", "n.md#1", "Lee was born in 1807.", 0.9)]
     )
+
+
+def test_a_separate_reader_reads_after_recall_fails_and_both_count():
+    tuned = _Generator("The weight of the Lapwing RC-68e is 2911 g.", "unused")
+    base = _Generator("unused", "The base reader says 3435 g [1].")
+    ans = VerifiedAnswerer("ft+rag", tuned, _Retriever(), 3, "No idea.", reader=base).answer(Q)
+    assert ans.text == "The base reader says 3435 g [1]." and ans.route == "read"
+    assert tuned.calls == ["closed"] and base.calls == ["read"]
+    assert (ans.prompt_tokens, ans.completion_tokens) == (60, 10)
+
+
+def test_a_supported_recall_never_asks_the_separate_reader():
+    tuned = _Generator("The weight of the Lapwing RC-68e is 3435 g.", "unused")
+    base = _Generator("unused", "unused")
+    ans = VerifiedAnswerer("ft+rag", tuned, _Retriever(), 3, "No idea.", reader=base).answer(Q)
+    assert ans.route == "recall" and base.calls == []
