@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from engrain import pipelines
-from engrain.errors import EngrainError, Interrupted, Terminated
+from engrain.errors import EngrainError, Interrupted, Terminated, stopping
 from engrain.workspace import artifact_in
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-tune vs RAG, measured on your own corpus.")
@@ -394,9 +394,9 @@ def serve(
     )
     from engrain.serve.engine import Engine
 
-    uvicorn.run(
-        create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning"
-    )
+    app_ = create_app(cfg, Engine(cfg, model_ref=model))
+    with stopping("serve", "requests in flight were answered first"):  # uvicorn re-raises the signal after
+        uvicorn.run(app_, host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
 
 
 def _serve_vllm(cfg, model: str | None) -> None:

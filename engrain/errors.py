@@ -6,6 +6,9 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class EngrainError(Exception):
     """A problem with the user's input, config or environment, stated in one line."""
@@ -17,6 +20,15 @@ class Interrupted(EngrainError):
     def __init__(self, message: str, signum: int = 2) -> None:
         super().__init__(message)
         self.signum = signum
+
+
+@contextmanager
+def stopping(where: str, next_run: str) -> Iterator[None]:
+    """Ctrl-C or SIGTERM inside becomes one line: where the command stopped and what its next run does."""
+    try:
+        yield
+    except KeyboardInterrupt as e:
+        raise Interrupted(f"stopped during {where}; {next_run}", getattr(e, "signum", 2)) from None
 
 
 class Terminated(KeyboardInterrupt):

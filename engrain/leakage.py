@@ -23,7 +23,7 @@ from pathlib import Path
 
 from engrain import recipe
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError
+from engrain.errors import EngrainError, stopping
 from engrain.io import write_json, write_text
 from engrain.progress import Say, quiet
 from engrain.workspace import Workspace, artifact_in
@@ -134,7 +134,8 @@ def leakage(cfg: EngrainConfig, say: Say = quiet, progress: bool = True) -> Path
         recipe.run_stage(c, "train", say, progress=progress)  # ingest, index and synth first (the stage graph)
         trained[label] = _in_training_data(c, canaries)
         say(f"leakage: {label}: {trained[label]} of {len(canaries)} canaries are in ft's training examples")
-        results[label] = _attack(c, canaries, say)
+        with stopping(f"leakage (attacking the {label} models)", "the next run reuses what was trained and attacks"):
+            results[label] = _attack(c, canaries, say)
     report = {
         "canaries": [asdict(x) for x in canaries],
         "results": results,

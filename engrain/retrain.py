@@ -31,7 +31,7 @@ from pathlib import Path
 
 from engrain import recipe
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError
+from engrain.errors import EngrainError, stopping
 from engrain.evaluate.evalfile import load_eval_file
 from engrain.graph import RETRAIN
 from engrain.io import read_json, write_json, write_text
@@ -94,8 +94,13 @@ def retrain(
             f"retrain: candidate from {cfg.retrain.start} {production if cfg.retrain.start == 'production' else ''} "
             f"on {len(examples)} examples ({n_docs} changed or new documents, {len(changed) - n_docs} conversations)"
         )
-        candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, say, progress)
-        result = _compare(cfg, ws, production, candidate, say)
+        with stopping("retrain (training the candidate)", "the next `engrain retrain` resumes from its checkpoint"):
+            candidate = _train_candidate(cfg, ws, examples, folder, prod_dir, say, progress)
+        with stopping(
+            f"retrain (comparing {candidate} with production)",
+            "the next `engrain retrain` reuses the trained candidate and compares again",
+        ):
+            result = _compare(cfg, ws, production, candidate, say)
         passed, reasons = gate(result["sets"], cfg.retrain.alpha, cfg.retrain.min_gain, cfg.retrain.max_drop)
         if passed:
             from engrain.registry.audit import default_who

@@ -135,12 +135,13 @@ def _main(monkeypatch, *args: str) -> int:
     monkeypatch.setattr(sys, "argv", ["engrain", *args])
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with pytest.raises(SystemExit) as exit_:
-            cli.main()
+        cli.main()
+    except SystemExit as e:
+        return e.code
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)
-    return exit_.value.code
+    return 0
 
 
 @pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143)])
@@ -194,3 +195,88 @@ def test_every_stage_command_stops_on_a_signal_and_names_what_the_next_run_reuse
     err = capsys.readouterr().err
     done = ", ".join(graph.before(stage)) or "nothing"
     assert f"stopped during {stage}; the next run reuses {done}" in err and "Traceback" not in err
+
+
+def _project_toml(root: Path, tiny_model: Path) -> Path:
+    """The tiny-model sample project written as the engrain.toml a command reads."""
+    from samples import make_project
+
+    from engrain.config import dump_toml
+
+    return write_config(root, dump_toml(make_project(root, tiny_model)))
+
+
+def _signal_now(*args, **kwargs):
+    """A step patched to be signalled mid-way, as Ctrl-C would be."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGINT)
+    raise AssertionError("the signal did not stop the step")
+
+
+def test_retrain_stops_on_a_signal_and_the_next_run_finishes_the_cycle(tmp_path, tiny_model, monkeypatch, capsys):
+    from engrain import recipe, retrain
+    from engrain.config import load
+    from engrain.registry import Registry
+    from engrain.workspace import Workspace
+
+    toml = _project_toml(tmp_path, tiny_model)
+    cfg = load(toml)
+    recipe.run_all(cfg, progress=False)
+    with Registry(Workspace(cfg).dir("registry")) as reg:
+        reg.promote(reg.alias("candidate"), "production", "test", "first release")
+    (tmp_path / "docs" / "notes.txt").write_text("Notes\n\nThe Heron MX-2 has a weight of 3.1 kg.\n")
+    train_candidate = retrain._train_candidate
+    monkeypatch.setattr(retrain, "_train_candidate", _signal_now)
+    assert _main(monkeypatch, "retrain", "-c", str(toml), "--set", "retrain.min_gain=-1") == 130
+    err = capsys.readouterr().err
+    assert "stopped during retrain (training the candidate); the next `engrain retrain` resumes" in err
+    assert "Traceback" not in err
+    monkeypatch.setattr(retrain, "_train_candidate", train_candidate)
+    assert _main(monkeypatch, "retrain", "-c", str(toml), "--set", "retrain.min_gain=-1") == 0
+    assert "retrain: production is now" in capsys.readouterr().err
+
+
+def test_leakage_stops_on_a_signal_while_attacking_and_keeps_what_it_trained(tmp_path, tiny_model, monkeypatch, capsys):
+    from engrain import leakage
+
+    toml = _project_toml(tmp_path, tiny_model)
+    monkeypatch.setattr(leakage, "_attack", _signal_now)
+    assert _main(monkeypatch, "leakage", "-c", str(toml)) == 130
+    err = capsys.readouterr().err
+    assert "stopped during leakage (attacking the scrubbed models); the next run reuses what was trained" in err
+    assert (tmp_path / "ws" / "leakage" / "scrubbed" / "train" / "manifest.json").exists()
+
+
+def test_serve_stops_on_a_signal_within_two_seconds(tmp_path, tiny_model, monkeypatch, capsys):
+    import os
+    import signal
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    toml = _project_toml(tmp_path, tiny_model)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sent: list[float] = []
+
+    def signal_once_ready() -> None:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=signal_once_ready, daemon=True).start()
+    code = _main(monkeypatch, "serve", "-c", str(toml), "--pipeline", "base", "--port", str(port))
+    assert code == 143 and sent and time.monotonic() - sent[0] < 2.0
+    err = capsys.readouterr().err
+    assert "stopped during serve; requests in flight were answered first" in err and "Traceback" not in err

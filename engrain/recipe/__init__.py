@@ -17,7 +17,7 @@ from types import ModuleType
 
 from engrain import graph
 from engrain.config import EngrainConfig
-from engrain.errors import EngrainError, Interrupted
+from engrain.errors import EngrainError, stopping
 from engrain.graph import out_of_date
 from engrain.progress import Say, quiet
 from engrain.recipe import baseline as _baseline
@@ -89,13 +89,9 @@ def _run_one(cfg: EngrainConfig, stage: str, say: Say, force: bool, progress: bo
         if hasattr(runner, "reuse"):
             runner.reuse(cfg, ws, say)
         return key
-    try:
+    done = ", ".join(graph.before(stage)) or "nothing"
+    with stopping(stage, f"the next run reuses {done} and runs {stage} again"):  # between two batches: no output
         runner.run(cfg, ws, key, say, progress)
-    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM between two of the stage's batches: it left no output
-        done = ", ".join(graph.before(stage)) or "nothing"
-        raise Interrupted(
-            f"stopped during {stage}; the next run reuses {done} and runs {stage} again", getattr(e, "signum", 2)
-        ) from None
     return key
 
 
