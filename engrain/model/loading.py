@@ -107,6 +107,20 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
         tok.save_pretrained(tmp)
 
 
+def native_bf16() -> bool:
+    """bf16 computed in hardware: a GPU that supports it, or a CPU with avx512_bf16 or AMX. Elsewhere bf16
+    is emulated, slower than float32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def load_causal_lm(name_or_path: str, dtype: str = "float32", adapter: str | Path | None = None):
     """(model, tokenizer) in eval mode; `adapter` is a PEFT folder or a full fine-tuned model folder."""
     import torch
@@ -114,13 +128,14 @@ def load_causal_lm(name_or_path: str, dtype: str = "float32", adapter: str | Pat
 
     torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}.get(dtype, torch.float32)
     if dtype == "auto":
-        torch_dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
+        torch_dtype = torch.bfloat16 if native_bf16() else torch.float32
     source = resolve_base_model(name_or_path)
     if adapter is not None and not (Path(adapter) / "adapter_config.json").exists():
         source, adapter = str(adapter), None  # a full fine-tune: the folder is the model
     try:
         tok = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
+        # an adapter is merged in float32 and the sum cast once: small LoRA updates survive the rounding
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32 if adapter else torch_dtype)
     except (OSError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise EngrainError(f"cannot load model {name_or_path!r}: {first}") from None
@@ -138,6 +153,7 @@ def load_causal_lm(name_or_path: str, dtype: str = "float32", adapter: str | Pat
             ) from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    model = model.to(torch_dtype)
     if torch.cuda.is_available():
         model = model.to("cuda")
     model.eval()

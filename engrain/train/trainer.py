@@ -30,7 +30,7 @@ from engrain.errors import EngrainError, Interrupted, Terminated
 from engrain.graph import GRAPH
 from engrain.io import atomic_path
 from engrain.model.generate import Generation, Generator, Request
-from engrain.model.loading import load_causal_lm, set_threads
+from engrain.model.loading import load_causal_lm, native_bf16, set_threads
 from engrain.progress import Say, quiet
 from engrain.records import EvalItem, Example
 from engrain.scoring import score
@@ -582,20 +582,10 @@ def dev_score(by_category: dict[str, list[bool]]) -> float:
 def _use_bf16(setting: str) -> bool:
     if setting == "off":
         return False
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    supported = _cpu_has_bf16()
-    if setting == "on" and not supported:
+    supported = native_bf16()
+    if setting == "on" and not supported and not torch.cuda.is_available():
         raise EngrainError("train.bf16 = 'on' but this CPU has no native bf16 (avx512_bf16/amx); use 'auto'")
     return supported
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _use_packing(setting: str) -> bool:

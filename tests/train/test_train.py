@@ -5,7 +5,8 @@ from samples import train_cfg as _cfg
 from engrain.model.loading import load_causal_lm
 from engrain.records import EvalItem, Example
 from engrain.train.data import IGNORE, encode
-from engrain.train.trainer import _cpu_has_bf16, train
+from engrain.model.loading import native_bf16
+from engrain.train.trainer import train
 
 
 def test_chat_examples_learn_only_the_answer(tiny_model):
@@ -107,7 +108,7 @@ def test_a_batch_run_in_parts_takes_the_same_step(tiny_model, tmp_path):
     assert [round(p["loss"], 3) for p in a.loss_curve] == [round(p["loss"], 3) for p in b.loss_curve]
 
 
-@pytest.mark.skipif(not _cpu_has_bf16(), reason="this CPU has no native bf16")
+@pytest.mark.skipif(not native_bf16(), reason="this CPU has no native bf16")
 def test_bf16_autocast_trains_where_the_cpu_has_it(tiny_model, tmp_path):
     cfg = _cfg(tiny_model)
     cfg.train.bf16 = "on"
@@ -116,7 +117,7 @@ def test_bf16_autocast_trains_where_the_cpu_has_it(tiny_model, tmp_path):
     assert r.dev_curve  # dev answers are generated under the same autocast
 
 
-@pytest.mark.skipif(not _cpu_has_bf16(), reason="this CPU has no native bf16")
+@pytest.mark.skipif(not native_bf16(), reason="this CPU has no native bf16")
 def test_bf16_frozen_weights_take_the_same_steps_as_autocast_casting_them(tiny_model, tmp_path, monkeypatch):
     from engrain.train import trainer
 
