@@ -2,10 +2,9 @@ import pytest
 from samples import EXAMPLES
 from samples import train_cfg as _cfg
 
-from engrain.model.loading import load_causal_lm
+from engrain.model.loading import load_causal_lm, native_bf16
 from engrain.records import EvalItem, Example
 from engrain.train.data import IGNORE, encode
-from engrain.model.loading import native_bf16
 from engrain.train.trainer import train
 
 
