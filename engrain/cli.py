@@ -394,9 +394,14 @@ def serve(
     )
     from engrain.serve.engine import Engine
 
-    app_ = create_app(cfg, Engine(cfg, model_ref=model))
-    with stopping("serve", "requests in flight were answered first"):  # uvicorn re-raises the signal after
-        uvicorn.run(app_, host=cfg.serve.host, port=cfg.serve.port, log_level="warning")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(cfg, Engine(cfg, model_ref=model)), host=cfg.serve.host, port=cfg.serve.port, log_level="warning"
+        )
+    )
+    # the server shuts down gracefully on a signal, then raises it again (uvicorn.run would swallow it)
+    with stopping("serve", "requests in flight were answered first"):
+        server.run()
 
 
 def _serve_vllm(cfg, model: str | None) -> None:
