@@ -459,6 +459,18 @@ def _save(model, tok, path: Path, weights: dict[str, torch.Tensor] | None = None
     """`weights`: the full tensors of a sharded model (None: the model's own)."""
     model.save_pretrained(path, state_dict=weights)  # LoRA: only the adapter; full: the whole model
     tok.save_pretrained(path)
+    _stable_adapter_config(path / "adapter_config.json")
+
+
+def _stable_adapter_config(path: Path) -> None:
+    """PEFT writes `target_modules` from a set, in an order that changes from one process to the next:
+    sorted, the same weights make the same files and so the same registry id (a re-run registers nothing)."""
+    if not path.exists():
+        return
+    conf = json.loads(path.read_text())
+    if isinstance(conf.get("target_modules"), list):
+        conf["target_modules"] = sorted(conf["target_modules"])
+        path.write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n")
 
 
 class _DevSelector:
