@@ -50,6 +50,16 @@ class Tally:
     recovered: int = 0
     manual: list[str] = field(default_factory=list)  # what a point needed beyond running the command again
 
+    def record(self, where: str, killed: bool, problem: str) -> str:
+        """One point's outcome; its line for the log."""
+        self.points, self.killed = self.points + 1, self.killed + killed
+        if problem:
+            self.manual.append(f"point {self.points - 1} ({where}): {problem}")
+        else:
+            self.recovered += 1
+        finished = "" if killed else " (already finished)"
+        return f"{self.command} point {self.points - 1}: {where}{finished}: {problem or 'ok'}"
+
 
 def engrain(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -131,13 +141,7 @@ def battery(command: str, points: int, seed: int, model: Path, work: Path, say: 
         again = engrain(where, *COMMANDS[command])
         audit = engrain(where, "models", "audit", "--verify")
         problem = _problem(again, audit, signature(where) if again.returncode == 0 else None, expected)
-        tally.points += 1
-        tally.killed += killed
-        if problem:
-            tally.manual.append(f"point {i} (kill at {delay:.1f} s): {problem}")
-        else:
-            tally.recovered += 1
-        say(f"{command} point {i}: kill at {delay:.1f} s{'' if killed else ' (already finished)'}: {problem or 'ok'}")
+        say(tally.record(f"kill at {delay:.1f} s", killed, problem))
         shutil.rmtree(where)
     return tally
 
@@ -153,13 +157,7 @@ def swap_battery(points: int, seed: int, model: Path, work: Path, say: Callable[
     for i in range(points):
         delay = rng.uniform(0.0, SWAP_WINDOW_S)
         where = _copy(prepared, work / f"point-{i}")
-        problem = _swap_point(where, delay)
-        tally.points, tally.killed = tally.points + 1, tally.killed + 1
-        if problem:
-            tally.manual.append(f"point {i} (kill {delay:.1f} s into the swap): {problem}")
-        else:
-            tally.recovered += 1
-        say(f"swap point {i}: kill {delay:.1f} s into the swap: {problem or 'ok'}")
+        say(tally.record(f"kill {delay:.1f} s into the swap", True, _swap_point(where, delay)))
         shutil.rmtree(where)
     return tally
 
