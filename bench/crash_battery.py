@@ -61,9 +61,14 @@ class Tally:
         return f"{self.command} point {self.points - 1}: {where}{finished}: {problem or 'ok'}"
 
 
+def _argv(args: list[str] | tuple[str, ...]) -> list[str]:
+    """`engrain ARGS` on the project folder's own config."""
+    return [sys.executable, "-m", "engrain", *args, "-c", "engrain.toml"]
+
+
 def engrain(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engrain", *args, "-c", "engrain.toml"],
+        _argv(args),
         cwd=root,
         capture_output=True,
         text=True,
@@ -197,9 +202,9 @@ def _serve(root: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    args = ["serve", "--model", "production", "--pipeline", "ft", "--port", str(port), *RELOAD, "-c", "engrain.toml"]
+    args = ["serve", "--model", "production", "--pipeline", "ft", "--port", str(port), *RELOAD]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engrain", *args],
+        _argv(args),
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -228,7 +233,7 @@ def _served_checkpoint(url: str) -> str | None:
 def _kill_after(root: Path, args: list[str], delay: float) -> bool:
     """Start the command, SIGKILL it after `delay` seconds; False when it had finished by then."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engrain", *args, "-c", "engrain.toml"],
+        _argv(args),
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

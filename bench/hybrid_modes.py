@@ -42,7 +42,8 @@ def main() -> int:
     print(f"{len(dev)} dev questions\n")
     print("| pipeline | rag.hybrid | rag.read_refusals | rag.reader | accuracy | hallucination | answered |")
     print("|---|---|---|---|---|---|---|")
-    with AnswererFactory.for_workspace(cfg, ws, cfg.eval.batch) as factory:
+    # memoized, as the eval stage is: a reading the base model did for rag is not computed again for ft+rag
+    with AnswererFactory.for_workspace(cfg, ws, cfg.eval.batch) as factory, factory.memoized():
         rows = runner.run(factory.build("rag"), dev, 0, None, set(), cfg.eval.batch)
         print(_line(["rag", "", "", ""], rows), flush=True)
         for hybrid, read_refusals, reader in MODES:

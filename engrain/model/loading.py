@@ -107,9 +107,10 @@ def _convert_gguf(gguf: Path, out: Path) -> None:
         tok.save_pretrained(tmp)
 
 
+@functools.lru_cache(maxsize=1)
 def native_bf16() -> bool:
     """bf16 computed in hardware: a GPU that supports it, or a CPU with avx512_bf16 or AMX. Elsewhere bf16
-    is emulated, slower than float32."""
+    is emulated, slower than float32. Read once per process (every model load asks)."""
     import torch
 
     if torch.cuda.is_available():
