@@ -66,6 +66,11 @@ def _argv(args: list[str] | tuple[str, ...]) -> list[str]:
     return [sys.executable, "-m", "engrain", *args, "-c", "engrain.toml"]
 
 
+def _start(root: Path, args: list[str]) -> subprocess.Popen:
+    """`engrain ARGS` in the background, its output dropped."""
+    return subprocess.Popen(_argv(args), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(root))
+
+
 def engrain(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         _argv(args),
@@ -203,13 +208,7 @@ def _serve(root: Path) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     args = ["serve", "--model", "production", "--pipeline", "ft", "--port", str(port), *RELOAD]
-    proc = subprocess.Popen(
-        _argv(args),
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=_env(root),
-    )
+    proc = _start(root, args)
     url = f"http://127.0.0.1:{port}"
     for _ in range(1200):
         try:
@@ -232,13 +231,7 @@ def _served_checkpoint(url: str) -> str | None:
 
 def _kill_after(root: Path, args: list[str], delay: float) -> bool:
     """Start the command, SIGKILL it after `delay` seconds; False when it had finished by then."""
-    proc = subprocess.Popen(
-        _argv(args),
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=_env(root),
-    )
+    proc = _start(root, args)
     try:
         proc.wait(timeout=delay)
         return False
