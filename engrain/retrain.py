@@ -140,6 +140,7 @@ def _training_set(cfg: EngrainConfig, ws: Workspace, prod_meta: dict) -> tuple[l
 def _train_candidate(
     cfg: EngrainConfig, ws: Workspace, examples: list[Example], folder: Path, prod_dir: Path, say: Say, progress: bool
 ) -> str:
+    from engrain.model import calibrate
     from engrain.train.trainer import train as run_training
 
     init = prod_dir if cfg.retrain.start == "production" else None
@@ -150,7 +151,9 @@ def _train_candidate(
     run_cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update={"epochs": plan.selection.epochs})})
     work = artifact_in(folder, "retrain", "work")
     result = run_training(run_cfg, examples, dev, work, model_dir, progress, init, plan.step_costs, say)
-    trained = result.to_dict() | {"refusal": recipe.calibrate_refusal(cfg, model_dir, dev, progress=progress)}
+    kept = calibrate.chosen(prod_dir)  # production's threshold stands where dev is too small to choose
+    refusal = recipe.calibrate_refusal(cfg, model_dir, dev, say, progress, kept)
+    trained = result.to_dict() | {"refusal": refusal}
     return recipe.register_model(
         cfg, ws, trained, model_dir, {"parent": str(prod_dir.name) if init else None, "retrain_cycle": folder.name}
     )

@@ -55,6 +55,8 @@ def test_a_cycle_trains_on_what_changed_promotes_through_the_gate_and_runs_once(
     assert cycle.promoted and cycle.production == first and cycle.candidate != first
     trained_on = next(m for m in said if "retrain: candidate from production" in m)
     assert f"on {len(read_split(ws, 'train'))} examples" not in trained_on  # a subset: only the changed sources
+    # a handful of dev questions choose no threshold: production's stands, and the cycle says so
+    assert any("refusal threshold" in m and "kept" in m for m in said)
     with Registry(ws.dir("registry")) as reg:
         assert reg.alias("production") == cycle.candidate
         assert reg.show(cycle.candidate)["retrain_cycle"] == cycle.key

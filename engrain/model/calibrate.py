@@ -5,8 +5,10 @@ the geometric mean probability of its tokens); `ft` is then replayed at each thr
 GRID (below it the answer becomes the refusal) and the threshold with the best dev accuracy
 is kept (the lowest of equals: fewer refusals). The choice and its table are written into the
 model folder (`CALIBRATION`), so a registered model carries its own threshold wherever it is
-served. On the demo and on wiki-newpages-bio the choice kept eval accuracy and cut ft's
-hallucinations by 60-90% (docs/experiments.md).
+served. Fewer than MIN_QUESTIONS dev questions choose nothing: the fallback (the parent model's
+threshold in a retrain cycle, else off) is kept, since on 11 questions a threshold that refused
+every answer once scored best. On the demo and on wiki-newpages-bio the choice kept eval accuracy
+and cut ft's hallucinations by 60-90% (docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from engrain.scoring import score
 
 CALIBRATION = "refusal.json"  # in the model folder, beside the weights
 GRID = [0.0, 0.5, 0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99]
+MIN_QUESTIONS = 30  # below this a choice is noise: one question moves accuracy by 3+ points
 
 
 def measure(
@@ -59,12 +62,12 @@ def replay(rows: list[dict], threshold: float) -> dict:
     }
 
 
-def choose(rows: list[dict]) -> tuple[float, list[dict]]:
+def choose(rows: list[dict], fallback: float = 0.0, min_questions: int = 1) -> tuple[float, list[dict]]:
     """The threshold with the best accuracy over `rows` (the lowest of equals) and the whole table;
-    0 (off) without rows."""
-    table = [replay(rows, t) for t in GRID]
-    if not rows:
-        return 0.0, table
+    `fallback` with fewer than `min_questions` rows."""
+    table = [replay(rows, t) for t in sorted({*GRID, fallback})]
+    if len(rows) < max(min_questions, 1):
+        return fallback, table
     best = max(t["correct"] for t in table)
     return min(t["threshold"] for t in table if t["correct"] >= best), table
 
@@ -76,13 +79,17 @@ def calibrate(
     model_dir: Path,
     advance: Callable[[], None] | None = None,
     batch: int = 1,
+    fallback: float = 0.0,
+    min_questions: int = MIN_QUESTIONS,
 ) -> dict:
-    """Choose the threshold on `dev` and write it into `model_dir`; returns what was written."""
+    """Choose the threshold on `dev` and write it into `model_dir`; returns what was written
+    (`kept`: the fallback stood because `dev` was too small to choose)."""
     rows = measure(answerer, dev, refusal, advance, batch)
-    threshold, table = choose(rows)
+    threshold, table = choose(rows, fallback, min_questions)
     record = {
         "refuse_below": threshold,
         "dev_questions": len(rows),
+        "kept": len(rows) < min_questions,
         "table": table,
         "off": table[0],
         "chosen": next(t for t in table if t["threshold"] == threshold),

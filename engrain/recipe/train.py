@@ -103,21 +103,30 @@ def announce_plan(
 
 
 def calibrate_refusal(
-    cfg: EngrainConfig, model_dir: Path, dev: list[EvalItem], say: Say = ui.quiet, progress: bool = True
+    cfg: EngrainConfig,
+    model_dir: Path,
+    dev: list[EvalItem],
+    say: Say = ui.quiet,
+    progress: bool = True,
+    fallback: float = 0.0,
 ) -> dict:
     """The tuned model's refusal threshold, chosen on the dev split and written into its folder
-    before it is registered (`model.refuse_below = "auto"` reads it; engrain.model.calibrate)."""
+    before it is registered (`model.refuse_below = "auto"` reads it; engrain.model.calibrate);
+    `fallback` (a retrain cycle: production's) where the dev split is too small to choose."""
     from engrain.answerers import AnswererFactory
     from engrain.model.answerer import ClosedBookAnswerer
-    from engrain.model.calibrate import calibrate
+    from engrain.model.calibrate import MIN_QUESTIONS, calibrate
 
     qa = [d for d in dev if d.kind == "qa"]
     with AnswererFactory(cfg, model_dir, None, max_batch=cfg.eval.batch, linger_s=0.05) as factory:
         answerer = ClosedBookAnswerer("ft", factory.tuned)
         with ui.bar(progress and bool(qa)) as b:
             tick = ui.ticker(b, "refusal threshold", len(qa))
-            rec = calibrate(answerer, qa, cfg.model.refusal, model_dir, tick, cfg.eval.batch)
-    if qa:
+            rec = calibrate(answerer, qa, cfg.model.refusal, model_dir, tick, cfg.eval.batch, fallback)
+    if rec["kept"]:
+        few = f"{len(qa)} dev questions are too few to choose one (< {MIN_QUESTIONS})"
+        say(f"train: refusal threshold {fallback:.2f} kept: {few}")
+    elif qa:
         off, on = rec["off"], rec["chosen"]
         say(
             f"train: refusal threshold {rec['refuse_below']:.2f} on {len(qa)} dev questions (accuracy "

@@ -335,8 +335,9 @@ def _refusal(rec: dict | None) -> str:
     if not rec or not rec.get("dev_questions"):
         return NA
     off, on = rec["off"], rec["chosen"]
+    how = "kept (too few to choose) with" if rec.get("kept") else "on"
     return (
-        f"{num(rec['refuse_below'], 2)} on {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
+        f"{num(rec['refuse_below'], 2)} {how} {rec['dev_questions']} questions: accuracy {pct(off['correct'])} -> "
         f"{pct(on['correct'])}, hallucination {pct(off['hallucinated'])} -> {pct(on['hallucinated'])}"
     )
 

@@ -69,8 +69,20 @@ def test_no_dev_questions_leave_it_off(tmp_path):
     assert record["refuse_below"] == 0.0 and calibrate.chosen(tmp_path) == 0.0
 
 
+def test_too_few_dev_questions_keep_the_fallback_and_say_so(tmp_path):
+    # 4 questions would choose 0.8 (above); below min_questions the parent's 0.95 stands, and the
+    # table still shows what each threshold scored, the fallback among them
+    answerer = ClosedBookAnswerer("ft", _Scripted(REPLIES))
+    record = calibrate.calibrate(answerer, DEV, REFUSAL, tmp_path, fallback=0.95, min_questions=5)
+    assert (record["refuse_below"], record["kept"], record["dev_questions"]) == (0.95, True, 4)
+    assert record["chosen"]["threshold"] == 0.95 and calibrate.chosen(tmp_path) == 0.95
+    record = calibrate.calibrate(answerer, DEV, REFUSAL, tmp_path, fallback=0.95, min_questions=4)
+    assert (record["refuse_below"], record["kept"]) == (0.8, False)
+    assert calibrate.MIN_QUESTIONS >= 30
+
+
 def test_the_choice_is_written_beside_the_weights_and_read_back(tmp_path):
-    record = calibrate.calibrate(ClosedBookAnswerer("ft", _Scripted(REPLIES)), DEV, REFUSAL, tmp_path)
+    record = calibrate.calibrate(ClosedBookAnswerer("ft", _Scripted(REPLIES)), DEV, REFUSAL, tmp_path, min_questions=4)
     assert read_json(tmp_path / calibrate.CALIBRATION) == record
     assert calibrate.chosen(tmp_path) == 0.8
     assert calibrate.chosen(tmp_path / "trained-before-calibration") == 0.0
@@ -82,7 +94,7 @@ def test_the_factory_applies_auto_from_the_model_folder_and_a_number_as_set(tmp_
     class Factory(AnswererFactory):
         base, tuned = "base-weights", "tuned-weights"
 
-    calibrate.calibrate(ClosedBookAnswerer("ft", _Scripted(REPLIES)), DEV, REFUSAL, tmp_path)
+    calibrate.calibrate(ClosedBookAnswerer("ft", _Scripted(REPLIES)), DEV, REFUSAL, tmp_path, min_questions=4)
     cfg = EngrainConfig()
     cfg.model.refuse_below = setting
     f = Factory(cfg, tmp_path, None)
