@@ -28,17 +28,10 @@ MODES = (
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-c", "--config", type=Path, required=True)
-    args = ap.parse_args()
     from engrain.answerers import AnswererFactory
-    from engrain.config import load
     from engrain.evaluate import runner
-    from engrain.workspace import Workspace
 
-    cfg = load(args.config)
-    ws = Workspace(cfg)
-    dev = _dev(cfg, ws)
+    cfg, ws, dev = project_dev(__doc__)
     print(f"{len(dev)} dev questions\n")
     print("| pipeline | rag.hybrid | rag.read_refusals | rag.reader | accuracy | hallucination | answered |")
     print("|---|---|---|---|---|---|---|")
@@ -52,6 +45,18 @@ def main() -> int:
             rows = runner.run(factory.build("ft+rag"), dev, 0, None, set(), cfg.eval.batch)
             print(_line(["ft+rag", hybrid, str(read_refusals).lower(), reader], rows), flush=True)
     return 0
+
+
+def project_dev(doc: str | None) -> tuple:
+    """The command line's project (-c), its workspace and its dev questions (shared by the dev benches)."""
+    from engrain.config import load
+    from engrain.workspace import Workspace
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-c", "--config", type=Path, required=True)
+    cfg = load(ap.parse_args().config)
+    ws = Workspace(cfg)
+    return cfg, ws, _dev(cfg, ws)
 
 
 def _dev(cfg, ws) -> list:

@@ -91,6 +91,7 @@ class AnswererFactory:
                 self.cfg.model.refusal,
                 self.cfg.rag.read_refusals,
                 self._reader(generator),
+                self.cfg.rag.recall_confidence,
             )
         return RagAnswerer(name, generator, self.retriever, self.cfg.rag.top_k, self.cfg.model.refusal)
 

@@ -60,6 +60,18 @@ class DataConfig(_Section):
     max_file_mb: float = Field(
         50.0, gt=0, description="Files larger than this are refused with an error, not truncated."
     )
+    workers: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        "auto",
+        description="Processes for the data stages' NLP (Presidio in ingest, spaCy in synthesis); the outputs "
+        "are the same whatever the count. auto = one per core for corpora of 50k words or more, else 1 "
+        "(a worker's start-up costs more than it saves on a small corpus). With engine = ray: Ray actors, "
+        "auto = one per CPU of the cluster.",
+    )
+    engine: Literal["local", "ray"] = Field(
+        "local",
+        description="Where the data stages' NLP and the index's embedding run: this machine, or Ray Data on a "
+        "local Ray instance or the cluster RAY_ADDRESS names (pip install 'engrain[ray]'). The same outputs.",
+    )
 
 
 class ModelConfig(_Section):
@@ -382,6 +394,14 @@ class RagConfig(_Section):
         description="Who reads the passages in ft+rag and auto when the tuned model's recall does not stand: "
         "tuned (trained on RAFT records to read them) or base (the untuned model, rag's reader: LoRA leaves "
         "the tuned model's reading skill behind the base model's on prose it was not shaped on).",
+    )
+    recall_confidence: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.01,
+        description="verify mode: a recalled answer the passages confirm stands only at this confidence or above "
+        "(geometric mean probability of its tokens); below it the passages are read. 0: every confirmed recall "
+        "stands. Choose it on your dev split: bench/recall_confidence.py.",
     )
     auto_confidence: float = Field(
         0.98,

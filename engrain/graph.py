@@ -91,7 +91,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "ingest",
         settings=("data",),
-        ignore=("data.eval",),
+        ignore=("data.eval", "data.workers", "data.engine"),  # the same output wherever it runs
         inputs=_corpus_files,
         doc="documents and chat logs, read and scrubbed",
     ),
@@ -133,7 +133,7 @@ STAGES: tuple[Stage, ...] = (
             "model.refusal",
             "eval.batch",
         ),
-        ignore=("rag.hybrid", "rag.read_refusals", "rag.reader", "rag.auto_confidence"),  # how ft+rag, auto answer
+        ignore=("rag.hybrid", "rag.read_refusals", "rag.reader", "rag.recall_confidence", "rag.auto_confidence"),
         doc="rag's retrieval settings, chosen on the dev split",
     ),
     # the untuned pipelines (base, rag) answer the eval split before training: rag's figures come first
@@ -141,7 +141,14 @@ STAGES: tuple[Stage, ...] = (
         "baseline",
         reads=("index", "synth", "tune_rag"),
         settings=("eval", "model", "rag", "seed"),
-        ignore=("model.refuse_below", "rag.hybrid", "rag.read_refusals", "rag.reader", "rag.auto_confidence"),
+        ignore=(
+            "model.refuse_below",
+            "rag.hybrid",
+            "rag.read_refusals",
+            "rag.reader",
+            "rag.recall_confidence",
+            "rag.auto_confidence",
+        ),
         doc="the untuned pipelines' answers to the eval split, before training",
     ),
     # checkpoint selection and the refusal threshold answer dev questions with the model settings below

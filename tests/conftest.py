@@ -65,3 +65,13 @@ def _speed_cache(tmp_path_factory):
     import os
 
     os.environ["ENGRAIN_SPEED_CACHE"] = str(tmp_path_factory.mktemp("speed") / "speed.json")
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """Ray Data on a local instance (skipped without the `ray` extra), shut down after the session."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    yield
+    if ray.is_initialized():
+        ray.shutdown()

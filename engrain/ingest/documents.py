@@ -23,6 +23,7 @@ from engrain.errors import EngrainError
 from engrain.ingest.pii import scrub_many, scrub_paths
 from engrain.io import sha256_bytes
 from engrain.records import Document
+from engrain.workers import Parallel, parallel
 
 log = logging.getLogger(__name__)
 
@@ -235,11 +236,16 @@ def _extract(path: Path, rel: str, max_file_mb: float) -> Iterator[tuple[str, st
 
 
 def load_documents(
-    paths: list[str | Path], scrub_pii: bool = True, max_file_mb: float = 50.0, names: bool = False
+    paths: list[str | Path],
+    scrub_pii: bool = True,
+    max_file_mb: float = 50.0,
+    names: bool = False,
+    workers: int | str = 1,
+    engine: str = "local",
 ) -> list[Document]:
     """Load every supported document under `paths`; duplicates (same sha256) are kept once.
     Scrubbing covers the text, the title, and the id and source (a file may be named after a person's e-mail);
-    `names`: person names too."""
+    `names`: person names too; `workers`, `engine`: `data.workers`, `data.engine` (engrain.workers)."""
     docs: list[Document] = []
     seen: dict[str, str] = {}  # sha256 -> id
     for path, rel in walk(paths, set(FORMATS)):
@@ -250,7 +256,7 @@ def load_documents(
             seen[sha] = doc_id
             docs.append(Document(doc_id, title, normalise(raw), str(path), sha, {"format": fmt, "pii": {}}))
     if scrub_pii:
-        _scrub_documents(docs, names)
+        _scrub_documents(docs, names, parallel(workers, engine, sum(len(d.text.split()) for d in docs)))
     kept = [d for d in docs if d.text]
     if len(kept) < len(docs):
         log.warning("skipped %d empty document(s)", len(docs) - len(kept))
@@ -265,9 +271,9 @@ def load_documents(
     return kept
 
 
-def _scrub_documents(docs: list[Document], names: bool) -> None:
+def _scrub_documents(docs: list[Document], names: bool, par: Parallel) -> None:
     """Texts and titles in one batch (the NER pipeline is the slow part); ids and sources part by part."""
-    scrubbed = scrub_many([d.text for d in docs] + [d.title for d in docs], names)
+    scrubbed = scrub_many([d.text for d in docs] + [d.title for d in docs], names, par)
     paths = scrub_paths([d.id for d in docs] + [d.source for d in docs])
     for d, (text, counts), (title, _), doc_id, source in zip(
         docs, scrubbed, scrubbed[len(docs) :], paths, paths[len(docs) :]

@@ -26,6 +26,9 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+from engrain.workers import SERIAL, Parallel, ray_map
 
 KINDS = ("email", "phone", "card", "iban", "ip", "ssn", "national_id", "secret", "address", "person")
 _PRESIDIO = {  # Presidio entity -> kind
@@ -75,16 +78,15 @@ def scrub(text: str, names: bool = False) -> tuple[str, dict[str, int]]:
     return scrub_many([text], names)[0]
 
 
-def scrub_many(texts: list[str], names: bool = False) -> list[tuple[str, dict[str, int]]]:
-    """`scrub` for many texts at once: the NER pipeline runs over them in batches (the slow part)."""
+def scrub_many(texts: list[str], names: bool = False, par: Parallel = SERIAL) -> list[tuple[str, dict[str, int]]]:
+    """`scrub` for many texts at once: the NER pipeline runs over them in batches (the slow part), in
+    `par`'s workers (results in input order: the same output whatever the count; engrain.workers)."""
     pieces = [(i, block) for i, text in enumerate(texts) for block in _blocks(text)]
-    found = _batch(names).analyze_iterator(
-        [b for _, b in pieces],
-        language="en",
-        batch_size=64,
-        entities=[e for e in _PRESIDIO if names or e != "PERSON"],
-        score_threshold=SCORE,
-    )
+    blocks = [b for _, b in pieces]
+    if par.engine == "ray":
+        found = ray_map(_Analyzer, (names,), blocks, 64, par)
+    else:
+        found = _Analyzer(names, par.processes)(blocks)
     out: list[tuple[list[str], dict[str, int]]] = [([], dict.fromkeys(KINDS, 0)) for _ in texts]
     for (i, block), results in zip(pieces, found):
         clean, counts = _apply(block, _spans(block, results))
@@ -92,6 +94,32 @@ def scrub_many(texts: list[str], names: bool = False) -> list[tuple[str, dict[st
         for k, n in counts.items():
             out[i][1][k] += n
     return [("".join(parts), counts) for parts, counts in out]
+
+
+class _Found(NamedTuple):
+    """One Presidio finding, picklable (it travels back from a Ray actor; Presidio's own result may not)."""
+
+    entity_type: str
+    start: int
+    end: int
+
+
+class _Analyzer:
+    """Presidio over a batch of texts, in `n_process` processes (a Ray actor builds one of its own)."""
+
+    def __init__(self, names: bool, n_process: int = 1) -> None:
+        self.names, self.n_process = names, n_process
+
+    def __call__(self, blocks: list[str]) -> list[list]:
+        found = _batch(self.names).analyze_iterator(
+            blocks,
+            language="en",
+            batch_size=64,
+            n_process=self.n_process,
+            entities=[e for e in _PRESIDIO if self.names or e != "PERSON"],
+            score_threshold=SCORE,
+        )
+        return [[_Found(r.entity_type, r.start, r.end) for r in rs] for rs in found]
 
 
 def scrub_paths(paths: list[str]) -> list[str]:

@@ -78,8 +78,10 @@ class VerifiedAnswerer:
         refusal: str,
         read_refusals: bool = False,
         reader: TextGenerator | None = None,
+        recall_confidence: float = 0.0,
     ) -> None:
-        """`reader`: the model that reads the passages when recall does not stand (default: `generator`)."""
+        """`reader`: the model that reads the passages when recall does not stand (default: `generator`);
+        `recall_confidence`: a confirmed recall below this confidence is read instead."""
         self.name = name
         self.generator = generator
         self.reader = reader or generator
@@ -88,6 +90,7 @@ class VerifiedAnswerer:
         self.top_k = top_k
         self.refusal = refusal
         self.read_refusals = read_refusals
+        self.recall_confidence = recall_confidence
 
     def answer(
         self,
@@ -101,7 +104,8 @@ class VerifiedAnswerer:
         passages, retrieval = self.retriever.search(question, self.top_k)
         recalled = self.closed_book.answer(question, kind, max_new_tokens)
         spent.attempted(recalled)
-        stands = supported(recalled.text, question, passages)
+        sure = (recalled.confidence or 0.0) >= self.recall_confidence
+        stands = sure and supported(recalled.text, question, passages)
         if stands or (is_abstention(recalled.text) and not self.read_refusals):
             route, text = ("recall" if stands else "refusal"), recalled.text
             spent.released()  # the answer is released only once checked

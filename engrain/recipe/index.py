@@ -6,7 +6,36 @@ import time
 
 from engrain.config import EngrainConfig
 from engrain.progress import Say
+from engrain.workers import parallel
 from engrain.workspace import Workspace, read_corpus
+
+
+class RayEmbedder:
+    """The embedder on Ray actors (`data.engine = "ray"`), behind sentence-transformers' `encode`."""
+
+    def __init__(self, cfg: EngrainConfig) -> None:
+        self.name, self.batch = cfg.model.embedder, cfg.rag.batch_size
+        self.par = parallel(cfg.data.workers, "ray", 0)
+
+    def encode(self, texts: list[str], **kw):
+        import numpy as np
+
+        from engrain.workers import ray_map
+
+        return np.stack(ray_map(_Embed, (self.name, self.batch), texts, 8 * self.batch, self.par))
+
+
+class _Embed:
+    """A Ray actor's embedder, loaded once."""
+
+    def __init__(self, name: str, batch: int) -> None:
+        from engrain.model.loading import load_embedder
+
+        self.model, self.batch = load_embedder(name), batch
+
+    def __call__(self, texts: list[str]) -> list:
+        vectors = self.model.encode(texts, batch_size=self.batch, normalize_embeddings=True, show_progress_bar=False)
+        return list(vectors)
 
 
 def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -> None:
@@ -18,7 +47,7 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     chunks = chunk_corpus(docs, cfg.rag.chunk_words, cfg.rag.chunk_overlap)
     t0 = time.perf_counter()
     ws.begin("index")
-    embedder = load_embedder(cfg.model.embedder)
+    embedder = load_embedder(cfg.model.embedder) if cfg.data.engine == "local" else RayEmbedder(cfg)
     n = build_index(chunks, embedder, ws.path("index", "lancedb"), cfg.rag.batch_size, progress)
     seconds = time.perf_counter() - t0
     corpus_tokens = sum(len(c.text.split()) for c in chunks) * 4 // 3  # ~tokens; for the cost model only

@@ -14,12 +14,12 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
 
     if not cfg.data.docs:
         raise EngrainError("no documents configured: set data.docs in the config (files or folders)")
-    names = cfg.data.scrub_names
+    d = cfg.data
     docs = load_documents(
-        [cfg.path(p) for p in cfg.data.docs], cfg.data.scrub_pii, cfg.data.max_file_mb, names=names == "all"
+        [cfg.path(p) for p in d.docs], d.scrub_pii, d.max_file_mb, d.scrub_names == "all", d.workers, d.engine
     )
     logs = load_logs(
-        [cfg.path(p) for p in cfg.data.logs], cfg.data.scrub_pii, cfg.data.max_file_mb, names=names in ("logs", "all")
+        [cfg.path(p) for p in d.logs], d.scrub_pii, d.max_file_mb, d.scrub_names in ("logs", "all"), d.workers, d.engine
     )
     ws.begin("ingest")
     write_jsonl(ws.path("ingest", "documents"), docs)

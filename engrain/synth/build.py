@@ -34,6 +34,7 @@ from engrain.synth.questions import reverse_questions as reverse_questions_of
 from engrain.synth.raft import Grounded, Retrieve, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
 from engrain.synth.wordings import Wording, carried_questions, induce_facts, learn_wordings
+from engrain.workers import SERIAL, Parallel
 
 if TYPE_CHECKING:  # the teacher (and httpx) load only when one is configured
     from engrain.synth.teacher import Teacher
@@ -115,15 +116,17 @@ def synthesize(
     retrieve: Retrieve | None = None,
     top_k: int = 3,
     refusal: str = DEFAULT_REFUSAL,
+    par: Parallel = SERIAL,
 ) -> SynthResult:
     """`retrieve` and `top_k` are the serving retriever's, so RAFT records see what `ft+rag`
     will see; without one, a word-overlap ranking of `chunks` stands in. `refusal` is the reply
-    the model is taught for what the corpus does not answer (`model.refusal`, the one it serves)."""
+    the model is taught for what the corpus does not answer (`model.refusal`, the one it serves).
+    `par`: where spaCy parses (engrain.workers; the same examples whatever the count)."""
     rng = random.Random(seed)
     user_dev: list[EvalItem] = []
     if eval_items is not None:
         user_dev, eval_items = hold_out_dev(eval_items, cfg.dev_from_eval, cfg.dev_max_facts, seed)
-    corpus = read_corpus(docs, cfg)
+    corpus = read_corpus(docs, cfg, par)
     plan = split_plan(corpus, cfg, rng, eval_given=eval_items is not None)
     mix = Mix(dropped=Counter(corpus.dropped))
     mix.train += view_examples(corpus, cfg, rng)
@@ -175,7 +178,7 @@ def hold_out_dev(items: list[EvalItem], share: float, most: int, seed: int) -> t
 # -- reading and splitting ----------------------------------------------------------------
 
 
-def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
+def read_corpus(docs: list[Document], cfg: SynthConfig, par: Parallel = SERIAL) -> Corpus:
     """Pattern facts with the patterns strategy; the spaCy parse and its answer spans with the
     generic one, less the spans pattern facts already state."""
     facts, copies = distinct_facts(find_facts(docs) if "patterns" in cfg.strategies else [])
@@ -186,7 +189,7 @@ def read_corpus(docs: list[Document], cfg: SynthConfig) -> Corpus:
         corpus.restated = restatements(corpus.facts, docs)
         corpus.wordings = learn_wordings(corpus.restated)
     if "generic" in cfg.strategies:
-        corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model))
+        corpus.parsed = parse_corpus(docs, load_nlp(cfg.spacy_model), par)
         corpus.found = span_facts(corpus.parsed)
         stated = stated_sentences(corpus)
         unmatched = cfg.generic_sentences == "unmatched"

@@ -12,6 +12,7 @@ The default pipeline is en_core_web_sm 3.8 (MIT), installed from PyPI as
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,12 +22,14 @@ from engrain.config import DEFAULT_SPACY_MODEL
 from engrain.errors import EngrainError
 from engrain.records import Document
 from engrain.text import paragraphs, sentences
+from engrain.workers import SERIAL, Parallel, ray_map
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span as SpacySpan
 
 
+PIPE_BATCH = 256  # sentences per spaCy batch
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _NAME_WORD = re.compile(r"^[A-Z][\w'.\-]*$")
@@ -80,18 +83,19 @@ def subject_of(title: str) -> str:
     return _PAREN.sub("", title).strip() or title.strip()
 
 
-def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
-    """Every sentence of every document, pronoun-resolved and parsed (two batched passes)."""
+def parse_corpus(docs: list[Document], nlp: Language, par: Parallel = SERIAL) -> list[ParsedDoc]:
+    """Every sentence of every document, pronoun-resolved and parsed (two batched passes, in `par`'s
+    workers: the parses come back in input order, so the same whatever the count)."""
     raw = [[s for p in paragraphs(d.text) for s in sentences(p)] for d in docs]
     flat = [s for sents in raw for s in sents]
-    first = list(nlp.pipe(flat, batch_size=256))
+    first = pipe(nlp, flat, par)
     resolved, i = [], 0
     for doc, sents in zip(docs, raw):
         subject = subject_of(doc.title)
         personal = _looks_like_name(subject)
         resolved.append([_resolve(first[i + j], subject) if personal else s for j, s in enumerate(sents)])
         i += len(sents)
-    parses = list(nlp.pipe([without_asides(t) for r in resolved for t in r], batch_size=256))
+    parses = pipe(nlp, [without_asides(t) for r in resolved for t in r], par)
     out, i = [], 0
     for doc, sents, texts in zip(docs, raw, resolved):
         items = [Sentence(doc.id, j, o, t, parses[i + j][:]) for j, (o, t) in enumerate(zip(sents, texts))]
@@ -99,6 +103,25 @@ def parse_corpus(docs: list[Document], nlp: Language) -> list[ParsedDoc]:
         out.append(ParsedDoc(doc, subject, doc.title.strip(), items, aliases(subject, items)))
         i += len(sents)
     return out
+
+
+def pipe(nlp: Language, texts: list[str], par: Parallel = SERIAL) -> list:
+    """`nlp.pipe` over `texts` in `par`'s workers (local processes or Ray actors), in input order."""
+    if par.engine == "ray":
+        from spacy.tokens import Doc
+
+        return [Doc(nlp.vocab).from_bytes(b) for b in ray_map(_Parse, (nlp,), texts, PIPE_BATCH, par)]
+    return list(nlp.pipe(texts, batch_size=PIPE_BATCH, n_process=par.processes or 1))
+
+
+class _Parse:
+    """A Ray actor's parser: the pipeline travels once; each parse comes back serialised."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = pickle.loads(pickle.dumps(nlp))  # Ray hands arrays over read-only; thinc writes to its own
+
+    def __call__(self, texts: list[str]) -> list[bytes]:
+        return [d.to_bytes() for d in self.nlp.pipe(texts, batch_size=PIPE_BATCH)]
 
 
 def without_asides(text: str) -> str:

@@ -86,3 +86,11 @@ def test_long_text_is_scrubbed_in_pieces_with_nothing_lost() -> None:
     para = "Contact a@b.io about port 7418.\n\n"
     out, counts = scrub(para * 2000)  # ~66k characters: several pieces
     assert out == "Contact [EMAIL] about port 7418.\n\n" * 2000 and counts["email"] == 2000
+
+
+def test_two_worker_processes_scrub_as_one_does() -> None:
+    from engrain.ingest.pii import scrub_many
+
+    texts = [f"Ticket {i}: write to user{i}@example.com or call +44 20 7946 09{i:02d}." for i in range(40)]
+    assert scrub_many(texts, processes=2) == scrub_many(texts)
+    assert "[EMAIL]" in scrub_many(texts, processes=2)[7][0]

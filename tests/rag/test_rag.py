@@ -132,3 +132,41 @@ def test_embedding_bar_only_on_a_terminal(tmp_path, monkeypatch, tty):
     monkeypatch.setattr("sys.stderr.isatty", lambda: tty)
     build_index([Chunk("a#0", "a", "x")], E(), tmp_path / "idx", progress=True)
     assert seen["show_progress_bar"] is tty
+
+
+class _Hashed:
+    """A deterministic embedder for many chunks: a seeded random unit vector per text."""
+
+    def encode(self, texts, **kw):
+        import zlib
+
+        import numpy as np
+
+        def point(t: str):
+            v = np.random.default_rng(zlib.crc32(t.encode())).normal(size=16)
+            return v / np.linalg.norm(v)
+
+        return np.array([point(t) for t in texts], dtype=np.float32)
+
+
+def test_a_large_index_is_written_in_batches_and_searched_through_an_approximate_index(tmp_path, monkeypatch):
+    from engrain.rag import index
+    from engrain.rag.chunk import Chunk
+
+    monkeypatch.setattr(index, "WRITE_BATCH", 128)  # 600 chunks: five appends
+    monkeypatch.setattr(index, "ANN_FROM_ROWS", 500)
+    chunks = [Chunk(f"d{i}#0", f"d{i}", f"chunk number {i} about topic {i * 7919 % 600}") for i in range(600)]
+    assert build_index(chunks, _Hashed(), tmp_path / "idx", progress=False) == 600
+    retriever = Retriever(tmp_path / "idx", _Hashed())
+    assert retriever.table.count_rows() == 600
+    assert {ix.index_type for ix in retriever.table.list_indices()} >= {"FTS", "IvfHnswSq"}
+    found = sum(retriever.search(c.text, 1)[0][0].chunk_id == c.chunk_id for c in chunks[::20])
+    assert found >= 27  # of 30: each chunk's own vector finds it through the approximate index
+
+
+def test_a_small_index_is_searched_exactly(tmp_path):
+    from engrain.rag.chunk import Chunk
+
+    chunks = [Chunk(f"d{i}#0", f"d{i}", f"text {i}") for i in range(10)]
+    build_index(chunks, _Hashed(), tmp_path / "idx", progress=False)
+    assert {ix.index_type for ix in Retriever(tmp_path / "idx", _Hashed()).table.list_indices()} == {"FTS"}

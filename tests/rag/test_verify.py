@@ -29,6 +29,16 @@ def test_a_supported_recall_stands_without_reading():
     assert ans.passages == PASSAGES
 
 
+def test_a_confirmed_recall_below_the_recall_confidence_is_read_instead():
+    # the passages hold 3435 g, but the model was unsure of it: rag.recall_confidence sends it to reading
+    gen = _Generator("The weight of the Lapwing RC-68e is 3435 g.", "The weight is 3435 g [1].", confidence=0.6)
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.", recall_confidence=0.9).answer(Q)
+    assert ans.route == "read" and gen.calls == ["closed", "read"]
+    gen = _Generator("The weight of the Lapwing RC-68e is 3435 g.", "unused", confidence=0.95)
+    ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.", recall_confidence=0.9).answer(Q)
+    assert ans.route == "recall" and gen.calls == ["closed"]
+
+
 def test_an_unsupported_recall_falls_back_to_reading_and_counts_both_generations():
     gen = _Generator("The weight of the Lapwing RC-68e is 2911 g.", "The weight is 3435 g [1].")
     ans = VerifiedAnswerer("ft+rag", gen, _Retriever(), 3, "No idea.").answer(Q)

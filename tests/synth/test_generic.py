@@ -430,3 +430,12 @@ def test_invented_names_are_asked_every_kind_of_question_in_turn():
     assert qs and born and len(born) < len(qs)
     # Birth dates are two thirds of what is asked; the questions still take turns.
     assert [q.endswith(" born?") for q in qs[:4]] == [True, False, True, False], qs
+
+
+def test_two_worker_processes_parse_as_one_does():
+    # spaCy's n_process returns parses in input order: the same sentences, resolutions and parses
+    def shape(parsed):
+        sents = [s for p in parsed for s in p.sentences]
+        return [(s.original, s.text, [(t.text, t.dep_, t.ent_type_) for t in s.parse]) for s in sents]
+
+    assert shape(parse_corpus(BIOS, load_nlp(), processes=2)) == shape(_parsed())
