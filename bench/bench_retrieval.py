@@ -25,6 +25,8 @@ def main() -> None:
     import lancedb
     import pyarrow as pa
 
+    from engrain.rag.index import dense_search, vector_index
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--queries", type=int, default=200)
@@ -42,15 +44,11 @@ def main() -> None:
         column = pa.FixedSizeListArray.from_arrays(vecs.ravel(), args.dim)
         table = lancedb.connect(tmp).create_table("v", data=pa.table({"id": np.arange(args.n), "vector": column}))
         if args.ann:
-            from engrain.rag.index import vector_index
-
             t0 = time.perf_counter()
             vector_index(table)
             print(f"ann index built in {time.perf_counter() - t0:.1f} s ({args.n:,} vectors)")
         t0 = time.perf_counter()
-        lance_ids = [
-            [r["id"] for r in table.search(q).distance_type("cosine").limit(args.k).to_list()] for q in queries
-        ]
+        lance_ids = [[r["id"] for r in dense_search(table, q, args.k)] for q in queries]
         lance_ms = (time.perf_counter() - t0) * 1e3 / args.queries
     t0 = time.perf_counter()
     exact_ids = [list(np.argsort(-(vecs @ q))[: args.k]) for q in queries]

@@ -29,6 +29,8 @@ TEXT = "text"  # the column the full-text index covers
 VECTOR = "vector"
 WRITE_BATCH = 4096  # chunks embedded and appended at a time
 ANN_FROM_ROWS = 100_000  # tables this large get an approximate vector index
+ANN_PARTITION_ROWS = 250_000  # one HNSW graph per this many vectors, every one searched
+ANN_EF, ANN_REFINE = 128, 4  # HNSW search breadth; candidates re-ranked on the full vectors, per result
 
 
 def _lancedb():
@@ -72,10 +74,20 @@ def _rows(chunks: list[Chunk], embedder, batch_size: int, bar: bool) -> list[dic
 
 
 def vector_index(table) -> None:
-    """The approximate vector index (cosine) a large table is searched through."""
+    """The approximate vector index (cosine) a large table is searched through: few large partitions,
+    each an HNSW graph, all of them searched (`dense_search`). Many small IVF partitions probed in
+    part lose neighbours in the partitions left out."""
     from lancedb.index import IvfHnswSq
 
-    table.create_index(VECTOR, config=IvfHnswSq(distance_type="cosine"), replace=True)
+    partitions = max(1, -(-table.count_rows() // ANN_PARTITION_ROWS))
+    table.create_index(VECTOR, config=IvfHnswSq(distance_type="cosine", num_partitions=partitions), replace=True)
+
+
+def dense_search(table, vector, k: int) -> list[dict]:
+    """The `k` nearest rows by cosine: exact, or through the approximate index where one exists (every
+    partition probed, candidates re-ranked on the full vectors)."""
+    query = table.search(vector).distance_type("cosine").limit(k)
+    return query.nprobes(1024).ef(ANN_EF).refine_factor(ANN_REFINE).to_list()
 
 
 def _full_text_index(table) -> None:
@@ -111,7 +123,7 @@ class Retriever:
             query_ = self.table.search(query_type="hybrid").vector(vec).text(query).limit(k).rerank(RRFReranker())
             rows = [(r, float(r["_relevance_score"])) for r in query_.to_list()]
         else:
-            found = self.table.search(vec).distance_type("cosine").limit(k).to_list()
+            found = dense_search(self.table, vec, k)
             rows = [(r, 1.0 - float(r["_distance"])) for r in found]
         t2 = time.perf_counter()
         passages = [Passage(r["doc_id"], r["chunk_id"], r["text"], score) for r, score in rows[:k]]

@@ -90,7 +90,8 @@ def test_long_text_is_scrubbed_in_pieces_with_nothing_lost() -> None:
 
 def test_two_worker_processes_scrub_as_one_does() -> None:
     from engrain.ingest.pii import scrub_many
+    from engrain.workers import Parallel
 
     texts = [f"Ticket {i}: write to user{i}@example.com or call +44 20 7946 09{i:02d}." for i in range(40)]
-    assert scrub_many(texts, processes=2) == scrub_many(texts)
-    assert "[EMAIL]" in scrub_many(texts, processes=2)[7][0]
+    assert scrub_many(texts, par=Parallel(2)) == scrub_many(texts)
+    assert "[EMAIL]" in scrub_many(texts, par=Parallel(2))[7][0]

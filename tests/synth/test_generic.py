@@ -10,6 +10,7 @@ from engrain.synth.build import synthesize
 from engrain.synth.coverage import coverage, entity_texts
 from engrain.synth.generic import distinct_spans, reverse_questions, span_facts
 from engrain.synth.nlp import load_nlp, parse_corpus, subject_of
+from engrain.workers import Parallel
 
 BIOS = [
     Document(
@@ -438,4 +439,4 @@ def test_two_worker_processes_parse_as_one_does():
         sents = [s for p in parsed for s in p.sentences]
         return [(s.original, s.text, [(t.text, t.dep_, t.ent_type_) for t in s.parse]) for s in sents]
 
-    assert shape(parse_corpus(BIOS, load_nlp(), processes=2)) == shape(_parsed())
+    assert shape(parse_corpus(BIOS, load_nlp(), Parallel(2))) == shape(_parsed())
