@@ -42,11 +42,21 @@ def processes(setting: int | str, words: int) -> int:
     return max(1, os.cpu_count() or 1) if words >= PARALLEL_FROM_WORDS else 1
 
 
-def parallel(workers: int | str, engine: str, words: int) -> Parallel:
-    """The data section's settings for a corpus of `words`: on Ray, auto = the whole cluster."""
-    if engine == "ray":
-        return Parallel(None if workers == "auto" else int(workers), "ray")
-    return Parallel(processes(workers, words))
+@dataclass(frozen=True)
+class Workers:
+    """The data section's `workers` and `engine`, as every data stage receives them."""
+
+    setting: int | str = 1
+    engine: Literal["local", "ray"] = "local"
+
+    def for_words(self, words: int) -> Parallel:
+        """How a stage over `words` fans out: on Ray, auto = the whole cluster."""
+        if self.engine == "ray":
+            return Parallel(None if self.setting == "auto" else int(self.setting), "ray")
+        return Parallel(processes(self.setting, words))
+
+
+ONE_PROCESS = Workers()
 
 
 def ray_map(

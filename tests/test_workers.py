@@ -6,13 +6,13 @@ import pytest
 from pydantic import ValidationError
 
 from engrain.config import EngrainConfig
-from engrain.workers import PARALLEL_FROM_WORDS, Parallel, parallel, processes
+from engrain.workers import PARALLEL_FROM_WORDS, Parallel, Workers, processes
 
 
 def test_on_ray_auto_is_the_whole_cluster_and_a_number_is_kept():
-    assert parallel("auto", "ray", 10) == Parallel(None, "ray")
-    assert parallel(3, "ray", 10**6) == Parallel(3, "ray")
-    assert parallel("auto", "local", 10) == Parallel(1, "local")
+    assert Workers("auto", "ray").for_words(10) == Parallel(None, "ray")
+    assert Workers(3, "ray").for_words(10**6) == Parallel(3, "ray")
+    assert Workers("auto", "local").for_words(10) == Parallel(1, "local")
 
 
 def test_auto_is_one_process_for_a_small_corpus_and_one_per_core_for_a_large_one():

@@ -23,7 +23,7 @@ from engrain.errors import EngrainError
 from engrain.ingest.pii import scrub_many, scrub_paths
 from engrain.io import sha256_bytes
 from engrain.records import Document
-from engrain.workers import Parallel, parallel
+from engrain.workers import ONE_PROCESS, Parallel, Workers
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +240,11 @@ def load_documents(
     scrub_pii: bool = True,
     max_file_mb: float = 50.0,
     names: bool = False,
-    workers: int | str = 1,
-    engine: str = "local",
+    workers: Workers = ONE_PROCESS,
 ) -> list[Document]:
     """Load every supported document under `paths`; duplicates (same sha256) are kept once.
     Scrubbing covers the text, the title, and the id and source (a file may be named after a person's e-mail);
-    `names`: person names too; `workers`, `engine`: `data.workers`, `data.engine` (engrain.workers)."""
+    `names`: person names too; `workers`: where scrubbing runs (engrain.workers)."""
     docs: list[Document] = []
     seen: dict[str, str] = {}  # sha256 -> id
     for path, rel in walk(paths, set(FORMATS)):
@@ -256,7 +255,7 @@ def load_documents(
             seen[sha] = doc_id
             docs.append(Document(doc_id, title, normalise(raw), str(path), sha, {"format": fmt, "pii": {}}))
     if scrub_pii:
-        _scrub_documents(docs, names, parallel(workers, engine, sum(len(d.text.split()) for d in docs)))
+        _scrub_documents(docs, names, workers.for_words(sum(len(d.text.split()) for d in docs)))
     kept = [d for d in docs if d.text]
     if len(kept) < len(docs):
         log.warning("skipped %d empty document(s)", len(docs) - len(kept))

@@ -16,7 +16,7 @@ from engrain.ingest.documents import decode, jsonl_lines, read_bytes, walk
 from engrain.ingest.pii import scrub_many, scrub_paths
 from engrain.io import sha256_bytes
 from engrain.records import Conversation
-from engrain.workers import parallel
+from engrain.workers import ONE_PROCESS, Workers
 
 ROLES = ("system", "user", "assistant")
 
@@ -47,11 +47,10 @@ def load_logs(
     scrub_pii: bool = True,
     max_file_mb: float = 50.0,
     names: bool = True,
-    workers: int | str = 1,
-    engine: str = "local",
+    workers: Workers = ONE_PROCESS,
 ) -> list[Conversation]:
     """Load every conversation in the .jsonl files under `paths` (an empty list: none); `names`: scrub
-    person names too (customers and agents name themselves in chats); `workers`, `engine`: the data section's."""
+    person names too (customers and agents name themselves in chats); `workers`: where scrubbing runs."""
     convs = []
     for path, rel in walk(paths, {".jsonl"}):
         text = decode(path, read_bytes(path, max_file_mb))
@@ -59,16 +58,16 @@ def load_logs(
             messages = _messages(f"{path}:{lineno}", obj)
             convs.append(Conversation(f"{rel}:{lineno}", messages, str(path), sha256_bytes(line.encode())))
     if scrub_pii:
-        _scrub(convs, names, workers, engine)
+        _scrub(convs, names, workers)
     if paths and not convs:
         raise EngrainError(f"no conversations found in {', '.join(map(str, paths))} (expected .jsonl chat logs)")
     return convs
 
 
-def _scrub(convs: list[Conversation], names: bool, workers: int | str, engine: str) -> None:
+def _scrub(convs: list[Conversation], names: bool, workers: Workers) -> None:
     """Every message in one batch (the NER pipeline is the slow part); ids and sources part by part."""
     messages = [m for c in convs for m in c.messages]
-    par = parallel(workers, engine, sum(len(m["content"].split()) for m in messages))
+    par = workers.for_words(sum(len(m["content"].split()) for m in messages))
     for m, (clean, _) in zip(messages, scrub_many([m["content"] for m in messages], names, par)):
         m["content"] = clean
     paths = scrub_paths([c.id for c in convs] + [c.source for c in convs])

@@ -6,7 +6,7 @@ import time
 
 from engrain.config import EngrainConfig
 from engrain.progress import Say
-from engrain.workers import parallel
+from engrain.workers import Workers
 from engrain.workspace import Workspace, read_corpus
 
 
@@ -15,7 +15,7 @@ class RayEmbedder:
 
     def __init__(self, cfg: EngrainConfig) -> None:
         self.name, self.batch = cfg.model.embedder, cfg.rag.batch_size
-        self.par = parallel(cfg.data.workers, "ray", 0)
+        self.par = Workers(cfg.data.workers, "ray").for_words(0)
 
     def encode(self, texts: list[str], **kw):
         import numpy as np

@@ -6,6 +6,7 @@ from engrain.config import EngrainConfig
 from engrain.errors import EngrainError
 from engrain.io import write_jsonl
 from engrain.progress import Say
+from engrain.workers import Workers
 from engrain.workspace import Workspace
 
 
@@ -15,11 +16,10 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
     if not cfg.data.docs:
         raise EngrainError("no documents configured: set data.docs in the config (files or folders)")
     d = cfg.data
-    docs = load_documents(
-        [cfg.path(p) for p in d.docs], d.scrub_pii, d.max_file_mb, d.scrub_names == "all", d.workers, d.engine
-    )
+    workers = Workers(d.workers, d.engine)
+    docs = load_documents([cfg.path(p) for p in d.docs], d.scrub_pii, d.max_file_mb, d.scrub_names == "all", workers)
     logs = load_logs(
-        [cfg.path(p) for p in d.logs], d.scrub_pii, d.max_file_mb, d.scrub_names in ("logs", "all"), d.workers, d.engine
+        [cfg.path(p) for p in d.logs], d.scrub_pii, d.max_file_mb, d.scrub_names in ("logs", "all"), workers
     )
     ws.begin("ingest")
     write_jsonl(ws.path("ingest", "documents"), docs)

@@ -6,7 +6,7 @@ from engrain.config import EngrainConfig
 from engrain.evaluate.evalfile import load_eval_file
 from engrain.io import write_json, write_jsonl
 from engrain.progress import Say
-from engrain.workers import parallel
+from engrain.workers import Workers
 from engrain.workspace import Workspace, read_corpus
 
 
@@ -37,7 +37,7 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
             retrieve=retrieve,
             top_k=cfg.rag.top_k,
             refusal=cfg.model.refusal,
-            par=parallel(cfg.data.workers, cfg.data.engine, sum(len(d.text.split()) for d in docs)),
+            par=Workers(cfg.data.workers, cfg.data.engine).for_words(sum(len(d.text.split()) for d in docs)),
         )
     finally:
         if teacher is not None:

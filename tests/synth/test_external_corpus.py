@@ -8,7 +8,7 @@ from engrain.config import SynthConfig
 from engrain.ingest import load_documents
 from engrain.rag.chunk import chunk_corpus
 from engrain.synth.build import synthesize
-from engrain.workers import Parallel
+from engrain.workers import Parallel, Workers
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "wiki-newpages-bio"
 pytestmark = pytest.mark.skipif(not (CORPUS / "docs").is_dir(), reason="external corpus absent")
@@ -35,7 +35,7 @@ def test_synthesis_covers_nine_in_ten_sentences(synthesized):
 def test_ray_data_gives_the_examples_the_default_engine_gives(docs, synthesized, ray_local):
     # data.engine = "ray": PII scrubbing and spaCy's parse on Ray actors (a local instance), two of them
     par = Parallel(2, "ray")
-    on_ray = load_documents([CORPUS / "docs"], scrub_pii=True, max_file_mb=50, workers=2, engine="ray")
+    on_ray = load_documents([CORPUS / "docs"], scrub_pii=True, max_file_mb=50, workers=Workers(2, "ray"))
     assert [(d.id, d.text, d.meta) for d in on_ray] == [(d.id, d.text, d.meta) for d in docs]
     res = synthesize(on_ray, [], chunk_corpus(on_ray, 80, 20), SynthConfig(), seed=0, eval_items=[], par=par)
     assert res.train == synthesized.train and res.dev == synthesized.dev and res.eval == synthesized.eval
