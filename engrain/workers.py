@@ -2,19 +2,22 @@
 on this machine, or a Ray cluster.
 
 spaCy's parser (synthesis), Presidio's NER (PII scrubbing) and the embedder (index) are the
-data stages' slow parts. Locally, spaCy and Presidio fan batches out to `n_process` worker
-processes and return results in input order; with `engine = "ray"`, a Ray Data pipeline maps
-the same batches over actors (one pipeline load each) on a local Ray instance, or on the
-cluster `RAY_ADDRESS` names, and the results are put back in input order. Either way the
-outputs are the same whatever the count. A worker costs a process start and a pipeline
-load (~1-2 s), more than it saves on a small corpus.
+data stages' slow parts. Locally, synthesis maps batches of documents over spawned worker
+processes (`par_map`) and Presidio fans out through spaCy's `n_process`; results come back in
+input order. With `engine = "ray"`, a Ray Data pipeline maps the same batches over actors (one
+pipeline load each) on a local Ray instance, or on the cluster `RAY_ADDRESS` names, and the
+results are put back in input order. Either way the outputs are the same whatever the count. A
+worker costs a process start and a pipeline load (~4 s), more than it saves on a small corpus.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,6 +60,44 @@ class Workers:
 
 
 ONE_PROCESS = Workers()
+
+
+def par_map(
+    fn: Callable[..., Callable[[list], list]], args: tuple, items: Sequence[Any], batch_size: int, par: Parallel
+) -> list:
+    """`fn(*args)` built once per worker and applied to `items` in batches; results in input order. Local
+    workers are spawned processes (a fork would copy the parent's LanceDB and torch threads mid-state)."""
+    if par.engine == "ray":
+        return ray_map(fn, args, items, batch_size, par)
+    batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
+    workers = min(par.processes or 1, len(batches)) if _can_spawn() else 1
+    if workers <= 1:
+        apply = fn(*args)
+        return [y for b in batches for y in apply(b)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_build, initargs=(fn, args)) as pool:
+        return [y for ys in pool.map(_apply, batches) for y in ys]
+
+
+def _can_spawn() -> bool:
+    """A spawned worker re-imports the parent's main script; one read from stdin (`python -`) has no
+    file to import, and the worker would die before starting."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.isfile(path)
+
+
+_BUILT: Callable[[list], list] | None = None  # a local worker's `fn(*args)`
+
+
+def _build(fn: Callable[..., Callable[[list], list]], args: tuple) -> None:
+    global _BUILT
+    _BUILT = fn(*args)
+
+
+def _apply(batch: list) -> list:
+    assert _BUILT is not None
+    return _BUILT(batch)
 
 
 def ray_map(

@@ -23,7 +23,7 @@ def run(cfg: EngrainConfig, ws: Workspace, key: str, say: Say, progress: bool) -
         from engrain.rag.index import Retriever
 
         retriever = Retriever(ws.path("index", "lancedb"), load_embedder(cfg.model.embedder), cfg.rag.retriever)
-        retrieve = lambda q, k: retriever.search(q, k)[0]
+        retrieve = retriever.search_many
     teacher = open_teacher(cfg, ws, say, progress)
     try:
         result = synthesize(

@@ -31,7 +31,7 @@ from engrain.synth.generic import ReverseQuestion, SpanFact, distinct_spans, rev
 from engrain.synth.nlp import ParsedDoc, load_nlp, parse_corpus
 from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer
 from engrain.synth.questions import reverse_questions as reverse_questions_of
-from engrain.synth.raft import Grounded, Retrieve, abstain_record, fact_record, lexical_retriever
+from engrain.synth.raft import Grounded, Prefetched, RetrieveMany, abstain_record, fact_record, lexical_retriever
 from engrain.synth.views import document_views
 from engrain.synth.wordings import Wording, carried_questions, induce_facts, learn_wordings
 from engrain.workers import SERIAL, Parallel
@@ -113,7 +113,7 @@ def synthesize(
     eval_items: list[EvalItem] | None = None,
     *,
     teacher: Teacher | None = None,
-    retrieve: Retrieve | None = None,
+    retrieve: RetrieveMany | None = None,
     top_k: int = 3,
     refusal: str = DEFAULT_REFUSAL,
     par: Parallel = SERIAL,
@@ -354,14 +354,20 @@ def raft_examples(
     cfg: SynthConfig,
     rng: random.Random,
     mix: Mix,
-    retrieve: Retrieve,
+    retrieve_many: RetrieveMany,
     top_k: int,
     refusal: str,
 ) -> None:
-    """Questions with the passages retrieval really gives them (RAFT); some without the oracle."""
+    """Questions with the passages retrieval really gives them (RAFT); some without the oracle.
+    The questions known before any draw (answer spans', refusals') are searched in one batch."""
     n_qa = mix.n_qa()
     trainable = [f for f in [*corpus.facts, *corpus.spans] if f.key not in plan.eval_groups]
-    for fact in rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction))):
+    picked = rng.sample(trainable, k=min(len(trainable), round(n_qa * cfg.raft_fraction)))
+    n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
+    retrieve = Prefetched(retrieve_many)
+    retrieve.fetch([f.questions[0] for f in picked if isinstance(f, SpanFact)], top_k + 1)
+    retrieve.fetch([q for q, _ in abstain[:n_raft_abstain]], top_k)
+    for fact in picked:
         if isinstance(fact, Fact):
             item = Grounded.of(forward_questions(fact, 1, rng)[0], fact)
         else:
@@ -371,7 +377,6 @@ def raft_examples(
             mix.train.append(ex)
         else:
             mix.dropped["raft_evidence_split_across_chunks"] += 1
-    n_raft_abstain = round(n_qa * cfg.raft_fraction * cfg.raft_abstain_share)
     for q, key in abstain[:n_raft_abstain]:
         mix.train.append(abstain_record(q, key, retrieve, top_k, refusal))
 

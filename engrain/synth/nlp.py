@@ -22,7 +22,7 @@ from engrain.config import DEFAULT_SPACY_MODEL
 from engrain.errors import EngrainError
 from engrain.records import Document
 from engrain.text import paragraphs, sentences
-from engrain.workers import SERIAL, Parallel, ray_map
+from engrain.workers import SERIAL, Parallel, par_map
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 
 PIPE_BATCH = 256  # sentences per spaCy batch
+DOCS_PER_BATCH = 16  # documents a worker takes at a time
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _NAME_WORD = re.compile(r"^[A-Z][\w'.\-]*$")
@@ -84,44 +85,56 @@ def subject_of(title: str) -> str:
 
 
 def parse_corpus(docs: list[Document], nlp: Language, par: Parallel = SERIAL) -> list[ParsedDoc]:
-    """Every sentence of every document, pronoun-resolved and parsed (two batched passes, in `par`'s
-    workers: the parses come back in input order, so the same whatever the count)."""
+    """Every sentence of every document, pronoun-resolved and parsed, in `par`'s workers: each takes
+    a batch of whole documents through both passes, and the parses come back in input order, so the
+    result is the same whatever the count."""
     raw = [[s for p in paragraphs(d.text) for s in sentences(p)] for d in docs]
-    flat = [s for sents in raw for s in sents]
-    first = pipe(nlp, flat, par)
-    resolved, i = [], 0
-    for doc, sents in zip(docs, raw):
+    items = [(subject_of(d.title), sents) for d, sents in zip(docs, raw)]
+    if par.engine == "local" and (par.processes or 1) == 1:
+        parsed = _Parser(nlp)(items)
+    else:
+        from spacy.tokens import DocBin
+
+        blobs = par_map(_PortableParser, (nlp,), items, DOCS_PER_BATCH, par)
+        parsed = [(texts, list(DocBin().from_bytes(blob).get_docs(nlp.vocab))) for texts, blob in blobs]
+    out = []
+    for doc, sents, (texts, parses) in zip(docs, raw, parsed):
+        items_ = [Sentence(doc.id, j, o, t, p[:]) for j, (o, t, p) in enumerate(zip(sents, texts, parses))]
         subject = subject_of(doc.title)
-        personal = _looks_like_name(subject)
-        resolved.append([_resolve(first[i + j], subject) if personal else s for j, s in enumerate(sents)])
-        i += len(sents)
-    parses = pipe(nlp, [without_asides(t) for r in resolved for t in r], par)
-    out, i = [], 0
-    for doc, sents, texts in zip(docs, raw, resolved):
-        items = [Sentence(doc.id, j, o, t, parses[i + j][:]) for j, (o, t) in enumerate(zip(sents, texts))]
-        subject = subject_of(doc.title)
-        out.append(ParsedDoc(doc, subject, doc.title.strip(), items, aliases(subject, items)))
-        i += len(sents)
+        out.append(ParsedDoc(doc, subject, doc.title.strip(), items_, aliases(subject, items_)))
     return out
 
 
-def pipe(nlp: Language, texts: list[str], par: Parallel = SERIAL) -> list:
-    """`nlp.pipe` over `texts` in `par`'s workers (local processes or Ray actors), in input order."""
-    if par.engine == "ray":
-        from spacy.tokens import Doc
-
-        return [Doc(nlp.vocab).from_bytes(b) for b in ray_map(_Parse, (nlp,), texts, PIPE_BATCH, par)]
-    return list(nlp.pipe(texts, batch_size=PIPE_BATCH, n_process=par.processes or 1))
-
-
-class _Parse:
-    """A Ray actor's parser: the pipeline travels once; each parse comes back serialised."""
+class _Parser:
+    """Both passes over a batch of documents, given as (subject, sentences): parse to find the
+    pronouns, resolve them to the subject, parse the resolved sentences without their asides.
+    Returns (resolved sentences, their parses) per document."""
 
     def __init__(self, nlp: Language) -> None:
-        self.nlp = pickle.loads(pickle.dumps(nlp))  # Ray hands arrays over read-only; thinc writes to its own
+        self.nlp = nlp
 
-    def __call__(self, texts: list[str]) -> list[bytes]:
-        return [d.to_bytes() for d in self.nlp.pipe(texts, batch_size=PIPE_BATCH)]
+    def __call__(self, items: list[tuple[str, list[str]]]) -> list[tuple[list[str], list]]:
+        first = self.nlp.pipe([s for _, sents in items for s in sents], batch_size=PIPE_BATCH)
+        resolved = []
+        for subject, sents in items:
+            personal = _looks_like_name(subject)
+            resolved.append([_resolve(parse, subject) if personal else s for s, parse in zip(sents, first)])
+        parses = self.nlp.pipe([without_asides(t) for texts in resolved for t in texts], batch_size=PIPE_BATCH)
+        return [(texts, [next(parses) for _ in texts]) for texts in resolved]
+
+
+class _PortableParser:
+    """A worker's parser (a local process or a Ray actor): the pipeline travels once, and a document's
+    parses come back as one DocBin. (spaCy's own `n_process` sends a Doc at a time, and unpacking each
+    costs the parent ~1 ms of registry lookups: a third of the parse at 100k words.)"""
+
+    def __init__(self, nlp: Language) -> None:
+        self.parse = _Parser(pickle.loads(pickle.dumps(nlp)))  # Ray hands arrays over read-only; thinc writes its own
+
+    def __call__(self, items: list[tuple[str, list[str]]]) -> list[tuple[list[str], bytes]]:
+        from spacy.tokens import DocBin
+
+        return [(texts, DocBin(docs=parses).to_bytes()) for texts, parses in self.parse(items)]
 
 
 def without_asides(text: str) -> str:

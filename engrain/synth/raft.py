@@ -22,6 +22,7 @@ from engrain.synth.facts import Fact
 from engrain.synth.questions import forward_answer
 
 Retrieve = Callable[[str, int], list[Passage]]
+RetrieveMany = Callable[[list[str], int], list[list[Passage]]]  # one batched search for many questions
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,24 @@ def abstain_record(question: str, key: str, retrieve: Retrieve, k: int, refusal:
     return _record(question, retrieve(question, k), refusal, refusal, key, "")
 
 
-def lexical_retriever(chunks: list[Chunk]) -> Retrieve:
+class Prefetched:
+    """A `Retrieve` answering from searches made in batches ahead of time: a question's embedding
+    and search cost ~25 ms alone and ~6 ms in a batch. A question not fetched is searched alone."""
+
+    def __init__(self, many: RetrieveMany) -> None:
+        self.many, self.found = many, {}
+
+    def fetch(self, questions: list[str], k: int) -> None:
+        todo = [q for q in dict.fromkeys(questions) if (q, k) not in self.found]
+        self.found |= {(q, k): ranked for q, ranked in zip(todo, self.many(todo, k) if todo else [])}
+
+    def __call__(self, question: str, k: int) -> list[Passage]:
+        if (question, k) not in self.found:
+            self.fetch([question], k)
+        return self.found[(question, k)]
+
+
+def lexical_retriever(chunks: list[Chunk]) -> RetrieveMany:
     """Word-overlap ranking, for synthesis without an embedding index (tests, the Python API)."""
     bags = [set(_words(c.text)) for c in chunks]
 
@@ -71,7 +89,7 @@ def lexical_retriever(chunks: list[Chunk]) -> Retrieve:
         order = sorted(range(len(chunks)), key=lambda i: -len(q & bags[i]))[:k]
         return [Passage(chunks[i].doc_id, chunks[i].chunk_id, chunks[i].text, float(len(q & bags[i]))) for i in order]
 
-    return retrieve
+    return lambda queries, k: [retrieve(q, k) for q in queries]
 
 
 def _record(question: str, passages: list[Passage], target: str, refusal: str, group: str, source: str) -> Example:

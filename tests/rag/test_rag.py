@@ -75,6 +75,20 @@ def test_hybrid_retrieval_fuses_keyword_matches_with_the_vectors(tmp_path):
     assert hybrid[0].chunk_id == "k#0" and hybrid[0].score > hybrid[1].score and len(hybrid) == 3
 
 
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_searching_many_questions_at_once_finds_what_searching_each_finds(tmp_path, mode):
+    from engrain.rag.chunk import Chunk
+
+    chunks = [Chunk(f"d{i}#0", f"d{i}", f"Filler sentence number {i} about nothing.") for i in range(8)]
+    chunks.append(Chunk("k#0", "k", "The Kestrel DL-40 logger ships firmware 5.4.9."))
+    build_index(chunks, _Hashed(), tmp_path / "idx", progress=False)
+    retriever = Retriever(tmp_path / "idx", _Hashed(), mode)
+    questions = ["Which firmware does the Kestrel DL-40 run?", "sentence number 3", "nothing at all", "number 7"]
+    one_by_one = [retriever.search(q, 3)[0] for q in questions]
+    assert retriever.search_many(questions, 3) == one_by_one
+    assert retriever.search_many(questions[1:2], 3) == one_by_one[1:2] and retriever.search_many([], 3) == []
+
+
 def test_an_index_built_without_its_full_text_index_gets_one_for_hybrid_search(tmp_path):
     import lancedb
 
@@ -162,6 +176,8 @@ def test_a_large_index_is_written_in_batches_and_searched_through_an_approximate
     assert {ix.index_type for ix in retriever.table.list_indices()} >= {"FTS", "IvfHnswSq"}
     found = sum(retriever.search(c.text, 1)[0][0].chunk_id == c.chunk_id for c in chunks[::20])
     assert found >= 27  # of 30: each chunk's own vector finds it through the approximate index
+    texts = [c.text for c in chunks[::20]]
+    assert retriever.search_many(texts, 3) == [retriever.search(t, 3)[0] for t in texts]  # batched: the same
 
 
 def test_a_small_index_is_searched_exactly(tmp_path):

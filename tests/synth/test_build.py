@@ -116,6 +116,22 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
     assert refusal.messages[1]["content"] == "No idea." and refusal.messages[0]["content"].count("\n[") == 3
 
 
+def test_raft_questions_known_ahead_are_searched_in_one_batch():
+    from engrain.records import Passage
+    from engrain.synth.raft import Prefetched
+
+    calls: list[list[str]] = []
+
+    def many(questions: list[str], k: int) -> list[list[Passage]]:
+        calls.append(questions)
+        return [[Passage("d", f"{q}#{i}", q, 0.0) for i in range(k)] for q in questions]
+
+    found = Prefetched(many)
+    found.fetch(["a?", "b?", "a?"], 4)
+    assert found("b?", 4)[0].chunk_id == "b?#0" and calls == [["a?", "b?"]]  # fetched once, answered from memory
+    assert len(found("c?", 2)) == 2 and calls[-1] == ["c?"]  # one not fetched ahead is searched alone
+
+
 def test_probes_state_each_fact_in_several_shapes():
     chunks = chunk_corpus(DOCS, 40, 10)
     probes = lambda n: [

@@ -434,7 +434,7 @@ def test_invented_names_are_asked_every_kind_of_question_in_turn():
 
 
 def test_two_worker_processes_parse_as_one_does():
-    # spaCy's n_process returns parses in input order: the same sentences, resolutions and parses
+    # workers return parses in input order: the same sentences, resolutions and parses
     def shape(parsed):
         sents = [s for p in parsed for s in p.sentences]
         return [(s.original, s.text, [(t.text, t.dep_, t.ent_type_) for t in s.parse]) for s in sents]
