@@ -31,7 +31,15 @@ from engrain.synth.generic import ReverseQuestion, SpanFact, distinct_spans, rev
 from engrain.synth.nlp import ParsedDoc, load_nlp, parse_corpus
 from engrain.synth.questions import echo_question, forward_answer, forward_questions, reverse_answer
 from engrain.synth.questions import reverse_questions as reverse_questions_of
-from engrain.synth.raft import Grounded, Prefetched, RetrieveMany, abstain_record, fact_record, lexical_retriever
+from engrain.synth.raft import (
+    Grounded,
+    Oracles,
+    Prefetched,
+    RetrieveMany,
+    abstain_record,
+    fact_record,
+    lexical_retriever,
+)
 from engrain.synth.views import document_views
 from engrain.synth.wordings import Wording, carried_questions, induce_facts, learn_wordings
 from engrain.workers import SERIAL, Parallel
@@ -367,13 +375,14 @@ def raft_examples(
     retrieve = Prefetched(retrieve_many)
     retrieve.fetch([f.questions[0] for f in picked if isinstance(f, SpanFact)], top_k + 1)
     retrieve.fetch([q for q, _ in abstain[:n_raft_abstain]], top_k)
+    oracles = Oracles(chunks)
     for fact in picked:
         if isinstance(fact, Fact):
             item = Grounded.of(forward_questions(fact, 1, rng)[0], fact)
         else:
             item = Grounded(fact.questions[0], span_answer(fact), fact.sentence, fact.key)
         keep = rng.random() < cfg.raft_oracle_fraction
-        if ex := fact_record(item, retrieve, chunks, top_k, keep, refusal, rng):
+        if ex := fact_record(item, retrieve, oracles, top_k, keep, refusal, rng):
             mix.train.append(ex)
         else:
             mix.dropped["raft_evidence_split_across_chunks"] += 1

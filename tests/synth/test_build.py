@@ -87,7 +87,7 @@ def test_restatements_are_other_sentences_naming_entity_and_value():
 
 def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
     from engrain.records import Passage
-    from engrain.synth.raft import Grounded, abstain_record, fact_record
+    from engrain.synth.raft import Grounded, Oracles, abstain_record, fact_record
 
     chunks = chunk_corpus(DOCS, 12, 0)  # one sentence-ish per chunk: the manual's other chunks are the distractors
     fact = next(f for f in extract_facts(DOCS) if f.attribute == "battery life" and "DL-40" in f.entity)
@@ -99,7 +99,7 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
         return [Passage(c.doc_id, c.chunk_id, c.text, 0.0) for c in ranked[:k]]
 
     kept = fact_record(
-        Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, True, "No idea.", random.Random(0)
+        Grounded.of("Battery of the DL-40?", fact), retrieve, Oracles(chunks), 3, True, "No idea.", random.Random(0)
     )
     prompt, target = kept.messages[0]["content"], kept.messages[1]["content"]
     assert asked == [("Battery of the DL-40?", 4)] and prompt.count("\n[") == 3
@@ -107,13 +107,29 @@ def test_raft_records_use_the_retrieved_passages_and_cite_the_evidence():
     assert "maximum operating temperature" in prompt  # a hard distractor from the same manual
 
     memory = fact_record(
-        Grounded.of("Battery of the DL-40?", fact), retrieve, chunks, 3, False, "No idea.", random.Random(0)
+        Grounded.of("Battery of the DL-40?", fact), retrieve, Oracles(chunks), 3, False, "No idea.", random.Random(0)
     )
     assert fact.sentence not in memory.messages[0]["content"]
     assert memory.messages[1]["content"] == "The battery life of the Kestrel DL-40 is 47 hours."  # answered from memory
 
     refusal = abstain_record("Port of the DL-40?", "k", retrieve, 3, "No idea.")
     assert refusal.messages[1]["content"] == "No idea." and refusal.messages[0]["content"].count("\n[") == 3
+
+
+def test_the_chunk_holding_a_sentence_is_the_first_in_corpus_order():
+    from engrain.rag.chunk import Chunk
+    from engrain.synth.raft import Oracles
+
+    chunks = [
+        Chunk("a#0", "a", "Pumps: The Heron MX-2 pump moves 40 litres per minute."),
+        Chunk("b#0", "b", "Loggers: Xthe Kestrel DL-40 logger records every minuteX and more."),
+        Chunk("b#1", "b", "Loggers: the Kestrel DL-40 logger records every minute."),
+    ]
+    oracles = Oracles(chunks)
+    assert oracles.find("the Kestrel DL-40 logger records every minute").chunk_id == "b#0"  # cut words at the ends
+    assert oracles.find("The Heron MX-2 pump moves 40 litres per minute.").chunk_id == "a#0"
+    assert oracles.find("Heron pump") is None and oracles.find("Pumps:").chunk_id == "a#0"  # no inner word: a scan
+    assert oracles.find("the Kestrel DL-40 sensor records") is None
 
 
 def test_raft_questions_known_ahead_are_searched_in_one_batch():
