@@ -28,9 +28,7 @@ from engrain.config import EngrainConfig
 from engrain.io import read_json, write_json
 from engrain.records import Example
 
-_VERSION = (
-    5  # of the measurement (5: a shared prompt prefix computed once): a new one does not read an older one's entries
-)
+_VERSION = 4  # of the measurement: a new one does not read an older one's entries
 CORPUS_STEPS = 6  # batches of the corpus's own timed by every plan
 _SPEED_SETTINGS = (
     "method",
