@@ -12,12 +12,14 @@ worker costs a process start and a pipeline load (~4 s), more than it saves on a
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,9 +76,24 @@ def par_map(
     if workers <= 1:
         apply = fn(*args)
         return [y for b in batches for y in apply(b)]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_build, initargs=(fn, args)) as pool:
-        return [y for ys in pool.map(_apply, batches) for y in ys]
+    with _sigint_ignored():  # the workers inherit it: Ctrl-C is the parent's to handle, not theirs to print
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_build, initargs=(fn, args))
+    with pool:  # leaving it terminates the workers: an interrupted stage stops now, not when they finish
+        return [y for ys in pool.imap(_apply, batches) for y in ys]
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while worker processes start (an ignored signal stays ignored in a spawned
+    Python); outside the main thread, where handlers cannot be set, as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _can_spawn() -> bool:
