@@ -271,3 +271,54 @@ def test_report_refuses_results_older_than_their_inputs(project):
     changed = project.model_copy(deep=True)
     changed.rag.auto_confidence = 0.5
     assert recipe.out_of_date(changed) == "eval"
+
+
+def _workers(pid: int) -> list[int]:
+    """Live worker processes `pid` spawned (Linux /proc; not multiprocessing's resource tracker)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            spawned = b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and spawned:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_synthesis_in_worker_processes_stops_on_ctrl_c_within_two_seconds(tmp_path, tiny_model):
+    """The workers ignore SIGINT (the command alone handles it) and are terminated as the stage stops."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from engrain.config import dump_toml
+
+    cfg = make_project(tmp_path, tiny_model)
+    for i in range(20):  # two batches of documents: a worker each
+        text = f"# Maren Holt {i}\n\nMaren Holt {i} is a Norwegian engineer. She was born in Oslo in 19{50 + i}.\n"
+        (tmp_path / "docs" / f"bio{i}.md").write_text(text)
+    cfg.data.workers = 2
+    (tmp_path / "engrain.toml").write_text(dump_toml(cfg))
+    recipe.run_stage(cfg, "index", lambda _: None, progress=False)
+    cmd = [sys.executable, "-m", "engrain", "synth", "-c", str(tmp_path / "engrain.toml")]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(workers := _workers(proc.pid)) < 2 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)  # the workers start (each imports spaCy and loads the pipeline: seconds)
+    assert len(workers) >= 2 and proc.poll() is None
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    for pid in workers:  # as a terminal's Ctrl-C reaches the whole process group
+        os.kill(pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 2.0, err
+    assert proc.returncode == 130 and "Traceback" not in err and "stopped during synth" in err, err
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)  # terminated and reaped
+    assert not Workspace(cfg).fresh("synth", Workspace(cfg).key("synth") or "")
